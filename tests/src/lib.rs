@@ -1,0 +1,1 @@
+//! QEMU guest harness (see README).

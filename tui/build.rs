@@ -1,0 +1,169 @@
+//! Builds the eBPF object from `../ebpf` and leaves it in OUT_DIR for
+//! `include_bytes!`.
+//!
+//! Why not aya-build: aya-build 0.2 drives only rustup toolchains and drops
+//! `RUSTC` from the child's environment, while these machines build eBPF with
+//! Debian's rustc + prebuilt `core` for bpfel-unknown-none (no rust-src for
+//! rustup here). This script accepts either:
+//!   1. Debian's `/usr/bin/cargo` + `/usr/bin/rustc` with
+//!      `/usr/lib/rustlib/bpfel-unknown-none` (packages rustc-web, cargo-web,
+//!      libstd-rust-web-dev-bpf), or
+//!   2. a rustup nightly with rust-src (`-Z build-std=core`).
+//!
+//! Escape hatches, both explicit:
+//!   - `NLSCOPE_EBPF_OBJECT=/path/obj`: embed a prebuilt object;
+//!   - `NLSCOPE_SKIP_EBPF=1`: embed nothing; live capture then fails with a
+//!     message naming this variable (for working on the UI without a toolchain).
+//!
+//! A missing tool stops the build with a message that says which and how to get it.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let workspace = manifest_dir.parent().unwrap().to_path_buf();
+    let ebpf_dir = workspace.join("ebpf");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let embedded = out_dir.join("nlscope.bpf.o");
+
+    println!("cargo:rerun-if-env-changed=NLSCOPE_EBPF_OBJECT");
+    println!("cargo:rerun-if-env-changed=NLSCOPE_SKIP_EBPF");
+    println!("cargo:rerun-if-changed={}", ebpf_dir.join("src").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        ebpf_dir.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("common/src").display()
+    );
+
+    if let Ok(prebuilt) = env::var("NLSCOPE_EBPF_OBJECT") {
+        println!("cargo:rerun-if-changed={prebuilt}");
+        std::fs::copy(&prebuilt, &embedded)
+            .unwrap_or_else(|e| fail(&format!("NLSCOPE_EBPF_OBJECT={prebuilt}: {e}")));
+        return;
+    }
+    if env::var("NLSCOPE_SKIP_EBPF").is_ok_and(|v| v == "1") {
+        std::fs::write(&embedded, b"").unwrap();
+        println!("cargo:warning=NLSCOPE_SKIP_EBPF=1: building without the eBPF object; live capture will refuse to start");
+        return;
+    }
+
+    let linker = find_bpf_linker().unwrap_or_else(|| {
+        fail(
+            "bpf-linker not found in PATH or ~/.cargo/bin.\n  \
+             Run `make setup` (or scripts/setup.sh), which builds it against Debian's LLVM 22:\n  \
+             PATH=/usr/lib/llvm-22/bin:$PATH LLVM_SYS_221_PREFIX=/usr/lib/llvm-22 \
+             cargo install bpf-linker --version 0.13.0 --no-default-features --features llvm-22",
+        )
+    });
+    let target_dir = workspace.join("target").join("ebpf");
+    let mut command = ebpf_build_command(&linker).unwrap_or_else(|| {
+        fail(
+            "no Rust compiler for bpfel-unknown-none.\n  \
+             Either install Debian's rustc-web, cargo-web and libstd-rust-web-dev-bpf \
+             (`make setup` does), or a rustup nightly with rust-src.",
+        )
+    });
+    command
+        .current_dir(&ebpf_dir)
+        .arg("--release")
+        .arg("--target")
+        .arg("bpfel-unknown-none")
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // The outer cargo's settings are for the host build; none of them apply here.
+    for (key, _) in env::vars() {
+        if key.starts_with("CARGO_")
+            || key.starts_with("RUSTC")
+            || key == "RUSTFLAGS"
+            || key == "RUSTDOC"
+        {
+            if key != "CARGO_HOME" && key != "RUSTC_BOOTSTRAP" {
+                command.env_remove(&key);
+            }
+        }
+    }
+    if let Some(rustc) = ebpf_rustc_override() {
+        command.env("RUSTC", rustc).env("RUSTC_BOOTSTRAP", "1");
+    }
+    let status = command
+        .status()
+        .unwrap_or_else(|e| fail(&format!("running the eBPF build ({command:?}): {e}")));
+    if !status.success() {
+        fail(&format!(
+            "the eBPF build failed ({status}); its errors are above. Command: {command:?}"
+        ));
+    }
+    let object = target_dir.join("bpfel-unknown-none/release/nlscope");
+    std::fs::copy(&object, &embedded)
+        .unwrap_or_else(|e| fail(&format!("copying {}: {e}", object.display())));
+}
+
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+const DEBIAN_BPF_CORE: &str = "/usr/lib/rustlib/bpfel-unknown-none/lib";
+
+fn debian_toolchain_present() -> bool {
+    Path::new(DEBIAN_CARGO).exists()
+        && Path::new(DEBIAN_RUSTC).exists()
+        && Path::new(DEBIAN_BPF_CORE).is_dir()
+}
+
+/// `Some(rustc)` when the Debian compiler must be forced through `RUSTC`.
+fn ebpf_rustc_override() -> Option<&'static str> {
+    debian_toolchain_present().then_some(DEBIAN_RUSTC)
+}
+
+fn ebpf_build_command(linker: &Path) -> Option<Command> {
+    let linker_config = format!("target.bpfel-unknown-none.linker=\"{}\"", linker.display());
+    if debian_toolchain_present() {
+        let mut command = Command::new(DEBIAN_CARGO);
+        command.arg("build").arg("--config").arg(linker_config);
+        return Some(command);
+    }
+    if rustup_nightly_has_rust_src() {
+        let mut command = Command::new("rustup");
+        command
+            .args(["run", "nightly", "cargo", "build", "-Z", "build-std=core"])
+            .arg("--config")
+            .arg(linker_config);
+        return Some(command);
+    }
+    None
+}
+
+fn rustup_nightly_has_rust_src() -> bool {
+    Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|sysroot| sysroot.join("lib/rustlib/src/rust/library/core").is_dir())
+}
+
+fn find_bpf_linker() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = env::var_os("PATH")
+        .map(|path| {
+            env::split_paths(&path)
+                .map(|dir| dir.join("bpf-linker"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(home) = env::var_os("CARGO_HOME")
+        .or_else(|| env::var_os("HOME").map(|h| Path::new(&h).join(".cargo").into()))
+    {
+        candidates.push(Path::new(&home).join("bin/bpf-linker"));
+    }
+    candidates.push(PathBuf::from("/root/.cargo/bin/bpf-linker"));
+    candidates.into_iter().find(|candidate| candidate.is_file())
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("\nerror: nlscope's eBPF object could not be built: {message}\n");
+    std::process::exit(1);
+}

@@ -1,0 +1,182 @@
+//! The command line: argument parsing and the headless commands.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::capture::live::{LiveOptions, LiveSource};
+use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
+use crate::export::jsonl::JsonlWriter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nlscope",
+    version,
+    about = "A terminal debugger for Linux netlink",
+    long_about = "nlscope shows every netlink message on the machine: who sent it (process, port), \
+                  to whom (port or multicast group), on which protocol, decoded, and whether the \
+                  kernel delivered it.\n\nLive capture attaches eBPF programs to the kernel's netlink \
+                  delivery functions, so it needs root and a kernel with BTF \
+                  (/sys/kernel/btf/vmlinux) and BPF trampolines (fentry)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture netlink messages headlessly and write them to a file.
+    ///
+    /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
+    /// complete up to the last message either way.
+    Record(RecordArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecordFormat {
+    /// One JSON object per message and line, the payload in hex.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
+    pub format: RecordFormat,
+    /// Output file; `-` writes to standard output.
+    #[arg(short = 'o', long = "output", default_value = "-")]
+    pub output: String,
+    /// Payload bytes kept per message (1 to 4096).
+    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
+    pub snaplen: u32,
+    /// Stop after this many messages.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Kernel BTF to read struct layouts from.
+    #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
+    pub btf: PathBuf,
+}
+
+/// Entry point of the binary: parse, run, and turn errors into one line on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Record(args)) => record(args),
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` joins the context chain into one line: what failed and why.
+            eprintln!("nlscope: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn record(args: RecordArgs) -> anyhow::Result<()> {
+    if let Some(seconds) = args.duration {
+        anyhow::ensure!(
+            seconds.is_finite() && seconds > 0.0,
+            "--duration must be a positive number of seconds"
+        );
+    }
+    let options = LiveOptions {
+        snaplen: args.snaplen,
+        btf_path: args.btf.clone(),
+    };
+    let source = LiveSource::open(&options)?;
+
+    let out: Box<dyn Write + Send> = if args.output == "-" {
+        Box::new(std::io::stdout())
+    } else {
+        let file = File::create(&args.output)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", args.output))?;
+        Box::new(BufWriter::new(file))
+    };
+    let mut writer = match args.format {
+        RecordFormat::Jsonl => JsonlWriter::new(out),
+    };
+
+    eprintln!(
+        "nlscope: capturing ({}) into {}; Ctrl-C to stop",
+        source.info().detail,
+        if args.output == "-" {
+            "standard output"
+        } else {
+            &args.output
+        }
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (written, lost) =
+        runtime.block_on(write_until_stopped(Box::new(source), &mut writer, &args))?;
+    eprintln!("nlscope: {written} messages written, {lost} lost");
+    Ok(())
+}
+
+async fn write_until_stopped<W: Write>(
+    source: Box<dyn CaptureSource>,
+    writer: &mut JsonlWriter<W>,
+    args: &RecordArgs,
+) -> anyhow::Result<(u64, u64)> {
+    let stop = StopSignal::new();
+    let (mut events, handle) = capture::spawn(source, stop.clone(), 64);
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let deadline = args.duration.map(Duration::from_secs_f64);
+    let timer = async {
+        match deadline {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    let mut lost = 0;
+    let limit = args.count.unwrap_or(u64::MAX);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(SourceEvent::Messages(batch)) => {
+                    for message in &batch {
+                        if writer.messages_written() >= limit {
+                            stop.stop();
+                            break;
+                        }
+                        writer.write(message)?;
+                    }
+                    writer.flush()?;
+                    if writer.messages_written() >= limit {
+                        stop.stop();
+                    }
+                }
+                Some(SourceEvent::Lost { total }) => lost = total,
+                // The source ended (after a stop it drains, then closes the channel).
+                None => break,
+            },
+            _ = interrupt.recv() => stop.stop(),
+            _ = terminate.recv() => stop.stop(),
+            _ = &mut timer, if !stop.is_stopped() => stop.stop(),
+        }
+    }
+    writer.flush()?;
+    let summary = handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
+    Ok((writer.messages_written(), lost.max(summary.lost)))
+}

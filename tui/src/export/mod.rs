@@ -1,0 +1,3 @@
+//! Writing and reading capture files.
+
+pub mod jsonl;

@@ -1,0 +1,10 @@
+//! nlscope: a terminal debugger for Linux netlink.
+//!
+//! Data flows one way: a capture source (`capture`) produces
+//! [`event::CapturedMessage`]s; they are decoded, stored and shown, or written
+//! out by `export`. The command-line front end lives in `cli`.
+
+pub mod capture;
+pub mod cli;
+pub mod event;
+pub mod export;

@@ -6,5 +6,6 @@
 
 pub mod capture;
 pub mod cli;
+pub mod decode;
 pub mod event;
 pub mod export;

@@ -83,6 +83,7 @@ mod tests {
             hook: "netlink_unicast".into(),
             result: None,
             payload: vec![n as u8; 4],
+            deliveries: Vec::new(),
         }
     }
 

@@ -51,7 +51,31 @@ pub struct CaptureExpectation {
     pub file: String,
     #[serde(default)]
     pub exact: bool,
+    /// Messages that must appear, in this order.
+    #[serde(default)]
     pub messages: Vec<serde_json::Map<String, Value>>,
+    /// How many messages (or multicast deliveries) must match a pattern.
+    #[serde(default)]
+    pub counts: Vec<CountExpectation>,
+}
+
+/// `{"where": {...}, "count": N}` counts messages matching `where`;
+/// `{"deliveries_where": {"port": P, "result": R}, "count": N}` counts
+/// multicast deliveries (across all messages) with those fields. `count` may
+/// be a number or a `$VAR`; `at_least` turns it into a lower bound.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountExpectation {
+    #[serde(default, rename = "where")]
+    pub message_where: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    pub deliveries_where: Option<serde_json::Map<String, Value>>,
+    pub count: Value,
+    #[serde(default)]
+    pub at_least: bool,
+    /// Shown when the count is wrong.
+    #[serde(default)]
+    pub what: String,
 }
 
 impl Expectations {
@@ -144,6 +168,24 @@ fn mismatch(
 ) -> Result<Option<String>> {
     for (key, want) in expected {
         let want = resolve(want, vars)?;
+        if key == "delivered_to" {
+            let port = want.as_u64();
+            let delivered = actual
+                .get("deliveries")
+                .and_then(Value::as_array)
+                .is_some_and(|list| {
+                    list.iter().any(|d| {
+                        d.get("port").and_then(Value::as_u64) == port
+                            && d.get("result")
+                                .and_then(Value::as_i64)
+                                .is_some_and(|r| r >= 0)
+                    })
+                });
+            if !delivered {
+                return Ok(Some(format!("not delivered to port {want}")));
+            }
+            continue;
+        }
         if key == "payload_contains" {
             let needle = want
                 .as_str()
@@ -200,6 +242,58 @@ fn check_capture(
             capture.messages.len(),
             listing()
         );
+    }
+    for count in &capture.counts {
+        let want = resolve(&count.count, vars)?
+            .as_u64()
+            .ok_or_else(|| anyhow!("count must be a number or a $VAR holding one"))?;
+        let got = match (&count.message_where, &count.deliveries_where) {
+            (Some(pattern), None) => {
+                let mut n = 0u64;
+                for message in &captured {
+                    if mismatch(pattern, message, vars)?.is_none() {
+                        n += 1;
+                    }
+                }
+                n
+            }
+            (None, Some(pattern)) => {
+                let mut n = 0u64;
+                for message in &captured {
+                    for delivery in message
+                        .get("deliveries")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if mismatch(pattern, delivery, vars)?.is_none() {
+                            n += 1;
+                        }
+                    }
+                }
+                n
+            }
+            _ => bail!("a count takes exactly one of where / deliveries_where"),
+        };
+        let ok = if count.at_least {
+            got >= want
+        } else {
+            got == want
+        };
+        if !ok {
+            bail!(
+                "scenario {}: {}: {} matches {:?} {} times, expected {}{want}",
+                run.scenario,
+                count.what,
+                capture.file,
+                count
+                    .message_where
+                    .as_ref()
+                    .or(count.deliveries_where.as_ref()),
+                got,
+                if count.at_least { "at least " } else { "" }
+            );
+        }
     }
     // Expected messages match captured ones in order (others may sit between
     // them unless `exact`).

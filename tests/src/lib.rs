@@ -326,10 +326,19 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
                 .with_context(|| format!("scenario {scenario} wants {}", source.display()))?;
         }
     }
-    for entry in fs::read_dir(&scenario_dir)? {
-        let path = entry?.path();
-        if path.is_file() {
-            fs::copy(&path, root.join("scenario").join(path.file_name().unwrap()))?;
+    // The scenario's own files, and the shared ones under tests/scenarios/lib
+    // (as /scenario/lib) that several scenarios source.
+    let shared = workspace_root().join("tests/scenarios/lib");
+    fs::create_dir_all(root.join("scenario/lib"))?;
+    for (from, to) in [
+        (scenario_dir.clone(), root.join("scenario")),
+        (shared, root.join("scenario/lib")),
+    ] {
+        for entry in fs::read_dir(&from)? {
+            let path = entry?.path();
+            if path.is_file() {
+                fs::copy(&path, to.join(path.file_name().unwrap()))?;
+            }
         }
     }
 

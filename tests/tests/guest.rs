@@ -30,3 +30,17 @@ fn harness_fails_on_a_failed_assertion() {
         "{error:#}"
     );
 }
+
+#[test]
+fn every_delivery_path_is_captured_once_with_fentry() {
+    if let Err(error) = run_scenario("capture-paths-fentry") {
+        panic!("{error:#}");
+    }
+}
+
+#[test]
+fn every_delivery_path_is_captured_once_with_kprobe() {
+    if let Err(error) = run_scenario("capture-paths-kprobe") {
+        panic!("{error:#}");
+    }
+}

@@ -23,7 +23,7 @@ packages=(
     llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev
     qemu-system-x86 busybox-static cpio linux-image-amd64 linux-headers-amd64
     make gcc libc6-dev binutils util-linux kmod
-    tshark tmux iproute2
+    tshark tmux iproute2 tcpdump strace
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -129,7 +129,7 @@ fn ports_table_lists_own_sockets() {
     drop((route, usersock, generic));
 }
 
-/// One socket as `ss -f netlink -a -e` prints it.
+/// One socket as `ss -f netlink -a -e -p` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SsRow {
     recv_q: u64,
@@ -137,6 +137,24 @@ struct SsRow {
     groups: u32,
     /// `comm/pid` when ss resolved the port id to a process, `kernel`, or the number.
     name: String,
+    /// `users:(("comm",pid=N,fd=M),...)` from `-p`, when this ss prints it.
+    users: BTreeSet<(u32, String)>,
+}
+
+/// The (pid, comm) pairs of an ss `users:((...))` field.
+fn parse_users(line: &str) -> BTreeSet<(u32, String)> {
+    let Some(start) = line.find("users:((") else {
+        return BTreeSet::new();
+    };
+    line[start + 8..]
+        .split("),(")
+        .filter_map(|user| {
+            let mut parts = user.split(',');
+            let comm = parts.next()?.trim_matches('"').to_owned();
+            let pid = parts.find_map(|p| p.strip_prefix("pid="))?;
+            Some((pid.parse().ok()?, comm))
+        })
+        .collect()
 }
 
 /// Runs ss twice: numeric (protocol and port numbers, groups) and resolved
@@ -154,7 +172,7 @@ fn ss_snapshot() -> BTreeMap<(u32, u32), SsRow> {
         assert!(output.status.success(), "ss {args:?}: {output:?}");
         (String::from_utf8(output.stdout).unwrap(), pid)
     };
-    let (numeric, ss_pid) = run(&["-f", "netlink", "-a", "-n", "-e"]);
+    let (numeric, ss_pid) = run(&["-f", "netlink", "-a", "-n", "-e", "-p"]);
     let (resolved, _) = run(&["-f", "netlink", "-a"]);
     let mut rows = BTreeMap::new();
     // The two listings are separate dumps in hash order, so they are joined
@@ -207,6 +225,7 @@ fn ss_snapshot() -> BTreeMap<(u32, u32), SsRow> {
                 recv_q: fields[1].parse().unwrap(),
                 groups,
                 name,
+                users: parse_users(line),
             },
         );
     }
@@ -266,6 +285,15 @@ fn differences(
                 }
                 if row.kernel && s.name != "kernel" {
                     problems.push(format!("{:?}: ss says {}, not kernel", key(row), s.name));
+                }
+                let owners: BTreeSet<_> =
+                    row.owners.iter().map(|o| (o.pid, o.comm.clone())).collect();
+                if !s.users.is_empty() && s.users != owners {
+                    problems.push(format!(
+                        "{:?}: ss users {:?}, table {owners:?}",
+                        key(row),
+                        s.users
+                    ));
                 }
                 // ss names a port after the process whose pid equals it.
                 if let Some(owner) = row.owners.iter().find(|o| o.pid == row.port) {
@@ -374,4 +402,88 @@ fn ports_table_agrees_with_ss_and_proc() {
         last = problems;
     }
     panic!("the table disagrees with ss or /proc/net/netlink: {last:#?}");
+}
+
+#[test]
+fn ports_ss_users_field_parses() {
+    let line = r#"UNCONN 0 0 0:42 * users:(("NetworkManager",pid=42,fd=9),("nm dispatcher",pid=77,fd=3)) sk=0"#;
+    let users = parse_users(line);
+    assert_eq!(
+        users.into_iter().collect::<Vec<_>>(),
+        [
+            (42, "NetworkManager".to_owned()),
+            (77, "nm dispatcher".to_owned())
+        ]
+    );
+    assert!(parse_users("UNCONN 0 0 0:0 * sk=0").is_empty());
+}
+
+/// Runs the built binary, as an unprivileged user (nobody) when we are root.
+fn run_nlscope(args: &[&str], unprivileged: bool) -> std::process::Output {
+    let binary = env!("CARGO_BIN_EXE_nlscope");
+    let mut command = if unprivileged {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+        c
+    } else {
+        Command::new(binary)
+    };
+    command.args(args).output().expect("nlscope runs")
+}
+
+#[test]
+fn ports_command_prints_table_and_json() {
+    let mut route = Socket::new(NETLINK_ROUTE).unwrap();
+    route.bind(&SocketAddr::new(0, 1 << 6)).unwrap(); // RTNLGRP_IPV4_ROUTE
+    let mut addr = SocketAddr::new(0, 0);
+    route.get_address(&mut addr).unwrap();
+    let port = addr.port_number();
+
+    let output = run_nlscope(&["ports", "--json"], false);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row = json["sockets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["protocol"] == 0 && s["port"] == port)
+        .expect("our socket in the JSON");
+    assert_eq!(row["protocol_name"], "route");
+    assert_eq!(row["groups"][0]["name"], "RTNLGRP_IPV4_ROUTE");
+    assert_eq!(row["groups"][0]["group"], 7);
+    assert_eq!(row["owners"][0]["pid"], std::process::id());
+
+    let output = run_nlscope(&["ports"], false);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["PROTO", "PORT", "PID/COMM", "GROUPS", "RMEM", "DROPS", "INODE"]
+    );
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("route") && l.contains("kernel")));
+
+    // Without privilege (when the test runs as root and setpriv exists):
+    // every socket and its groups are still listed, owners are not, and a
+    // note on stderr says why.
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    if root && Command::new("setpriv").arg("--version").output().is_ok() {
+        let output = run_nlscope(&["ports"], true);
+        assert!(output.status.success(), "{output:?}");
+        let text = String::from_utf8(output.stdout).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(port.to_string().as_str()))
+            .expect("our socket listed without privilege");
+        assert!(line.contains("RTNLGRP_IPV4_ROUTE"), "{line}");
+        assert_eq!(line.split_whitespace().nth(2), Some("?"), "{line}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("could not be inspected"), "{stderr}");
+    }
+    drop(route);
 }

@@ -36,6 +36,9 @@ pub enum Command {
     /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
     /// complete up to the last message either way.
     Record(RecordArgs),
+    /// List every netlink socket: protocol, port, owning processes, groups
+    /// (named), receive queue, drops, inode.
+    Ports(crate::ports::PortsArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,6 +111,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
+        Some(Command::Ports(args)) => crate::ports::run(args),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();

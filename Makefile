@@ -1,7 +1,7 @@
 # The two commands of the README, plus their parts.
 #   make run [ARGS="record -o out.jsonl"]   set up, build, and run nlscope
 #   make test                               set up, build, and run every test
-.PHONY: setup build run test fmt
+.PHONY: setup build run test bench fmt
 
 setup:
 	@scripts/setup.sh
@@ -14,6 +14,9 @@ run: build
 
 test:
 	@scripts/test.sh
+
+bench:
+	scripts/bench-capture.sh
 
 fmt:
 	cargo fmt --all

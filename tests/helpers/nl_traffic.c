@@ -7,6 +7,8 @@
  *   nl_traffic link-create NAME
  *       a listener on RTNLGRP_LINK, then RTM_NEWLINK (kind dummy) with ACK from
  *       another socket; prints listener=<p> creator=<p> listener_got=<RTM_NEWLINKs>
+ *   nl_traffic link-add NAME KIND
+ *       RTM_NEWLINK of any kind (nlmon, dummy) with ACK
  *   nl_traffic genl-family NAME
  *       nlctrl CTRL_CMD_GETFAMILY; prints port=<p> family_id=<id>
  *   nl_traffic usersock
@@ -115,8 +117,8 @@ static int dump(int type)
 	return 0;
 }
 
-/* Sends RTM_NEWLINK (kind dummy) or RTM_DELLINK for `name` with ACK; returns the ack's error. */
-static int link_change(int fd, int type, const char *name)
+/* Sends RTM_NEWLINK (of `kind`) or RTM_DELLINK for `name` with ACK; returns the ack's error. */
+static int link_change(int fd, int type, const char *name, const char *kind)
 {
 	char message[512];
 	struct nlmsghdr *nlh = (struct nlmsghdr *)message;
@@ -137,7 +139,7 @@ static int link_change(int fd, int type, const char *name)
 		size_t start = NLMSG_ALIGN(len);
 
 		len = put_attr(message, len, IFLA_LINKINFO, NULL, 0);
-		len = put_attr(message, len, IFLA_INFO_KIND, "dummy", 6);
+		len = put_attr(message, len, IFLA_INFO_KIND, kind, strlen(kind) + 1);
 		linkinfo->rta_len = len - start;
 	}
 	nlh->nlmsg_len = len;
@@ -155,7 +157,7 @@ static int link_create(const char *name)
 {
 	int listener = open_socket(NETLINK_ROUTE, 1 << (RTNLGRP_LINK - 1));
 	int creator = open_socket(NETLINK_ROUTE, 0);
-	int error = link_change(creator, RTM_NEWLINK, name);
+	int error = link_change(creator, RTM_NEWLINK, name, "dummy");
 	int got = 0;
 	struct timeval short_wait = { .tv_usec = 300000 };
 
@@ -272,7 +274,7 @@ static int overflow(int rounds)
 		char name[IFNAMSIZ + 16];
 
 		snprintf(name, IFNAMSIZ, "nlsovf%d", i % 100000);
-		if (link_change(creator, RTM_NEWLINK, name) || link_change(creator, RTM_DELLINK, name)) {
+		if (link_change(creator, RTM_NEWLINK, name, "dummy") || link_change(creator, RTM_DELLINK, name, "")) {
 			printf("error: round %d failed\n", i);
 			return 1;
 		}
@@ -292,12 +294,18 @@ int main(int argc, char **argv)
 		return dump(RTM_GETADDR);
 	if (!strcmp(command, "link-create") && argc > 2)
 		return link_create(argv[2]);
+	if (!strcmp(command, "link-add") && argc > 3) {
+		int error = link_change(open_socket(NETLINK_ROUTE, 0), RTM_NEWLINK, argv[2], argv[3]);
+
+		printf("link-add %s %s: %s\n", argv[2], argv[3], error ? strerror(-error) : "ok");
+		return error ? 1 : 0;
+	}
 	if (!strcmp(command, "genl-family") && argc > 2)
 		return genl_family(argv[2]);
 	if (!strcmp(command, "usersock"))
 		return usersock();
 	if (!strcmp(command, "overflow") && argc > 2)
 		return overflow(atoi(argv[2]));
-	fprintf(stderr, "usage: nl_traffic dump-links|dump-addrs|link-create NAME|genl-family NAME|usersock|overflow ROUNDS\n");
+	fprintf(stderr, "usage: nl_traffic dump-links|dump-addrs|link-create NAME|link-add NAME KIND|genl-family NAME|usersock|overflow ROUNDS\n");
 	return 2;
 }

@@ -326,6 +326,23 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
                 .with_context(|| format!("scenario {scenario} wants {}", source.display()))?;
         }
     }
+    // Host programs a scenario asks for (file `host-programs`, one absolute
+    // path per line), with their shared libraries: tcpdump, strace, ...
+    let programs = scenario_dir.join("host-programs");
+    if programs.exists() {
+        for line in fs::read_to_string(&programs)?.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let program = Path::new(line);
+            if !program.exists() {
+                bail!("scenario {scenario} wants {line}, which is not installed: run `make setup`");
+            }
+            fs::copy(program, root.join("bin").join(program.file_name().unwrap()))?;
+            for library in shared_libraries(program)? {
+                let target = root.join(library.strip_prefix("/").unwrap_or(&library));
+                fs::create_dir_all(target.parent().unwrap())?;
+                fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
+            }
+        }
+    }
     // The scenario's own files, and the shared ones under tests/scenarios/lib
     // (as /scenario/lib) that several scenarios source.
     let shared = workspace_root().join("tests/scenarios/lib");
@@ -392,6 +409,12 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
     let console_path = run_dir.join("console.log");
     let results_path = run_dir.join("results.b64");
 
+    // A scenario may ask for more virtual CPUs (file `qemu-smp`), e.g. so a
+    // benchmark's recorder does not share the sender's only CPU.
+    let smp = fs::read_to_string(workspace_root().join("tests/scenarios").join(scenario).join("qemu-smp"))
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .unwrap_or(1);
     let qemu = "qemu-system-x86_64";
     let started = Instant::now();
     let mut child = Command::new(qemu)
@@ -402,11 +425,11 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
             "max",
             "-m",
             "1024",
-            "-smp",
-            "1",
             "-nodefaults",
             "-no-reboot",
         ])
+        .arg("-smp")
+        .arg(smp.to_string())
         .args(["-display", "none", "-monitor", "none", "-net", "none"])
         .arg("-kernel")
         .arg(&artifacts.kernel.image)

@@ -190,6 +190,7 @@ async fn write_until_stopped<W: Write>(
     };
     tokio::pin!(timer);
     let mut lost = 0;
+    let mut last_loss_report = std::time::Instant::now() - Duration::from_secs(2);
     let limit = args.count.unwrap_or(u64::MAX);
     loop {
         tokio::select! {
@@ -207,7 +208,15 @@ async fn write_until_stopped<W: Write>(
                         stop.stop();
                     }
                 }
-                Some(SourceEvent::Lost { total }) => lost = total,
+                Some(SourceEvent::Lost { total }) => {
+                    // Losses are never silent: a running count on stderr, at
+                    // most once a second, and the total at the end.
+                    if total > lost && last_loss_report.elapsed() >= Duration::from_secs(1) {
+                        eprintln!("nlscope: warning: {total} events lost so far (the ring buffer was full; try a filter or a smaller --snaplen)");
+                        last_loss_report = std::time::Instant::now();
+                    }
+                    lost = total;
+                }
                 // The source ended (after a stop it drains, then closes the channel).
                 None => break,
             },

@@ -5,6 +5,7 @@
 //! the views and the exporters cannot tell them apart.
 
 pub mod btf_offsets;
+pub mod file;
 pub mod live;
 pub mod privileges;
 

@@ -108,6 +108,16 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             "--duration must be a positive number of seconds"
         );
     }
+    // Generic netlink family names for Wireshark, asked before the capture
+    // starts so nlscope's own query is not in it.
+    let genl_families = match args.format {
+        RecordFormat::Pcapng => crate::export::genl_families::kernel_genl_families()
+            .unwrap_or_else(|error| {
+                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); Wireshark will show their ids only");
+                Default::default()
+            }),
+        RecordFormat::Jsonl => Default::default(),
+    };
     let options = LiveOptions {
         snaplen: args.snaplen,
         btf_path: args.btf.clone(),
@@ -125,7 +135,8 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
         RecordFormat::Jsonl => CaptureWriter::Jsonl(JsonlWriter::new(out)),
         RecordFormat::Pcapng => CaptureWriter::Pcapng(
             PcapngWriter::new(out)
-                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?,
+                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?
+                .with_genl_families(genl_families),
         ),
     };
 

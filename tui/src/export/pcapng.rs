@@ -277,8 +277,16 @@ pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMess
 /// If `message` is an nlctrl NEWFAMILY message (the first netlink message of
 /// the buffer), the family id and name it announces.
 pub fn parse_genl_family_record(message: &CapturedMessage) -> Option<(u16, String)> {
-    let payload = &message.payload;
-    if message.protocol != NETLINK_GENERIC || payload.len() < 20 {
+    if message.protocol != NETLINK_GENERIC {
+        return None;
+    }
+    parse_genl_family_message(&message.payload)
+}
+
+/// The family id and name an nlctrl NEWFAMILY message (starting at its
+/// nlmsghdr, host byte order) announces.
+pub fn parse_genl_family_message(payload: &[u8]) -> Option<(u16, String)> {
+    if payload.len() < 20 {
         return None;
     }
     let nlmsg_len = u32::from_ne_bytes(payload[0..4].try_into().ok()?) as usize;

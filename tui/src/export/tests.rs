@@ -721,3 +721,16 @@ fn a_file_cut_inside_its_magic_is_a_truncated_capture() {
         "{error}"
     );
 }
+
+#[test]
+fn a_captured_newfamily_reply_needs_no_synthesized_one() {
+    let mut announcement = synthesize_genl_family_record(DEMO_FAMILY_ID, DEMO_FAMILY_NAME);
+    announcement.hook = "netlink_unicast".into();
+    announcement.dst_port = 4242;
+    let messages = vec![announcement, genl_request()];
+    let bytes = write_pcapng(&messages, &[(DEMO_FAMILY_ID, "other_name")]);
+    assert_eq!(block_offsets(&bytes).len(), 2 + 2);
+    let read = read_capture_bytes(&bytes);
+    assert_eq!(read.messages, messages);
+    assert!(read.genl_families.is_empty());
+}

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
+use crate::export::pcapng::synthesize_genl_family_record;
 use crate::export::read::{read_capture, CaptureRead};
 
 /// Messages per batch sent downstream (as the live source).
@@ -13,6 +14,7 @@ pub const BATCH: usize = 1024;
 pub struct FileSource {
     path: PathBuf,
     batch: usize,
+    family_records: bool,
 }
 
 impl FileSource {
@@ -20,7 +22,17 @@ impl FileSource {
         FileSource {
             path: path.as_ref().to_path_buf(),
             batch: BATCH,
+            family_records: true,
         }
+    }
+
+    /// Whether to send, before the messages, one synthesized nlctrl NEWFAMILY
+    /// record (hook `nlscope-synthetic`) per generic netlink family the file
+    /// names, so a decoder learning from nlctrl replies names those families
+    /// (on by default). They are not counted as messages.
+    pub fn with_family_records(mut self, send: bool) -> FileSource {
+        self.family_records = send;
+        self
     }
 
     /// Messages per batch (at least 1).
@@ -38,14 +50,33 @@ impl CaptureSource for FileSource {
         }
     }
 
-    /// Sends every message the file holds, in batches, oldest first; then, if
+    /// Sends the family announcements (see [`FileSource::with_family_records`]),
+    /// then every message the file holds, in batches, oldest first; then, if
     /// the file is damaged, returns the read error (offset and cause) as the
     /// run's error. Stops early when `stop` is set or the receiver is gone.
     fn run(self: Box<Self>, sink: EventSink, stop: StopSignal) -> anyhow::Result<CaptureSummary> {
         let CaptureRead {
-            messages, error, ..
+            messages,
+            genl_families,
+            error,
+            ..
         } = read_capture(&self.path);
         let mut summary = CaptureSummary::default();
+        if self.family_records && !genl_families.is_empty() {
+            let first = messages.first();
+            let records = genl_families
+                .iter()
+                .map(|(id, name)| {
+                    let mut record = synthesize_genl_family_record(*id, name);
+                    record.ts_wall_ns = first.map_or(0, |m| m.ts_wall_ns);
+                    record.ts_mono_ns = first.map_or(0, |m| m.ts_mono_ns);
+                    record
+                })
+                .collect();
+            if sink.blocking_send(SourceEvent::Messages(records)).is_err() {
+                return Ok(summary);
+            }
+        }
         let mut messages = messages.into_iter().peekable();
         while messages.peek().is_some() {
             if stop.is_stopped() {
@@ -146,6 +177,33 @@ mod tests {
         let error = format!("{:#}", result.unwrap_err());
         assert!(error.contains("truncated block"), "{error}");
         assert!(error.contains("2 messages read before it"), "{error}");
+    }
+
+    #[test]
+    fn family_names_in_the_file_are_announced_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("genl.pcapng");
+        let mut genl = message(1);
+        genl.protocol = 16;
+        genl.payload = vec![0; 20];
+        genl.payload[0] = 20;
+        genl.payload[4] = 0x1d;
+        let mut writer = PcapngWriter::new(std::fs::File::create(&path).unwrap())
+            .unwrap()
+            .with_genl_families([(0x1d, "nlscope_demo".to_string())]);
+        writer.write(&genl).unwrap();
+        drop(writer);
+
+        let (batches, result) = drain(FileSource::new(&path));
+        assert_eq!(batches.len(), 2);
+        let announced = crate::export::pcapng::parse_genl_family_record(&batches[0][0]);
+        assert_eq!(announced, Some((0x1d, "nlscope_demo".to_string())));
+        assert_eq!(batches[0][0].hook, "nlscope-synthetic");
+        assert_eq!(batches[1], vec![genl.clone()]);
+        assert_eq!(result.unwrap().messages, 1);
+
+        let (batches, _) = drain(FileSource::new(&path).with_family_records(false));
+        assert_eq!(batches, vec![vec![genl]]);
     }
 
     #[test]

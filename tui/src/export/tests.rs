@@ -682,6 +682,13 @@ fn files_rewritten_by_wireshark_read_back() {
     );
     assert_eq!(hello.payload, messages[2].payload);
 
+    // Wireshark's pcapng from that pcap: microsecond if_tsresol, no comments.
+    let microseconds = dir.path().join("from-classic.pcapng");
+    editcap(&pcap, &microseconds, "pcapng");
+    let again = read_capture(&microseconds);
+    assert_eq!(again.error, None);
+    assert_eq!(again.messages, read.messages);
+
     // Nanosecond pcap keeps the exact times.
     let nsec = dir.path().join("nsec.pcap");
     editcap(&ours, &nsec, "nsecpcap");

@@ -27,21 +27,113 @@ pub const CONFIG_GLOBAL: &str = "CONFIG";
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hook {
+    /// `netlink_unicast`: user->kernel, kernel->user and user->user unicasts, acks and errors.
     NetlinkUnicast = 1,
+    /// `netlink_broadcast`: multicasts, from the kernel or from a user socket.
+    NetlinkBroadcast = 2,
+    /// `netlink_broadcast_filtered` (kernels that have it as a symbol of its own).
+    NetlinkBroadcastFiltered = 3,
+    /// `__netlink_sendskb`: queueing onto a receiver; recorded as a message of
+    /// its own only outside unicast/broadcast (dump replies from `netlink_dump`),
+    /// and as a delivery to one listener inside a broadcast.
+    NetlinkSendSkb = 4,
+    /// `netlink_overrun`: a receiver's queue was full; the message was dropped for it.
+    NetlinkOverrun = 5,
 }
 
 impl Hook {
+    pub const ALL: [Hook; 5] = [
+        Hook::NetlinkUnicast,
+        Hook::NetlinkBroadcast,
+        Hook::NetlinkBroadcastFiltered,
+        Hook::NetlinkSendSkb,
+        Hook::NetlinkOverrun,
+    ];
+
     pub fn from_u32(value: u32) -> Option<Hook> {
-        match value {
-            1 => Some(Hook::NetlinkUnicast),
-            _ => None,
-        }
+        Hook::ALL.into_iter().find(|hook| *hook as u32 == value)
     }
 
     /// The kernel symbol the hook attaches to.
     pub fn symbol(self) -> &'static str {
         match self {
             Hook::NetlinkUnicast => "netlink_unicast",
+            Hook::NetlinkBroadcast => "netlink_broadcast",
+            Hook::NetlinkBroadcastFiltered => "netlink_broadcast_filtered",
+            Hook::NetlinkSendSkb => "__netlink_sendskb",
+            Hook::NetlinkOverrun => "netlink_overrun",
+        }
+    }
+
+    /// How many arguments the hooked function takes (an fexit program finds
+    /// the return value right after them).
+    pub fn argument_count(self) -> usize {
+        match self {
+            Hook::NetlinkUnicast => 4,
+            Hook::NetlinkBroadcast => 5,
+            Hook::NetlinkBroadcastFiltered => 7,
+            Hook::NetlinkSendSkb => 2,
+            Hook::NetlinkOverrun => 1,
+        }
+    }
+
+    /// True when the function's return value is the message's delivery result.
+    pub fn reports_result(self) -> bool {
+        matches!(
+            self,
+            Hook::NetlinkUnicast | Hook::NetlinkBroadcast | Hook::NetlinkBroadcastFiltered
+        )
+    }
+}
+
+/// What a ring-buffer record is; the first field of every record.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// An [`EventHeader`] followed by `cap_len` payload bytes.
+    Message = 1,
+    /// A [`ResultEvent`]: the return value of the call that produced message `id`.
+    Result = 2,
+    /// A [`DeliveryEvent`]: message `id` reached (or was dropped for) one listener.
+    Delivery = 3,
+}
+
+impl EventKind {
+    pub fn from_u32(value: u32) -> Option<EventKind> {
+        match value {
+            1 => Some(EventKind::Message),
+            2 => Some(EventKind::Result),
+            3 => Some(EventKind::Delivery),
+            _ => None,
+        }
+    }
+}
+
+/// Matches any value in a [`Filters`] field.
+pub const ANY: u32 = u32::MAX;
+
+/// In-kernel filters: a message is recorded only when every field is [`ANY`]
+/// or equal to the message's value. Checked before any copying, so filtered-out
+/// traffic costs a few instructions.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Filters {
+    pub protocol: u32,
+    /// Process id (tgid) of the task that was running.
+    pub pid: u32,
+    /// Network namespace inode.
+    pub netns: u32,
+    /// Matches the source or the destination port.
+    pub port: u32,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            protocol: ANY,
+            pid: ANY,
+            netns: ANY,
+            port: ANY,
         }
     }
 }
@@ -75,15 +167,22 @@ pub struct KernelOffsets {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub offsets: KernelOffsets,
+    pub filters: Filters,
     /// Payload bytes to copy per message, at most [`MAX_SNAPLEN`].
     pub snaplen: u32,
     pub _reserved: u32,
 }
 
-/// Fixed-size part of every event.
+/// Fixed-size part of a message record.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EventHeader {
+    /// [`EventKind::Message`].
+    pub kind: u32,
+    /// A [`Hook`] value.
+    pub hook: u32,
+    /// Unique per message; results and deliveries refer to it.
+    pub id: u64,
     /// `bpf_ktime_get_ns()`: CLOCK_MONOTONIC in nanoseconds.
     pub ts_mono_ns: u64,
     /// Process id (thread group id) of the task that was running.
@@ -96,27 +195,55 @@ pub struct EventHeader {
     pub protocol: u32,
     /// Port id of the sending socket (0 for a kernel socket).
     pub src_portid: u32,
-    /// Destination port id (0 for the kernel).
+    /// Destination port id (0 for the kernel, and for multicasts).
     pub dst_portid: u32,
     /// Destination multicast group (0 for unicast).
     pub dst_group: u32,
     /// Length of the whole message buffer (`skb->len`).
     pub len: u32,
-    /// How many payload bytes follow in [`Event::payload`] (at most the snap length).
+    /// How many payload bytes follow the header (at most the snap length).
     pub cap_len: u32,
-    /// A [`Hook`] value.
-    pub hook: u32,
+    pub _reserved: u32,
     /// The task's `comm`, NUL padded.
     pub comm: [u8; COMM_LEN],
 }
 
-/// One event as it travels through the ring buffer.
+/// The return value of the call that produced message `id`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResultEvent {
+    /// [`EventKind::Result`].
+    pub kind: u32,
+    pub hook: u32,
+    pub id: u64,
+    /// Bytes delivered or 0 (>= 0), or a negative errno.
+    pub result: i64,
+}
+
+/// Message `id` reached one listener (`result` >= 0) or was dropped for it
+/// (`result` = -ENOBUFS, the receiver's queue was full).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeliveryEvent {
+    /// [`EventKind::Delivery`].
+    pub kind: u32,
+    pub hook: u32,
+    pub id: u64,
+    pub portid: u32,
+    pub result: i32,
+}
+
+/// A message record at its largest: the header and a full payload. The eBPF
+/// side builds it in per-CPU scratch memory and sends only header + cap_len bytes.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Event {
     pub header: EventHeader,
     pub payload: [u8; MAX_SNAPLEN],
 }
+
+/// ENOBUFS, as the kernel reports a full receive queue.
+pub const ENOBUFS: i32 = 105;
 
 #[cfg(feature = "user")]
 mod user {
@@ -125,6 +252,7 @@ mod user {
     unsafe impl aya::Pod for super::Config {}
     unsafe impl aya::Pod for super::KernelOffsets {}
     unsafe impl aya::Pod for super::EventHeader {}
+    unsafe impl aya::Pod for super::Filters {}
 }
 
 #[cfg(test)]
@@ -134,32 +262,52 @@ mod tests {
 
     #[test]
     fn event_header_layout_is_pinned() {
-        assert_eq!(size_of::<EventHeader>(), 64);
-        assert_eq!(offset_of!(EventHeader, ts_mono_ns), 0);
-        assert_eq!(offset_of!(EventHeader, tgid), 8);
-        assert_eq!(offset_of!(EventHeader, tid), 12);
-        assert_eq!(offset_of!(EventHeader, netns_ino), 16);
-        assert_eq!(offset_of!(EventHeader, protocol), 20);
-        assert_eq!(offset_of!(EventHeader, src_portid), 24);
-        assert_eq!(offset_of!(EventHeader, dst_portid), 28);
-        assert_eq!(offset_of!(EventHeader, dst_group), 32);
-        assert_eq!(offset_of!(EventHeader, len), 36);
-        assert_eq!(offset_of!(EventHeader, cap_len), 40);
-        assert_eq!(offset_of!(EventHeader, hook), 44);
-        assert_eq!(offset_of!(EventHeader, comm), 48);
+        assert_eq!(size_of::<EventHeader>(), 80);
+        assert_eq!(offset_of!(EventHeader, kind), 0);
+        assert_eq!(offset_of!(EventHeader, hook), 4);
+        assert_eq!(offset_of!(EventHeader, id), 8);
+        assert_eq!(offset_of!(EventHeader, ts_mono_ns), 16);
+        assert_eq!(offset_of!(EventHeader, tgid), 24);
+        assert_eq!(offset_of!(EventHeader, tid), 28);
+        assert_eq!(offset_of!(EventHeader, netns_ino), 32);
+        assert_eq!(offset_of!(EventHeader, protocol), 36);
+        assert_eq!(offset_of!(EventHeader, src_portid), 40);
+        assert_eq!(offset_of!(EventHeader, dst_portid), 44);
+        assert_eq!(offset_of!(EventHeader, dst_group), 48);
+        assert_eq!(offset_of!(EventHeader, len), 52);
+        assert_eq!(offset_of!(EventHeader, cap_len), 56);
+        assert_eq!(offset_of!(EventHeader, comm), 64);
+    }
+
+    #[test]
+    fn small_records_share_the_kind_and_id_prefix() {
+        assert_eq!(size_of::<ResultEvent>(), 24);
+        assert_eq!(size_of::<DeliveryEvent>(), 24);
+        for (kind, id) in [
+            (offset_of!(ResultEvent, kind), offset_of!(ResultEvent, id)),
+            (
+                offset_of!(DeliveryEvent, kind),
+                offset_of!(DeliveryEvent, id),
+            ),
+            (offset_of!(EventHeader, kind), offset_of!(EventHeader, id)),
+        ] {
+            assert_eq!((kind, id), (0, 8));
+        }
     }
 
     #[test]
     fn event_is_header_then_payload() {
         assert_eq!(offset_of!(Event, payload), size_of::<EventHeader>());
-        assert_eq!(size_of::<Event>(), 64 + MAX_SNAPLEN);
+        assert_eq!(size_of::<Event>(), 80 + MAX_SNAPLEN);
     }
 
     #[test]
     fn config_layout_is_pinned() {
         assert_eq!(size_of::<KernelOffsets>(), 32);
-        assert_eq!(size_of::<Config>(), 40);
-        assert_eq!(offset_of!(Config, snaplen), 32);
+        assert_eq!(size_of::<Filters>(), 16);
+        assert_eq!(size_of::<Config>(), 56);
+        assert_eq!(offset_of!(Config, filters), 32);
+        assert_eq!(offset_of!(Config, snaplen), 48);
     }
 
     #[test]

@@ -1,1 +1,615 @@
-//! QEMU guest harness (see README).
+//! The QEMU guest harness: everything that needs kernel hooks or the demo
+//! module runs inside Debian's kernel under QEMU (TCG), because the machines'
+//! own kernel has no kprobes, no fentry and no module loading.
+//!
+//! A scenario is data: `tests/scenarios/<name>/run.sh` runs inside the guest and
+//! writes its results into `/results`; `tests/scenarios/<name>/expect.json`
+//! says what must hold. This crate builds the artifacts (nlscope, the module,
+//! the helper programs), packs an initramfs per scenario, boots it, brings
+//! `/results` back over a second serial port, and fails on a kernel oops, BUG
+//! or WARNING, a timeout, or a failed expectation. It never skips: a missing
+//! QEMU or guest kernel is a failure that says what to install.
+
+pub mod expect;
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+/// Default limit for one guest run, boot to power-off.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Lines in the guest's console or dmesg that mean the kernel is unhealthy.
+pub const KERNEL_TROUBLE_MARKERS: &[&str] = &[
+    "Oops",
+    "BUG:",
+    "kernel BUG at",
+    "WARNING:",
+    "Kernel panic",
+    "general protection fault",
+    "UBSAN:",
+    "KASAN:",
+    "Call Trace:",
+];
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Where the harness keeps what it builds and what guests bring back.
+pub fn guest_dir() -> PathBuf {
+    workspace_root().join("target").join("guest")
+}
+
+/// Debian's kernel the guests boot, with the headers the module builds against.
+#[derive(Clone, Debug)]
+pub struct GuestKernel {
+    pub version: String,
+    pub image: PathBuf,
+    pub headers: PathBuf,
+    pub modules: PathBuf,
+}
+
+/// Finds the guest kernel: `NLSCOPE_GUEST_KVER` if set, else the newest
+/// `/boot/vmlinuz-*-amd64` that has matching headers.
+pub fn guest_kernel() -> Result<GuestKernel> {
+    let version = match std::env::var("NLSCOPE_GUEST_KVER") {
+        Ok(version) => version,
+        Err(_) => {
+            let mut versions: Vec<String> = fs::read_dir("/boot")
+                .map(|dir| {
+                    dir.filter_map(|e| e.ok())
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .filter_map(|name| name.strip_prefix("vmlinuz-").map(str::to_string))
+                        .filter(|v| Path::new(&format!("/usr/src/linux-headers-{v}")).is_dir())
+                        .collect()
+                })
+                .unwrap_or_default();
+            versions.sort();
+            versions.pop().ok_or_else(|| {
+                anyhow!("no guest kernel: need /boot/vmlinuz-<version> and /usr/src/linux-headers-<version>; run `make setup` (installs linux-image-amd64 and linux-headers-amd64)")
+            })?
+        }
+    };
+    let kernel = GuestKernel {
+        image: PathBuf::from(format!("/boot/vmlinuz-{version}")),
+        headers: PathBuf::from(format!("/usr/src/linux-headers-{version}")),
+        modules: PathBuf::from(format!("/lib/modules/{version}")),
+        version,
+    };
+    for path in [&kernel.image, &kernel.headers] {
+        if !path.exists() {
+            bail!(
+                "guest kernel {} is incomplete: {} is missing; run `make setup`",
+                kernel.version,
+                path.display()
+            );
+        }
+    }
+    Ok(kernel)
+}
+
+/// Everything the guests run, built once per test process.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    pub kernel: GuestKernel,
+    pub nlscope: PathBuf,
+    pub module: PathBuf,
+    /// Statically linked helper programs from `tests/helpers/*.c`.
+    pub helpers: Vec<PathBuf>,
+}
+
+static ARTIFACTS: OnceLock<Mutex<Option<std::result::Result<Artifacts, String>>>> = OnceLock::new();
+
+/// Builds (or reuses) the artifacts. Safe to call from parallel tests.
+pub fn artifacts() -> Result<Artifacts> {
+    let cell = ARTIFACTS.get_or_init(|| Mutex::new(None));
+    let mut guard = cell.lock().unwrap_or_else(|p| p.into_inner());
+    if guard.is_none() {
+        *guard = Some(build_artifacts().map_err(|e| format!("{e:#}")));
+    }
+    guard.as_ref().unwrap().clone().map_err(|e| anyhow!(e))
+}
+
+fn run_checked(command: &mut Command, what: &str) -> Result<()> {
+    let output = command
+        .output()
+        .with_context(|| format!("{what}: cannot run {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn build_artifacts() -> Result<Artifacts> {
+    let started = Instant::now();
+    let root = workspace_root();
+    let kernel = guest_kernel()?;
+    let out = guest_dir().join("artifacts");
+    fs::create_dir_all(&out)?;
+
+    // nlscope itself, release build (the outer `cargo test` has released its
+    // lock by the time tests run, so this nested build is safe).
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run_checked(
+        Command::new(&cargo).current_dir(&root).args([
+            "build",
+            "--release",
+            "-p",
+            "nlscope",
+            "--bin",
+            "nlscope",
+        ]),
+        "building nlscope",
+    )?;
+    let nlscope = root.join("target/release/nlscope");
+
+    // The demo module, against the guest kernel's headers, built in a copy so
+    // the source tree stays clean.
+    let kmod_build = out.join("kmod");
+    fs::create_dir_all(&kmod_build)?;
+    for name in ["nlscope_demo.c", "Kbuild"] {
+        copy_if_changed(&root.join("kmod").join(name), &kmod_build.join(name))?;
+    }
+    run_checked(
+        Command::new("make")
+            .arg("-C")
+            .arg(&kernel.headers)
+            .arg(format!("M={}", kmod_build.display()))
+            .arg("modules"),
+        "building the demo module (kmod/)",
+    )?;
+    let module = kmod_build.join("nlscope_demo.ko");
+
+    // Static helper programs.
+    let mut helpers = Vec::new();
+    for entry in fs::read_dir(root.join("tests/helpers"))? {
+        let source = entry?.path();
+        if source.extension().is_some_and(|e| e == "c") {
+            let binary = out.join(source.file_stem().unwrap());
+            run_checked(
+                Command::new("cc")
+                    .args(["-static", "-O2", "-Wall", "-o"])
+                    .arg(&binary)
+                    .arg(&source),
+                &format!("compiling {}", source.display()),
+            )?;
+            helpers.push(binary);
+        }
+    }
+    eprintln!(
+        "guest harness: artifacts ready in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(Artifacts {
+        kernel,
+        nlscope,
+        module,
+        helpers,
+    })
+}
+
+fn copy_if_changed(from: &Path, to: &Path) -> Result<()> {
+    let new = fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    if fs::read(to).ok().as_deref() != Some(&new[..]) {
+        fs::write(to, new)?;
+    }
+    Ok(())
+}
+
+/// What one guest run brought back.
+#[derive(Debug)]
+pub struct GuestRun {
+    pub scenario: String,
+    /// Everything the guest printed on its console (ttyS0).
+    pub console: String,
+    /// The guest's `dmesg` at the end of the scenario.
+    pub dmesg: String,
+    /// The guest's `/results`, unpacked on the host.
+    pub results: PathBuf,
+    /// Exit status of the scenario's run.sh.
+    pub exit_code: i32,
+    pub elapsed: Duration,
+}
+
+impl GuestRun {
+    /// A results file as text ("" when absent).
+    pub fn file(&self, name: &str) -> String {
+        fs::read_to_string(self.results.join(name)).unwrap_or_default()
+    }
+}
+
+/// The `/init` every guest runs: mount, run the scenario, collect, power off.
+const GUEST_INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin
+mkdir -p /proc /sys /dev /tmp /results /run
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+ip link set lo up 2>/dev/null
+echo "nlscope-guest: scenario start"
+cd /scenario
+sh /scenario/run.sh > /results/scenario.out 2>&1
+echo $? > /results/exit_code
+dmesg > /results/dmesg.txt
+echo "nlscope-guest: scenario end (exit $(cat /results/exit_code))"
+cd /results
+echo "==NLSCOPE-RESULTS-BEGIN==" > /dev/ttyS1
+tar -cf - . | gzip -1 | base64 > /dev/ttyS1
+echo "==NLSCOPE-RESULTS-END==" > /dev/ttyS1
+sync
+sleep 1
+poweroff -f
+"#;
+
+/// Packs the initramfs for `scenario` and returns its path.
+fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Result<PathBuf> {
+    let scenario_dir = workspace_root().join("tests/scenarios").join(scenario);
+    if !scenario_dir.join("run.sh").is_file() {
+        bail!(
+            "scenario {scenario}: {} has no run.sh",
+            scenario_dir.display()
+        );
+    }
+    let root = run_dir.join("root");
+    if root.exists() {
+        fs::remove_dir_all(&root)?;
+    }
+    for dir in [
+        "bin",
+        "sbin",
+        "lib/modules",
+        "scenario",
+        "proc",
+        "sys",
+        "dev",
+        "tmp",
+        "results",
+    ] {
+        fs::create_dir_all(root.join(dir))?;
+    }
+    let busybox = Path::new("/bin/busybox");
+    if !busybox.exists() {
+        bail!("/bin/busybox is missing: run `make setup` (installs busybox-static)");
+    }
+    fs::copy(busybox, root.join("bin/busybox"))?;
+    write_executable(&root.join("init"), GUEST_INIT)?;
+
+    // nlscope without debug info (smaller initramfs), plus its shared libraries.
+    run_checked(
+        Command::new("strip")
+            .arg("-o")
+            .arg(root.join("bin/nlscope"))
+            .arg(&artifacts.nlscope),
+        "stripping nlscope",
+    )?;
+    for library in shared_libraries(&artifacts.nlscope)? {
+        let target = root.join(library.strip_prefix("/").unwrap_or(&library));
+        fs::create_dir_all(target.parent().unwrap())?;
+        fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
+    }
+    fs::copy(&artifacts.module, root.join("lib/modules/nlscope_demo.ko"))?;
+    for helper in &artifacts.helpers {
+        fs::copy(helper, root.join("bin").join(helper.file_name().unwrap()))?;
+    }
+    // Debian's own modules a scenario may ask for (scenario file `kernel-modules`,
+    // one path relative to /lib/modules/<version>/kernel per line).
+    let wanted = scenario_dir.join("kernel-modules");
+    if wanted.exists() {
+        for line in fs::read_to_string(&wanted)?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let source = artifacts.kernel.modules.join("kernel").join(line);
+            let name = source.file_name().unwrap();
+            fs::copy(&source, root.join("lib/modules").join(name))
+                .with_context(|| format!("scenario {scenario} wants {}", source.display()))?;
+        }
+    }
+    // The scenario's own files, and the shared ones under tests/scenarios/lib
+    // (as /scenario/lib) that several scenarios source.
+    let shared = workspace_root().join("tests/scenarios/lib");
+    fs::create_dir_all(root.join("scenario/lib"))?;
+    for (from, to) in [
+        (scenario_dir.clone(), root.join("scenario")),
+        (shared, root.join("scenario/lib")),
+    ] {
+        for entry in fs::read_dir(&from)? {
+            let path = entry?.path();
+            if path.is_file() {
+                fs::copy(&path, to.join(path.file_name().unwrap()))?;
+            }
+        }
+    }
+
+    let image = run_dir.join("initramfs.gz");
+    run_checked(
+        Command::new("sh").current_dir(&root).arg("-c").arg(format!(
+            "find . -print0 | cpio --null -o -H newc --quiet | gzip -1 > '{}'",
+            image.display()
+        )),
+        "packing the initramfs (needs cpio)",
+    )?;
+    Ok(image)
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, text)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
+    Ok(())
+}
+
+/// Shared libraries `binary` needs, from `ldd`.
+fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
+    let output = Command::new("ldd")
+        .arg(binary)
+        .output()
+        .context("running ldd")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let path = match line.split_once("=>") {
+                Some((_, rest)) => rest.trim().split_whitespace().next()?,
+                None => line.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect())
+}
+
+/// Boots `scenario` and returns what it brought back, without judging it.
+pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
+    let artifacts = artifacts()?;
+    let run_dir = guest_dir().join("runs").join(scenario);
+    if run_dir.exists() {
+        fs::remove_dir_all(&run_dir)?;
+    }
+    fs::create_dir_all(&run_dir)?;
+    let initramfs = build_initramfs(&artifacts, scenario, &run_dir)?;
+    let console_path = run_dir.join("console.log");
+    let results_path = run_dir.join("results.b64");
+
+    let qemu = "qemu-system-x86_64";
+    let started = Instant::now();
+    let mut child = Command::new(qemu)
+        .args([
+            "-accel",
+            "tcg",
+            "-cpu",
+            "max",
+            "-m",
+            "1024",
+            "-smp",
+            "1",
+            "-nodefaults",
+            "-no-reboot",
+        ])
+        .args(["-display", "none", "-monitor", "none", "-net", "none"])
+        .arg("-kernel")
+        .arg(&artifacts.kernel.image)
+        .arg("-initrd")
+        .arg(&initramfs)
+        .args(["-append", "console=ttyS0 panic=-1 quiet loglevel=4"])
+        .arg("-serial")
+        .arg(format!("file:{}", console_path.display()))
+        .arg("-serial")
+        .arg(format!("file:{}", results_path.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| {
+            format!("cannot start {qemu}: run `make setup` (installs qemu-system-x86)")
+        })?;
+
+    let deadline = started + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let console = fs::read_to_string(&console_path).unwrap_or_default();
+            bail!(
+                "scenario {scenario}: guest timed out after {}s; last console lines:\n{}",
+                timeout.as_secs(),
+                tail(&console, 30)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let elapsed = started.elapsed();
+    let mut qemu_stderr = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut qemu_stderr);
+    }
+    let console =
+        String::from_utf8_lossy(&fs::read(&console_path).unwrap_or_default()).into_owned();
+    if !status.success() {
+        bail!(
+            "scenario {scenario}: QEMU exited with {status}: {qemu_stderr}\nconsole:\n{}",
+            tail(&console, 30)
+        );
+    }
+
+    let results = run_dir.join("results");
+    fs::create_dir_all(&results)?;
+    unpack_results(
+        &fs::read_to_string(&results_path).unwrap_or_default(),
+        &results,
+    )
+    .with_context(|| {
+        format!(
+            "scenario {scenario}: the guest sent no complete results; console:\n{}",
+            tail(&console, 30)
+        )
+    })?;
+    let exit_code = fs::read_to_string(results.join("exit_code"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(-1);
+    let dmesg = fs::read_to_string(results.join("dmesg.txt")).unwrap_or_default();
+    record_timing(scenario, elapsed);
+    Ok(GuestRun {
+        scenario: scenario.to_string(),
+        console,
+        dmesg,
+        results,
+        exit_code,
+        elapsed,
+    })
+}
+
+/// Decodes the base64 tarball between the markers the guest wrote.
+fn unpack_results(serial: &str, into: &Path) -> Result<()> {
+    use base64::Engine;
+    let begin = serial
+        .find("==NLSCOPE-RESULTS-BEGIN==")
+        .ok_or_else(|| anyhow!("no results marker"))?;
+    let end = serial
+        .find("==NLSCOPE-RESULTS-END==")
+        .ok_or_else(|| anyhow!("results were cut off (no end marker)"))?;
+    let body: String = serial[begin + "==NLSCOPE-RESULTS-BEGIN==".len()..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let gzipped = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .context("results are not valid base64")?;
+    let tarball = flate2::read::GzDecoder::new(&gzipped[..]);
+    tar::Archive::new(tarball)
+        .unpack(into)
+        .context("unpacking the results tarball")?;
+    Ok(())
+}
+
+fn record_timing(scenario: &str, elapsed: Duration) {
+    use std::io::Write;
+    eprintln!(
+        "guest harness: scenario {scenario} ran in {:.1}s",
+        elapsed.as_secs_f64()
+    );
+    if let Ok(mut file) = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(guest_dir().join("timings.txt"))
+    {
+        let _ = writeln!(file, "{scenario}\t{:.1}s", elapsed.as_secs_f64());
+    }
+}
+
+/// The last `lines` lines of `text`.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Fails when the guest kernel reported trouble, quoting the lines.
+pub fn check_kernel_health(run: &GuestRun) -> Result<()> {
+    let trouble: Vec<&str> = run
+        .console
+        .lines()
+        .chain(run.dmesg.lines())
+        .filter(|line| {
+            KERNEL_TROUBLE_MARKERS
+                .iter()
+                .any(|marker| line.contains(marker))
+        })
+        .collect();
+    if !trouble.is_empty() {
+        bail!(
+            "scenario {}: the guest kernel reported trouble:\n{}",
+            run.scenario,
+            trouble
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Boots `scenario`, then checks kernel health and its `expect.json`.
+pub fn run_scenario(scenario: &str) -> Result<GuestRun> {
+    let expectations = expect::Expectations::load(scenario)?;
+    let timeout = expectations
+        .timeout_secs
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let run = boot(scenario, timeout)?;
+    check_kernel_health(&run)?;
+    expectations.check(&run).map_err(|e| {
+        anyhow!(
+            "{e:#}\n--- scenario output ---\n{}\n--- end ---",
+            tail(&run.file("scenario.out"), 40)
+        )
+    })?;
+    Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldd_output_is_parsed() {
+        let libs = shared_libraries(Path::new("/bin/ls")).unwrap();
+        assert!(
+            libs.iter().any(|l| l.to_string_lossy().contains("libc.so")),
+            "{libs:?}"
+        );
+    }
+
+    #[test]
+    fn results_without_end_marker_are_rejected() {
+        let dir = tempdir();
+        assert!(unpack_results("==NLSCOPE-RESULTS-BEGIN==\nH4sI", &dir).is_err());
+        assert!(unpack_results("", &dir).is_err());
+    }
+
+    #[test]
+    fn kernel_trouble_is_detected() {
+        let run = GuestRun {
+            scenario: "x".into(),
+            console: "ok\n".into(),
+            dmesg: "[ 1.0] WARNING: CPU: 0 PID: 1 at mod.c:1\n".into(),
+            results: PathBuf::new(),
+            exit_code: 0,
+            elapsed: Duration::ZERO,
+        };
+        let error = check_kernel_health(&run).unwrap_err().to_string();
+        assert!(error.contains("WARNING: CPU"), "{error}");
+    }
+
+    fn tempdir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nlscope-harness-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::capture::live::{LiveOptions, LiveSource};
+use crate::capture::live::{AttachMode, LiveOptions, LiveSource};
 use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
 use crate::export::jsonl::JsonlWriter;
 use crate::export::pcapng::PcapngWriter;
@@ -38,6 +38,9 @@ pub enum Command {
     /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
     /// complete up to the last message either way.
     Record(RecordArgs),
+    /// List every netlink socket: protocol, port, owning processes, groups
+    /// (named), receive queue, drops, inode.
+    Ports(crate::ports::PortsArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -74,6 +77,42 @@ pub struct RecordArgs {
     /// Kernel BTF to read struct layouts from.
     #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
     pub btf: PathBuf,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Options of every live capture (record, the dashboard, the agent).
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// How to attach to kernel functions: fentry/fexit (BPF trampolines) or
+    /// kprobe/kretprobe; auto tries fentry first.
+    #[arg(long, value_enum, default_value_t = AttachMode::Auto)]
+    pub attach: AttachMode,
+    /// Only this netlink protocol (a name such as route, generic, audit, or a number).
+    #[arg(long, value_parser = crate::event::parse_protocol)]
+    pub protocol: Option<u32>,
+    /// Only messages sent while this process (tgid) was running.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Only this network namespace (its inode, as in `ls -l /proc/PID/ns/net`).
+    #[arg(long)]
+    pub netns: Option<u32>,
+    /// Only messages from or to this port id.
+    #[arg(long)]
+    pub port: Option<u32>,
+}
+
+impl LiveArgs {
+    /// The in-kernel filters these options ask for.
+    pub fn filters(&self) -> nlscope_common::Filters {
+        let any = nlscope_common::ANY;
+        nlscope_common::Filters {
+            protocol: self.protocol.unwrap_or(any),
+            pid: self.pid.unwrap_or(any),
+            netns: self.netns.unwrap_or(any),
+            port: self.port.unwrap_or(any),
+        }
+    }
 }
 
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
@@ -81,6 +120,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
+        Some(Command::Ports(args)) => crate::ports::run(args),
         None => {
             use clap::CommandFactory;
             let _ = Cli::command().print_help();
@@ -121,6 +161,8 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
     let options = LiveOptions {
         snaplen: args.snaplen,
         btf_path: args.btf.clone(),
+        attach: args.live.attach,
+        filters: args.live.filters(),
     };
     let source = LiveSource::open(&options)?;
 

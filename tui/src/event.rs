@@ -71,11 +71,35 @@ pub struct CapturedMessage {
     /// The first bytes of the buffer (at most the snap length).
     #[serde(with = "hex_bytes")]
     pub payload: Vec<u8>,
+    /// For multicasts: each listener the message was queued to (result = bytes)
+    /// or dropped for (result = -ENOBUFS, its queue was full).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<Delivery>,
+}
+
+/// One listener of a multicast and what happened to the message there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub port: u32,
+    /// Bytes queued (>= 0) or a negative errno (-ENOBUFS: dropped, queue full).
+    pub result: i64,
 }
 
 impl CapturedMessage {
+    /// Which way the message went; a multicast goes to user listeners.
     pub fn direction(&self) -> Direction {
+        if self.dst_group != 0 {
+            return if self.src_port == 0 {
+                Direction::KernelToUser
+            } else {
+                Direction::UserToUser
+            };
+        }
         Direction::from_ports(self.src_port, self.dst_port)
+    }
+
+    pub fn is_multicast(&self) -> bool {
+        self.dst_group != 0
     }
 
     /// True when only the first part of the buffer was captured.
@@ -119,6 +143,7 @@ mod tests {
             hook: "netlink_unicast".into(),
             result: None,
             payload: b"Hello kernel".to_vec(),
+            deliveries: Vec::new(),
         }
     }
 
@@ -147,5 +172,85 @@ mod tests {
         let mut message = sample();
         message.len = 5000;
         assert!(message.is_truncated());
+    }
+}
+
+/// Netlink protocol numbers and their names (linux/netlink.h), plus the demo
+/// module's default protocol.
+pub const PROTOCOLS: &[(u32, &str)] = &[
+    (0, "route"),
+    (1, "unused"),
+    (2, "usersock"),
+    (3, "firewall"),
+    (4, "sock_diag"),
+    (5, "nflog"),
+    (6, "xfrm"),
+    (7, "selinux"),
+    (8, "iscsi"),
+    (9, "audit"),
+    (10, "fib_lookup"),
+    (11, "connector"),
+    (12, "netfilter"),
+    (13, "ip6_fw"),
+    (14, "dnrtmsg"),
+    (15, "kobject_uevent"),
+    (16, "generic"),
+    (18, "scsitransport"),
+    (19, "ecryptfs"),
+    (20, "rdma"),
+    (21, "crypto"),
+    (22, "smc"),
+    (30, "nlscope-demo"),
+];
+
+/// The protocol's name, or its number as text.
+pub fn protocol_name(protocol: u32) -> String {
+    PROTOCOLS
+        .iter()
+        .find(|(number, _)| *number == protocol)
+        .map_or_else(|| protocol.to_string(), |(_, name)| name.to_string())
+}
+
+/// A protocol given by name (`route`, `generic`, also `uevent`, `genl`) or number.
+pub fn parse_protocol(text: &str) -> Result<u32, String> {
+    let text = text.trim().to_ascii_lowercase();
+    if let Ok(number) = text.parse::<u32>() {
+        return if number < 32 {
+            Ok(number)
+        } else {
+            Err(format!("protocol {number} is out of range (0-31)"))
+        };
+    }
+    let alias = match text.as_str() {
+        "rtnetlink" | "rtnl" => "route",
+        "genl" | "genetlink" => "generic",
+        "uevent" => "kobject_uevent",
+        "diag" => "sock_diag",
+        "nf" => "netfilter",
+        "demo" => "nlscope-demo",
+        other => other,
+    };
+    PROTOCOLS
+        .iter()
+        .find(|(_, name)| *name == alias)
+        .map(|(number, _)| *number)
+        .ok_or_else(|| format!("unknown netlink protocol {text:?}: use a number (0-31) or a name such as route, generic, sock_diag, uevent, audit, netfilter, usersock"))
+}
+
+#[cfg(test)]
+mod protocol_tests {
+    use super::*;
+
+    #[test]
+    fn protocols_parse_by_name_alias_and_number() {
+        assert_eq!(parse_protocol("route"), Ok(0));
+        assert_eq!(parse_protocol("genl"), Ok(16));
+        assert_eq!(parse_protocol("30"), Ok(30));
+        assert!(parse_protocol("99").is_err());
+        assert!(parse_protocol("nope")
+            .unwrap_err()
+            .contains("unknown netlink protocol"));
+        assert_eq!(protocol_name(16), "generic");
+        assert_eq!(protocol_name(29), "29");
     }
 }

@@ -9,3 +9,4 @@ pub mod cli;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod ports;

@@ -124,6 +124,7 @@ mod tests {
             hook: "netlink_unicast".into(),
             result: Some(29),
             payload: vec![n as u8; 29],
+            deliveries: Vec::new(),
         }
     }
 

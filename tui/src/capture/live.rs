@@ -1,22 +1,21 @@
 //! The live source: nlscope's eBPF programs attached to the running kernel's
 //! netlink delivery functions, read through a ring buffer.
 
+use std::collections::HashSet;
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
-use aya::programs::FEntry;
+use aya::programs::{FEntry, FExit, KProbe};
 use aya::{Btf, Ebpf, EbpfLoader};
-use nlscope_common::{
-    Config, Event, EventHeader, Hook, CONFIG_GLOBAL, EVENTS_MAP, LOST_MAP, MAX_SNAPLEN,
-};
+use nlscope_common::{Config, Filters, Hook, CONFIG_GLOBAL, EVENTS_MAP, LOST_MAP, MAX_SNAPLEN};
 
+use super::assemble::Assembler;
 use super::btf_offsets::{kernel_offsets_from_file, KERNEL_BTF_PATH};
 use super::privileges::check_capture_privileges;
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
-use crate::event::CapturedMessage;
 
 /// The eBPF object built from `ebpf/` by `build.rs`.
 static EBPF_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/nlscope.bpf.o"));
@@ -27,12 +26,36 @@ const BATCH: usize = 1024;
 /// How long one poll of the ring buffer waits before checking the stop flag.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How the programs attach to kernel functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AttachMode {
+    /// fentry/fexit where the kernel has BPF trampolines, else kprobe/kretprobe.
+    Auto,
+    /// fentry/fexit (BPF trampolines; cheapest).
+    Fentry,
+    /// kprobe/kretprobe (any kernel with CONFIG_KPROBES).
+    Kprobe,
+}
+
+impl AttachMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            AttachMode::Auto => "auto",
+            AttachMode::Fentry => "fentry",
+            AttachMode::Kprobe => "kprobe",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct LiveOptions {
     /// Payload bytes copied per message (1..=MAX_SNAPLEN).
     pub snaplen: u32,
     /// BTF to read struct layouts from (the running kernel's by default).
     pub btf_path: PathBuf,
+    pub attach: AttachMode,
+    /// In-kernel filters.
+    pub filters: Filters,
 }
 
 impl Default for LiveOptions {
@@ -40,6 +63,8 @@ impl Default for LiveOptions {
         LiveOptions {
             snaplen: nlscope_common::DEFAULT_SNAPLEN,
             btf_path: PathBuf::from(KERNEL_BTF_PATH),
+            attach: AttachMode::Auto,
+            filters: Filters::default(),
         }
     }
 }
@@ -50,8 +75,35 @@ pub struct LiveSource {
     _ebpf: Ebpf,
     events: RingBuf<MapData>,
     lost: PerCpuArray<MapData, u64>,
+    mode: AttachMode,
     hooks: Vec<Hook>,
     mono_to_wall_ns: i128,
+}
+
+/// Name of the program for `hook` with `prefix` (fentry, fexit, kprobe, kretprobe).
+fn program_name(prefix: &str, hook: Hook) -> String {
+    format!("{prefix}_{}", hook.symbol().trim_start_matches('_'))
+}
+
+/// Function names in /proc/kallsyms (text symbols only).
+fn kernel_functions() -> HashSet<String> {
+    std::fs::read_to_string("/proc/kallsyms")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (_, kind, name) = (fields.next()?, fields.next()?, fields.next()?);
+            matches!(kind, "t" | "T").then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// The hooks this kernel has a function for, always including netlink_unicast.
+fn available_hooks(functions: &HashSet<String>) -> Vec<Hook> {
+    Hook::ALL
+        .into_iter()
+        .filter(|hook| *hook == Hook::NetlinkUnicast || functions.contains(hook.symbol()))
+        .collect()
 }
 
 impl LiveSource {
@@ -63,35 +115,99 @@ impl LiveSource {
         }
         check_capture_privileges().map_err(anyhow::Error::msg)?;
         let offsets = kernel_offsets_from_file(&options.btf_path)?;
+        let hooks = available_hooks(&kernel_functions());
+        match options.attach {
+            AttachMode::Fentry => Self::open_with(options, offsets, &hooks, AttachMode::Fentry),
+            AttachMode::Kprobe => Self::open_with(options, offsets, &hooks, AttachMode::Kprobe),
+            AttachMode::Auto => Self::open_with(options, offsets, &hooks, AttachMode::Fentry).or_else(|fentry_error| {
+                Self::open_with(options, offsets, &hooks, AttachMode::Kprobe).map_err(|kprobe_error| {
+                    anyhow::anyhow!(
+                        "this kernel cannot attach nlscope's programs: fentry failed ({fentry_error:#}) and kprobe failed ({kprobe_error:#}). \
+                         Live capture needs BPF trampolines (fentry) or CONFIG_KPROBES; open a capture file instead (nlscope open FILE)"
+                    )
+                })
+            }),
+        }
+    }
+
+    fn open_with(
+        options: &LiveOptions,
+        offsets: nlscope_common::KernelOffsets,
+        hooks: &[Hook],
+        mode: AttachMode,
+    ) -> anyhow::Result<LiveSource> {
         let snaplen = options.snaplen.clamp(1, MAX_SNAPLEN as u32);
         let config = Config {
             offsets,
+            filters: options.filters,
             snaplen,
             _reserved: 0,
         };
-
         let mut ebpf = EbpfLoader::new()
             .override_global(CONFIG_GLOBAL, &config, true)
             .load(EBPF_OBJECT)
             .context("loading nlscope's eBPF object into the kernel")?;
-        let btf = Btf::parse_file(&options.btf_path, aya::Endianness::default())
-            .with_context(|| format!("parsing {}", options.btf_path.display()))?;
 
-        let hook = Hook::NetlinkUnicast;
-        let program: &mut FEntry = ebpf
-            .program_mut(hook.symbol())
-            .context("the embedded eBPF object has no netlink_unicast program")?
-            .try_into()?;
-        program.load(hook.symbol(), &btf).map_err(|e| {
-            anyhow::anyhow!(
-                "the kernel refused the fentry program for {}: {e}. This kernel has no BPF trampoline (fentry) support for it; \
-                 nlscope needs CONFIG_FUNCTION_TRACER and BPF trampolines (x86_64 or arm64, 5.5 or newer)",
-                hook.symbol()
-            )
-        })?;
-        program
-            .attach()
-            .map_err(|e| anyhow::anyhow!("attaching to {} failed: {e}", hook.symbol()))?;
+        match mode {
+            AttachMode::Fentry => {
+                let btf = Btf::parse_file(&options.btf_path, aya::Endianness::default())
+                    .with_context(|| format!("parsing {}", options.btf_path.display()))?;
+                for hook in hooks {
+                    let name = program_name("fentry", *hook);
+                    let program: &mut FEntry = ebpf
+                        .program_mut(&name)
+                        .context("program missing")?
+                        .try_into()?;
+                    program.load(hook.symbol(), &btf).map_err(|e| {
+                        anyhow::anyhow!("the kernel refused the fentry program for {}: {e}; this kernel has no BPF trampoline (fentry) support for it", hook.symbol())
+                    })?;
+                    program
+                        .attach()
+                        .with_context(|| format!("attaching fentry to {}", hook.symbol()))?;
+                    if hook.reports_result() {
+                        let name = program_name("fexit", *hook);
+                        let program: &mut FExit = ebpf
+                            .program_mut(&name)
+                            .context("program missing")?
+                            .try_into()?;
+                        program
+                            .load(hook.symbol(), &btf)
+                            .with_context(|| format!("loading fexit for {}", hook.symbol()))?;
+                        program
+                            .attach()
+                            .with_context(|| format!("attaching fexit to {}", hook.symbol()))?;
+                    }
+                }
+            }
+            AttachMode::Kprobe | AttachMode::Auto => {
+                for hook in hooks {
+                    let name = program_name("kprobe", *hook);
+                    let program: &mut KProbe = ebpf
+                        .program_mut(&name)
+                        .context("program missing")?
+                        .try_into()?;
+                    program
+                        .load()
+                        .with_context(|| format!("loading the kprobe for {}", hook.symbol()))?;
+                    program
+                        .attach(hook.symbol(), 0)
+                        .map_err(|e| anyhow::anyhow!("attaching a kprobe to {} failed: {e}; this kernel may lack CONFIG_KPROBES", hook.symbol()))?;
+                    if hook.reports_result() {
+                        let name = program_name("kretprobe", *hook);
+                        let program: &mut KProbe = ebpf
+                            .program_mut(&name)
+                            .context("program missing")?
+                            .try_into()?;
+                        program.load().with_context(|| {
+                            format!("loading the kretprobe for {}", hook.symbol())
+                        })?;
+                        program.attach(hook.symbol(), 0).with_context(|| {
+                            format!("attaching a kretprobe to {}", hook.symbol())
+                        })?;
+                    }
+                }
+            }
+        }
 
         let events = RingBuf::try_from(ebpf.take_map(EVENTS_MAP).context("no EVENTS map")?)?;
         let lost = PerCpuArray::try_from(ebpf.take_map(LOST_MAP).context("no LOST map")?)?;
@@ -99,9 +215,15 @@ impl LiveSource {
             _ebpf: ebpf,
             events,
             lost,
-            hooks: vec![hook],
-            mono_to_wall_ns: mono_to_wall_offset_ns(),
+            mode,
+            hooks: hooks.to_vec(),
+            mono_to_wall_ns: clock_ns(libc::CLOCK_REALTIME) - clock_ns(libc::CLOCK_MONOTONIC),
         })
+    }
+
+    /// The attach mode in use (never `Auto`).
+    pub fn mode(&self) -> AttachMode {
+        self.mode
     }
 
     fn lost_total(&self) -> u64 {
@@ -117,7 +239,7 @@ impl CaptureSource for LiveSource {
         let hooks: Vec<&str> = self.hooks.iter().map(|h| h.symbol()).collect();
         SourceInfo {
             kind: "live",
-            detail: format!("fentry on {}", hooks.join(", ")),
+            detail: format!("{} on {}", self.mode.name(), hooks.join(", ")),
         }
     }
 
@@ -127,6 +249,7 @@ impl CaptureSource for LiveSource {
         stop: StopSignal,
     ) -> anyhow::Result<CaptureSummary> {
         let mut summary = CaptureSummary::default();
+        let mut assembler = Assembler::new(self.mono_to_wall_ns);
         let fd = self.events.as_raw_fd();
         loop {
             let stopping = stop.is_stopped();
@@ -141,24 +264,16 @@ impl CaptureSource for LiveSource {
             }
             // Drain everything that is there, also once more after a stop so
             // nothing already captured is lost.
-            let mut batch = Vec::new();
             while let Some(item) = self.events.next() {
-                if let Some(message) = message_from_ring(&item, self.mono_to_wall_ns) {
-                    batch.push(message);
-                }
-                if batch.len() >= BATCH {
-                    summary.messages += batch.len() as u64;
-                    if sink
-                        .blocking_send(SourceEvent::Messages(std::mem::take(&mut batch)))
-                        .is_err()
-                    {
-                        return Ok(summary);
-                    }
-                }
+                assembler.push_record(&item);
             }
-            if !batch.is_empty() {
+            let ready = assembler.take_ready(clock_ns(libc::CLOCK_MONOTONIC) as u64, stopping);
+            for batch in ready.chunks(BATCH) {
                 summary.messages += batch.len() as u64;
-                if sink.blocking_send(SourceEvent::Messages(batch)).is_err() {
+                if sink
+                    .blocking_send(SourceEvent::Messages(batch.to_vec()))
+                    .is_err()
+                {
                     return Ok(summary);
                 }
             }
@@ -174,107 +289,51 @@ impl CaptureSource for LiveSource {
     }
 }
 
-/// CLOCK_REALTIME - CLOCK_MONOTONIC, to turn bpf_ktime_get_ns() into wall time.
-fn mono_to_wall_offset_ns() -> i128 {
-    fn now(clock: libc::clockid_t) -> i128 {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes one timespec we own.
-        unsafe { libc::clock_gettime(clock, &mut ts) };
-        i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
-    }
-    now(libc::CLOCK_REALTIME) - now(libc::CLOCK_MONOTONIC)
-}
-
-/// Turns one ring-buffer record into a message; `None` for a short record.
-pub fn message_from_ring(bytes: &[u8], mono_to_wall_ns: i128) -> Option<CapturedMessage> {
-    let header_size = std::mem::size_of::<EventHeader>();
-    if bytes.len() < header_size {
-        return None;
-    }
-    // SAFETY: the length was checked; EventHeader is plain integers (any bit
-    // pattern is valid) and read_unaligned copes with any alignment.
-    let header: EventHeader =
-        unsafe { std::ptr::read_unaligned(bytes.as_ptr() as *const EventHeader) };
-    let payload_end = header_size + (header.cap_len as usize).min(MAX_SNAPLEN);
-    let payload = bytes
-        .get(header_size..payload_end.min(bytes.len()))?
-        .to_vec();
-    debug_assert!(bytes.len() <= std::mem::size_of::<Event>());
-    let comm_len = header
-        .comm
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(header.comm.len());
-    Some(CapturedMessage {
-        ts_mono_ns: header.ts_mono_ns,
-        ts_wall_ns: (i128::from(header.ts_mono_ns) + mono_to_wall_ns).max(0) as u64,
-        pid: header.tgid,
-        tid: header.tid,
-        comm: String::from_utf8_lossy(&header.comm[..comm_len]).into_owned(),
-        netns: header.netns_ino,
-        protocol: header.protocol,
-        src_port: header.src_portid,
-        dst_port: header.dst_portid,
-        dst_group: header.dst_group,
-        len: header.len,
-        hook: Hook::from_u32(header.hook).map_or_else(
-            || format!("hook{}", header.hook),
-            |h| h.symbol().to_string(),
-        ),
-        result: None,
-        payload,
-    })
+fn clock_ns(clock: libc::clockid_t) -> i128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn record(cap_len: u32, payload: &[u8]) -> Vec<u8> {
-        let mut comm = [0u8; 16];
-        comm[..6].copy_from_slice(b"client");
-        let header = EventHeader {
-            ts_mono_ns: 1_000,
-            tgid: 7,
-            tid: 8,
-            netns_ino: 9,
-            protocol: 30,
-            src_portid: 100,
-            dst_portid: 0,
-            dst_group: 0,
-            len: 29,
-            cap_len,
-            hook: Hook::NetlinkUnicast as u32,
-            comm,
-        };
-        let mut bytes = vec![0u8; std::mem::size_of::<EventHeader>()];
-        // SAFETY: bytes has exactly the header's size.
-        unsafe { std::ptr::write_unaligned(bytes.as_mut_ptr() as *mut EventHeader, header) };
-        bytes.extend_from_slice(payload);
-        bytes
-    }
-
     #[test]
-    fn ring_records_become_messages() {
-        let message = message_from_ring(&record(3, b"abcdef"), 500).unwrap();
-        assert_eq!(message.payload, b"abc");
-        assert_eq!(message.comm, "client");
-        assert_eq!(message.ts_wall_ns, 1_500);
-        assert_eq!(message.hook, "netlink_unicast");
+    fn program_names_match_the_ebpf_object() {
         assert_eq!(
-            (message.pid, message.tid, message.protocol, message.src_port),
-            (7, 8, 30, 100)
+            program_name("fentry", Hook::NetlinkUnicast),
+            "fentry_netlink_unicast"
+        );
+        assert_eq!(
+            program_name("kprobe", Hook::NetlinkSendSkb),
+            "kprobe_netlink_sendskb"
         );
     }
 
     #[test]
-    fn short_or_lying_records_do_not_panic() {
-        assert!(message_from_ring(&[0u8; 10], 0).is_none());
-        // cap_len larger than the bytes present: only what is there is taken.
-        let message = message_from_ring(&record(4000, b"xy"), 0).unwrap();
-        assert_eq!(message.payload, b"xy");
+    fn missing_kernel_functions_are_left_out_but_unicast_stays() {
+        let functions: HashSet<String> = ["netlink_broadcast", "__netlink_sendskb"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            available_hooks(&functions),
+            vec![
+                Hook::NetlinkUnicast,
+                Hook::NetlinkBroadcast,
+                Hook::NetlinkSendSkb
+            ]
+        );
+    }
+
+    #[test]
+    fn this_machines_kallsyms_lists_netlink_unicast() {
+        // As root /proc/kallsyms names every function (addresses may be zero).
+        assert!(kernel_functions().contains("netlink_unicast"));
     }
 }

@@ -4,6 +4,7 @@
 //! [`CaptureSource`] and pushes [`SourceEvent`]s into one channel, so the store,
 //! the views and the exporters cannot tell them apart.
 
+pub mod assemble;
 pub mod btf_offsets;
 pub mod file;
 pub mod live;

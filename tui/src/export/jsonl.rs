@@ -110,6 +110,7 @@ mod tests {
             hook: "netlink_unicast".into(),
             result: None,
             payload: vec![n as u8; 4],
+            deliveries: Vec::new(),
         }
     }
 

@@ -8,7 +8,9 @@
 //!   the captured payload; timestamp = `ts_wall_ns`; captured length =
 //!   16 + payload, original length = 16 + `len` (so a truncated capture has
 //!   caplen < origlen, as in any pcap); and an `opt_comment` carrying everything
-//!   else in a stable `nlscope: key=value ...` form (see [`encode_comment`]).
+//!   else in a stable `nlscope: key=value ...` form (see [`encode_comment`]);
+//!   a multicast's deliveries follow in `nlscope-deliveries: PORT:RESULT,...`
+//!   comments (see [`encode_deliveries`]).
 //!
 //! Blocks are built with the `pcap-file` crate's block types, serialised into a
 //! buffer and handed to the output with one `write_all` per block (the crate's
@@ -37,7 +39,7 @@ use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeade
 use pcap_file::pcapng::Block;
 use pcap_file::{DataLink, Endianness};
 
-use crate::event::{CapturedMessage, Direction};
+use crate::event::{CapturedMessage, Delivery, Direction};
 
 /// LINKTYPE_NETLINK in pcap and pcapng.
 pub const LINKTYPE_NETLINK: u32 = 253;
@@ -53,6 +55,13 @@ pub const PACKET_USER: u16 = 6;
 pub const PACKET_KERNEL: u16 = 7;
 /// Prefix of the per-packet comment.
 pub const COMMENT_PREFIX: &str = "nlscope:";
+/// Prefix of the comments listing a multicast's deliveries
+/// (`nlscope-deliveries: PORT:RESULT,PORT:RESULT,...`), in order.
+pub const DELIVERIES_PREFIX: &str = "nlscope-deliveries:";
+/// Longest option value pcapng can hold (the option length is 16 bits).
+pub const MAX_OPTION_LEN: usize = u16::MAX as usize;
+/// Longest deliveries comment written (several are written when needed).
+const DELIVERIES_CHUNK: usize = 60_000;
 /// Version of the comment format (key `v`).
 pub const COMMENT_VERSION: u32 = 1;
 /// `hook` of records nlscope synthesized (generic netlink family announcements).
@@ -152,6 +161,48 @@ pub fn encode_comment(message: &CapturedMessage) -> String {
         comment.push_str(&format!(" proto={}", message.protocol));
     }
     comment
+}
+
+/// The deliveries of a multicast as comments of at most 60 000 bytes each:
+/// `nlscope-deliveries: 4242:48,4243:-105`. Empty when there are none.
+pub fn encode_deliveries(deliveries: &[Delivery]) -> Vec<String> {
+    let mut comments = Vec::new();
+    let mut current = String::new();
+    for delivery in deliveries {
+        let item = format!("{}:{}", delivery.port, delivery.result);
+        if !current.is_empty() && current.len() + 1 + item.len() > DELIVERIES_CHUNK {
+            comments.push(std::mem::take(&mut current));
+        }
+        if current.is_empty() {
+            current.push_str(DELIVERIES_PREFIX);
+            current.push(' ');
+        } else {
+            current.push(',');
+        }
+        current.push_str(&item);
+    }
+    if !current.is_empty() {
+        comments.push(current);
+    }
+    comments
+}
+
+/// Parses one comment written by [`encode_deliveries`]; `None` when it is
+/// not one or does not parse.
+pub fn decode_deliveries(comment: &str) -> Option<Vec<Delivery>> {
+    let list = comment.trim().strip_prefix(DELIVERIES_PREFIX)?.trim();
+    if list.is_empty() {
+        return Some(Vec::new());
+    }
+    list.split(',')
+        .map(|item| {
+            let (port, result) = item.split_once(':')?;
+            Some(Delivery {
+                port: port.parse().ok()?,
+                result: result.parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// Payload length the EPB's original length stands for: `len`, unless that is
@@ -271,6 +322,7 @@ pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMess
         hook: SYNTHETIC_HOOK.to_string(),
         result: None,
         payload,
+        deliveries: Vec::new(),
     }
 }
 
@@ -434,14 +486,29 @@ impl<W: Write> PcapngWriter<W> {
         data.extend_from_slice(&cooked_header(packet_type_of(message), protocol));
         data.extend_from_slice(&message.payload);
         let original_len = (original_payload_len(message) + COOKED_HEADER_LEN as u64) as u32;
+        let comment = encode_comment(message);
+        if comment.len() > MAX_OPTION_LEN {
+            // pcap-file would write the length modulo 2^16: a corrupt block.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the pcapng comment for this message would be {} bytes (comm or hook too long); pcapng options hold at most {MAX_OPTION_LEN}",
+                    comment.len()
+                ),
+            ));
+        }
+        let mut options = vec![EnhancedPacketOption::Comment(Cow::Owned(comment))];
+        options.extend(
+            encode_deliveries(&message.deliveries)
+                .into_iter()
+                .map(|text| EnhancedPacketOption::Comment(Cow::Owned(text))),
+        );
         let packet = EnhancedPacketBlock {
             interface_id: 0,
             timestamp: Duration::from_nanos(message.ts_wall_ns),
             original_len,
             data: Cow::Owned(data),
-            options: vec![EnhancedPacketOption::Comment(Cow::Owned(encode_comment(
-                message,
-            )))],
+            options,
         };
         self.block.clear();
         Block::EnhancedPacket(packet).write_to::<LittleEndian, _>(&mut self.block)?;

@@ -13,7 +13,6 @@
 //! netns 0, no result), and `ts_mono_ns` is set to the wall-clock time so
 //! relative times still work.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -24,8 +23,8 @@ use pcap_file::{DataLink, Endianness, PcapError};
 
 use super::jsonl::read_jsonl_partial;
 use super::pcapng::{
-    decode_comment, parse_genl_family_record, ports_from_packet_type, COOKED_HEADER_LEN,
-    LINKTYPE_NETLINK, SYNTHETIC_HOOK,
+    decode_comment, decode_deliveries, parse_genl_family_record, ports_from_packet_type,
+    COOKED_HEADER_LEN, LINKTYPE_NETLINK, SYNTHETIC_HOOK,
 };
 use crate::event::CapturedMessage;
 
@@ -188,6 +187,7 @@ fn message_from_record(
     original_len: u32,
     ts_wall_ns: u64,
     comment: Option<&str>,
+    deliveries: Vec<crate::event::Delivery>,
 ) -> Result<CapturedMessage, String> {
     if data.len() < COOKED_HEADER_LEN {
         return Err(format!(
@@ -216,6 +216,7 @@ fn message_from_record(
         hook: String::new(),
         result: None,
         payload,
+        deliveries: Vec::new(),
     };
     match comment.and_then(decode_comment) {
         Some(fields) => {
@@ -235,6 +236,7 @@ fn message_from_record(
             if let Some(protocol) = fields.protocol {
                 message.protocol = protocol;
             }
+            message.deliveries = deliveries;
         }
         None => {
             let (src, dst) = ports_from_packet_type(pkttype, &message.payload);
@@ -401,21 +403,27 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
                     // Another interface of a mixed capture: not ours to read.
                     continue;
                 }
-                let comment = packet.options.iter().find_map(|option| match option {
-                    EnhancedPacketOption::Comment(Cow::Borrowed(text))
-                        if text.trim_start().starts_with("nlscope:") =>
-                    {
-                        Some(*text)
-                    }
-                    EnhancedPacketOption::Comment(Cow::Owned(text))
-                        if text.trim_start().starts_with("nlscope:") =>
-                    {
-                        Some(text.as_str())
-                    }
+                let comments = packet.options.iter().filter_map(|option| match option {
+                    EnhancedPacketOption::Comment(text) => Some(text.as_ref()),
                     _ => None,
                 });
+                let mut comment = None;
+                let mut deliveries = Vec::new();
+                for text in comments {
+                    if let Some(more) = decode_deliveries(text) {
+                        deliveries.extend(more);
+                    } else if comment.is_none() && text.trim_start().starts_with("nlscope:") {
+                        comment = Some(text);
+                    }
+                }
                 let ts = interface.to_ns(packet.timestamp.as_nanos());
-                match message_from_record(&packet.data, packet.original_len, ts, comment) {
+                match message_from_record(
+                    &packet.data,
+                    packet.original_len,
+                    ts,
+                    comment,
+                    deliveries,
+                ) {
                     Ok(message) => read.push(message),
                     Err(detail) => {
                         read.error = Some(ReadError::new(
@@ -520,7 +528,7 @@ fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
         let ts = ts_sec
             .saturating_mul(1_000_000_000)
             .saturating_add(if nano { ts_frac } else { ts_frac * 1000 });
-        match message_from_record(data, orig_len, ts, None) {
+        match message_from_record(data, orig_len, ts, None, Vec::new()) {
             Ok(message) => read.push(message),
             Err(detail) => {
                 read.error = Some(ReadError::new(

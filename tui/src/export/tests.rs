@@ -9,12 +9,12 @@ use proptest::prelude::*;
 
 use super::jsonl::JsonlWriter;
 use super::pcapng::{
-    cooked_header, decode_comment, encode_comment, genl_family_ids, parse_genl_family_record,
-    synthesize_genl_family_record, PcapngWriter, ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL,
-    PACKET_USER, SYNTHETIC_HOOK,
+    cooked_header, decode_comment, decode_deliveries, encode_comment, encode_deliveries,
+    genl_family_ids, parse_genl_family_record, synthesize_genl_family_record, PcapngWriter,
+    ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_USER, SYNTHETIC_HOOK,
 };
 use super::read::{read_capture, read_capture_bytes, CaptureFormat, ReadErrorKind};
-use crate::event::{CapturedMessage, Direction};
+use crate::event::{CapturedMessage, Delivery, Direction};
 
 const RTM_NEWLINK: u16 = 16;
 const DEMO_FAMILY_ID: u16 = 0x1d;
@@ -56,6 +56,7 @@ fn captured(protocol: u32, src: u32, dst: u32, payload: Vec<u8>) -> CapturedMess
         hook: "netlink_unicast".into(),
         result: Some(payload.len() as i64),
         payload,
+        deliveries: Vec::new(),
     }
 }
 
@@ -118,6 +119,7 @@ fn arb_message() -> impl Strategy<Value = CapturedMessage> {
         (any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()),
         ("[a-z_]{0,20}|.{0,8}", proptest::option::of(any::<i64>())),
         proptest::collection::vec(any::<u8>(), 0..300),
+        proptest::collection::vec((any::<u32>(), any::<i64>()), 0..4),
     )
         .prop_map(
             |(
@@ -126,6 +128,7 @@ fn arb_message() -> impl Strategy<Value = CapturedMessage> {
                 (src_port, dst_port, dst_group, len),
                 (hook, result),
                 payload,
+                deliveries,
             )| CapturedMessage {
                 ts_mono_ns,
                 ts_wall_ns,
@@ -141,6 +144,10 @@ fn arb_message() -> impl Strategy<Value = CapturedMessage> {
                 hook,
                 result,
                 payload,
+                deliveries: deliveries
+                    .into_iter()
+                    .map(|(port, result)| Delivery { port, result })
+                    .collect(),
             },
         )
 }
@@ -740,4 +747,44 @@ fn a_captured_newfamily_reply_needs_no_synthesized_one() {
     let read = read_capture_bytes(&bytes);
     assert_eq!(read.messages, messages);
     assert!(read.genl_families.is_empty());
+}
+
+#[test]
+fn multicast_deliveries_ride_in_their_own_comments() {
+    let mut event = rtm_newlink();
+    event.dst_port = 0;
+    event.dst_group = 1; // RTNLGRP_LINK
+    event.deliveries = (0..5000)
+        .map(|n| Delivery {
+            port: 1_000_000 + n,
+            result: if n % 7 == 0 { -105 } else { 48 },
+        })
+        .collect();
+    let comments = encode_deliveries(&event.deliveries);
+    assert!(comments.len() > 1, "split into several options");
+    assert!(comments.iter().all(|c| c.len() <= 60_000));
+    assert!(comments[0].starts_with("nlscope-deliveries: 1000000:-105,1000001:48,"));
+    let back: Vec<Delivery> = comments
+        .iter()
+        .flat_map(|c| decode_deliveries(c).unwrap())
+        .collect();
+    assert_eq!(back, event.deliveries);
+    assert!(encode_comment(&event).contains("dir=k2u sport=0 dport=0 group=1"));
+
+    let bytes = write_pcapng(std::slice::from_ref(&event), &[]);
+    let read = read_capture_bytes(&bytes);
+    assert_eq!(read.error, None);
+    assert_eq!(read.messages, vec![event]);
+}
+
+#[test]
+fn a_comment_too_long_for_pcapng_is_refused_not_corrupted() {
+    let mut message = demo_hello();
+    message.comm = "x".repeat(70_000);
+    let mut writer = PcapngWriter::new(Vec::new()).unwrap();
+    let error = writer.write(&message).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    writer.write(&demo_hello()).unwrap();
+    let read = read_capture_bytes(&writer.into_inner());
+    assert_eq!((read.messages, read.error), (vec![demo_hello()], None));
 }

@@ -1,0 +1,27 @@
+//! Boots one scenario and prints where its results are, without judging it:
+//! `cargo run -p nlscope-tests --example boot -- SCENARIO`. Handy while writing
+//! a new scenario.
+
+fn main() {
+    let scenario = std::env::args().nth(1).unwrap_or_else(|| {
+        eprintln!("usage: boot SCENARIO   (a directory under tests/scenarios)");
+        std::process::exit(2);
+    });
+    match nlscope_tests::boot(&scenario, nlscope_tests::DEFAULT_TIMEOUT) {
+        Ok(run) => {
+            println!(
+                "exit code {} after {:.1}s; results in {}",
+                run.exit_code,
+                run.elapsed.as_secs_f64(),
+                run.results.display()
+            );
+            if let Err(error) = nlscope_tests::check_kernel_health(&run) {
+                println!("{error:#}");
+            }
+        }
+        Err(error) => {
+            eprintln!("{error:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+# Every delivery path, attached with fentry/fexit.
+ATTACH=fentry
+. /scenario/lib/capture-paths.sh

@@ -1,0 +1,58 @@
+# Real traffic over every netlink delivery path, captured with --attach $ATTACH;
+# each step reports exactly what it sent and received (vars.env), and
+# capture-paths.expect.json checks the capture against those reports.
+insmod /lib/modules/dummy.ko numdummies=0 || exit 10
+insmod /lib/modules/nlscope_demo.ko || exit 11
+
+nlscope record --attach "$ATTACH" --format jsonl -o /results/capture.jsonl 2> /results/record.err &
+RECORDER=$!
+for i in $(seq 1 600); do
+    grep -q capturing /results/record.err && break
+    kill -0 $RECORDER 2>/dev/null || break
+    sleep 0.1
+done
+grep -q capturing /results/record.err || { echo "recorder did not attach:"; cat /results/record.err; exit 12; }
+
+var() { echo "$1=$2" >> /results/vars.env; }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "/results/$2" | head -n 1; }
+step() {
+    out=$1; shift
+    "$@" > "/results/$out" 2>&1 || { echo "step failed: $*"; cat "/results/$out"; FAILED=1; }
+    cat "/results/$out"
+}
+FAILED=0
+
+step dump-links.out nl_traffic dump-links
+var DUMP_LINKS_PORT "$(field port dump-links.out)"
+var DUMP_LINKS_PARTS "$(field parts dump-links.out)"
+
+step dump-addrs.out nl_traffic dump-addrs
+var DUMP_ADDRS_PORT "$(field port dump-addrs.out)"
+var DUMP_ADDRS_PARTS "$(field parts dump-addrs.out)"
+
+step link.out nl_traffic link-create nlsdummy0
+var LINK_LISTENER "$(field listener link.out)"
+var LINK_CREATOR "$(field creator link.out)"
+var LINK_GOT "$(field listener_got link.out)"
+
+step genl.out nl_traffic genl-family nlctrl
+var GENL_PORT "$(field port genl.out)"
+
+step client.out seed_client 4242
+var CLIENT_PID "$(field pid client.out)"
+
+step usersock.out nl_traffic usersock
+var US_A "$(field a usersock.out)"
+var US_B "$(field b usersock.out)"
+var US_LEN "$(field len usersock.out)"
+
+step overflow.out nl_traffic overflow 20
+var OVF_PORT "$(field listener overflow.out)"
+var OVF_DROPS "$(field drops overflow.out)"
+
+kill -INT $RECORDER
+wait $RECORDER
+RECORDER_RC=$?
+cat /results/record.err
+rmmod nlscope_demo || FAILED=1
+[ $FAILED -eq 0 ] && [ $RECORDER_RC -eq 0 ]

@@ -38,7 +38,7 @@ impl Direction {
 
 /// One captured netlink message (the whole buffer handed to one delivery call,
 /// which may hold several netlink messages back to back).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapturedMessage {
     /// CLOCK_MONOTONIC nanoseconds when the kernel function was entered.
     pub ts_mono_ns: u64,
@@ -179,7 +179,6 @@ mod tests {
 /// module's default protocol.
 pub const PROTOCOLS: &[(u32, &str)] = &[
     (0, "route"),
-    (1, "unused"),
     (2, "usersock"),
     (3, "firewall"),
     (4, "sock_diag"),

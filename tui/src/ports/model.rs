@@ -208,6 +208,7 @@ mod tests {
             hook: "netlink_broadcast".into(),
             result: None,
             payload: vec![],
+            deliveries: vec![],
         }
     }
 

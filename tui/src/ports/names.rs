@@ -15,38 +15,15 @@ pub const NETLINK_GENERIC: u32 = 16;
 
 /// Short name of a netlink protocol number (`route`, `generic`, ...).
 pub fn protocol_name(protocol: u32) -> Option<&'static str> {
-    Some(match protocol {
-        0 => "route",
-        2 => "usersock",
-        3 => "firewall",
-        4 => "sock_diag",
-        5 => "nflog",
-        6 => "xfrm",
-        7 => "selinux",
-        8 => "iscsi",
-        9 => "audit",
-        10 => "fib_lookup",
-        11 => "connector",
-        12 => "netfilter",
-        13 => "ip6_fw",
-        14 => "dnrtmsg",
-        15 => "kobject_uevent",
-        16 => "generic",
-        18 => "scsitransport",
-        19 => "ecryptfs",
-        20 => "rdma",
-        21 => "crypto",
-        22 => "smc",
-        NETLINK_NLSCOPE_DEMO => "nlscope-demo",
-        _ => return None,
-    })
+    crate::event::PROTOCOLS
+        .iter()
+        .find(|(number, _)| *number == protocol)
+        .map(|(_, name)| *name)
 }
 
 /// The protocol's name, or its number when it has none.
 pub fn protocol_label(protocol: u32) -> String {
-    protocol_name(protocol)
-        .map(str::to_owned)
-        .unwrap_or_else(|| protocol.to_string())
+    crate::event::protocol_name(protocol)
 }
 
 /// `RTNLGRP_*` names in enum order: index `n` is group `n` (0 is RTNLGRP_NONE).

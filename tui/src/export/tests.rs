@@ -754,7 +754,7 @@ fn multicast_deliveries_ride_in_their_own_comments() {
     let mut event = rtm_newlink();
     event.dst_port = 0;
     event.dst_group = 1; // RTNLGRP_LINK
-    event.deliveries = (0..5000)
+    event.deliveries = (0..10_000)
         .map(|n| Delivery {
             port: 1_000_000 + n,
             result: if n % 7 == 0 { -105 } else { 48 },

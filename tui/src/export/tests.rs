@@ -788,3 +788,78 @@ fn a_comment_too_long_for_pcapng_is_refused_not_corrupted() {
     let read = read_capture_bytes(&writer.into_inner());
     assert_eq!((read.messages, read.error), (vec![demo_hello()], None));
 }
+
+/// The `n`th message the SIGKILL child writes.
+fn numbered(n: u32) -> CapturedMessage {
+    let mut message = demo_hello();
+    message.ts_wall_ns += u64::from(n);
+    message.pid = n;
+    message.comm = format!("writer {n}");
+    message
+}
+
+const SIGKILL_CHILD_ENV: &str = "NLSCOPE_TEST_SIGKILL_CHILD_FILE";
+
+/// Not a test on its own: when the parent test below runs this test binary
+/// with the environment variable set, it writes batches into that file until
+/// it is killed (at most 100 000 messages). Without the variable it does nothing.
+#[test]
+fn sigkill_writer_child() {
+    let Ok(path) = std::env::var(SIGKILL_CHILD_ENV) else {
+        return;
+    };
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = PcapngWriter::new(std::io::BufWriter::new(file)).unwrap();
+    let parent = std::os::unix::process::parent_id();
+    let mut n = 0;
+    // Bounded, and ends when its parent is gone, so a failed parent never
+    // leaves it filling the disk.
+    while n < 100_000 && std::os::unix::process::parent_id() == parent {
+        for _ in 0..50 {
+            writer.write(&numbered(n)).unwrap();
+            n += 1;
+        }
+        writer.flush().unwrap();
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn a_writer_killed_with_sigkill_leaves_a_readable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("killed.pcapng");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "export::tests::sigkill_writer_child",
+            "--test-threads=1",
+        ])
+        .env(SIGKILL_CHILD_ENV, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (by polling, not by time) until several batches are on disk.
+    let mut polls = 0;
+    while std::fs::metadata(&path).map_or(0, |m| m.len()) < 200_000 {
+        polls += 1;
+        assert!(polls < 100_000, "the child never wrote its batches");
+        assert!(child.try_wait().unwrap().is_none(), "the child exited");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let read = read_capture(&path);
+    assert!(read.messages.len() >= 100, "{}", read.messages.len());
+    for (n, message) in read.messages.iter().enumerate() {
+        assert_eq!(*message, numbered(n as u32));
+    }
+    // Either the kill fell between blocks, or the last block is cut.
+    if let Some(error) = read.error {
+        assert!(
+            matches!(error.kind, ReadErrorKind::Truncated { .. }),
+            "{error}"
+        );
+    }
+}

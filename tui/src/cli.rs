@@ -12,6 +12,8 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::capture::live::{AttachMode, LiveOptions, LiveSource};
 use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
 use crate::export::jsonl::JsonlWriter;
+use crate::export::pcapng::PcapngWriter;
+use crate::export::CaptureWriter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +47,9 @@ pub enum Command {
 pub enum RecordFormat {
     /// One JSON object per message and line, the payload in hex.
     Jsonl,
+    /// pcapng with LINKTYPE_NETLINK, readable by Wireshark and tshark; process,
+    /// ports, group and hook ride in each packet's comment.
+    Pcapng,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +60,10 @@ pub struct RecordArgs {
     /// Output file; `-` writes to standard output.
     #[arg(short = 'o', long = "output", default_value = "-")]
     pub output: String,
+    /// Write pcapng to this file (short for `--format pcapng -o FILE`).
+    #[arg(short = 'w', long = "write", value_name = "FILE.pcapng",
+          conflicts_with_all = ["output", "format"])]
+    pub write: Option<String>,
     /// Payload bytes kept per message (1 to 4096).
     #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
@@ -128,13 +137,27 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn record(args: RecordArgs) -> anyhow::Result<()> {
+fn record(mut args: RecordArgs) -> anyhow::Result<()> {
+    if let Some(path) = args.write.take() {
+        args.output = path;
+        args.format = RecordFormat::Pcapng;
+    }
     if let Some(seconds) = args.duration {
         anyhow::ensure!(
             seconds.is_finite() && seconds > 0.0,
             "--duration must be a positive number of seconds"
         );
     }
+    // Generic netlink family names for Wireshark, asked before the capture
+    // starts so nlscope's own query is not in it.
+    let genl_families = match args.format {
+        RecordFormat::Pcapng => crate::export::genl_families::kernel_genl_families()
+            .unwrap_or_else(|error| {
+                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); Wireshark will show their ids only");
+                Default::default()
+            }),
+        RecordFormat::Jsonl => Default::default(),
+    };
     let options = LiveOptions {
         snaplen: args.snaplen,
         btf_path: args.btf.clone(),
@@ -151,7 +174,12 @@ fn record(args: RecordArgs) -> anyhow::Result<()> {
         Box::new(BufWriter::new(file))
     };
     let mut writer = match args.format {
-        RecordFormat::Jsonl => JsonlWriter::new(out),
+        RecordFormat::Jsonl => CaptureWriter::Jsonl(JsonlWriter::new(out)),
+        RecordFormat::Pcapng => CaptureWriter::Pcapng(
+            PcapngWriter::new(out)
+                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?
+                .with_genl_families(genl_families),
+        ),
     };
 
     eprintln!(
@@ -174,7 +202,7 @@ fn record(args: RecordArgs) -> anyhow::Result<()> {
 
 async fn write_until_stopped<W: Write>(
     source: Box<dyn CaptureSource>,
-    writer: &mut JsonlWriter<W>,
+    writer: &mut CaptureWriter<W>,
     args: &RecordArgs,
 ) -> anyhow::Result<(u64, u64)> {
     let stop = StopSignal::new();

@@ -6,6 +6,7 @@
 
 pub mod assemble;
 pub mod btf_offsets;
+pub mod file;
 pub mod live;
 pub mod privileges;
 

@@ -63,6 +63,33 @@ pub fn read_jsonl(text: &str) -> Result<Vec<CapturedMessage>, String> {
     Ok(messages)
 }
 
+/// Reads JSON Lines as far as they go: every message before the first line
+/// that does not parse, and for that line its byte offset, 1-based number and
+/// what is wrong. A last line without its newline (a file cut mid-write) that
+/// does not parse is such an error too. Never panics, whatever the bytes.
+pub fn read_jsonl_partial(bytes: &[u8]) -> (Vec<CapturedMessage>, Option<(usize, usize, String)>) {
+    let mut messages = Vec::new();
+    let mut offset = 0usize;
+    for (index, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let trimmed = line.trim_ascii();
+        if !trimmed.is_empty() {
+            match serde_json::from_slice::<CapturedMessage>(trimmed) {
+                Ok(message) => messages.push(message),
+                Err(error) => {
+                    let detail = if line.last() != Some(&b'\n') && error.is_eof() {
+                        format!("truncated last line ({error})")
+                    } else {
+                        error.to_string()
+                    };
+                    return (messages, Some((offset, index + 1, detail)));
+                }
+            }
+        }
+        offset += line.len();
+    }
+    (messages, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,3 +1,47 @@
 //! Writing and reading capture files.
+//!
+//! Writers: [`jsonl::JsonlWriter`] and [`pcapng::PcapngWriter`], both behind
+//! [`CaptureWriter`]. Reader: [`read::read_capture`] for every format.
 
+pub mod genl_families;
 pub mod jsonl;
+pub mod pcapng;
+pub mod read;
+
+pub use read::{read_capture, CaptureRead, ReadError, ReadErrorKind};
+
+use std::io::Write;
+
+use crate::event::CapturedMessage;
+
+/// Either writer, for code that writes whichever format the user asked for.
+pub enum CaptureWriter<W: Write> {
+    Jsonl(jsonl::JsonlWriter<W>),
+    Pcapng(pcapng::PcapngWriter<W>),
+}
+
+impl<W: Write> CaptureWriter<W> {
+    pub fn write(&mut self, message: &CapturedMessage) -> std::io::Result<()> {
+        match self {
+            CaptureWriter::Jsonl(writer) => writer.write(message),
+            CaptureWriter::Pcapng(writer) => writer.write(message),
+        }
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            CaptureWriter::Jsonl(writer) => writer.flush(),
+            CaptureWriter::Pcapng(writer) => writer.flush(),
+        }
+    }
+
+    pub fn messages_written(&self) -> u64 {
+        match self {
+            CaptureWriter::Jsonl(writer) => writer.messages_written(),
+            CaptureWriter::Pcapng(writer) => writer.messages_written(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,554 @@
+//! pcapng with LINKTYPE_NETLINK (253): what Wireshark, tshark and tcpdump read.
+//!
+//! Layout of a file written here:
+//! - one Section Header Block (`shb_userappl` = `nlscope <version>`);
+//! - one Interface Description Block, linktype 253, `if_tsresol` = 9 (nanoseconds);
+//! - one Enhanced Packet Block per [`CapturedMessage`]: the 16-byte cooked
+//!   header (packet type, ARPHRD_NETLINK 824, protocol; big-endian) followed by
+//!   the captured payload; timestamp = `ts_wall_ns`; captured length =
+//!   16 + payload, original length = 16 + `len` (so a truncated capture has
+//!   caplen < origlen, as in any pcap); and an `opt_comment` carrying everything
+//!   else in a stable `nlscope: key=value ...` form (see [`encode_comment`]);
+//!   a multicast's deliveries follow in `nlscope-deliveries: PORT:RESULT,...`
+//!   comments (see [`encode_deliveries`]).
+//!
+//! Blocks are built with the `pcap-file` crate's block types, serialised into a
+//! buffer and handed to the output with one `write_all` per block (the crate's
+//! own writer issues several small writes per block); the output is flushed per
+//! batch by the caller. A file cut by SIGKILL is therefore readable up to the
+//! last complete block.
+//!
+//! Generic netlink family ids are dynamic, and Wireshark only names a family
+//! when the nlctrl NEWFAMILY reply for it is in the file. Given a family map
+//! ([`PcapngWriter::set_genl_families`]) the writer emits a synthesized reply
+//! ([`synthesize_genl_family_record`]) before the first message using each
+//! family id. Those records carry the hook [`SYNTHETIC_HOOK`], so nlscope's
+//! reader returns them as a family map instead of as captured messages.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::time::Duration;
+
+use byteorder::LittleEndian;
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeaderOption};
+use pcap_file::pcapng::Block;
+use pcap_file::{DataLink, Endianness};
+
+use crate::event::{CapturedMessage, Delivery, Direction};
+
+/// LINKTYPE_NETLINK in pcap and pcapng.
+pub const LINKTYPE_NETLINK: u32 = 253;
+/// ARPHRD_NETLINK: bytes 2-3 of the cooked header; Wireshark dissects nothing else.
+pub const ARPHRD_NETLINK: u16 = 824;
+/// Size of the cooked (SLL) header in front of every netlink record.
+pub const COOKED_HEADER_LEN: usize = 16;
+/// Cooked-header packet type the kernel's nlmon tap gives a message whose
+/// receiving socket is a user socket (`PACKET_USER`).
+pub const PACKET_USER: u16 = 6;
+/// Cooked-header packet type for a message received by a kernel socket
+/// (`PACKET_KERNEL`), i.e. sent to the kernel.
+pub const PACKET_KERNEL: u16 = 7;
+/// Prefix of the per-packet comment.
+pub const COMMENT_PREFIX: &str = "nlscope:";
+/// Prefix of the comments listing a multicast's deliveries
+/// (`nlscope-deliveries: PORT:RESULT,PORT:RESULT,...`), in order.
+pub const DELIVERIES_PREFIX: &str = "nlscope-deliveries:";
+/// Longest option value pcapng can hold (the option length is 16 bits).
+pub const MAX_OPTION_LEN: usize = u16::MAX as usize;
+/// Longest deliveries comment written (several are written when needed).
+const DELIVERIES_CHUNK: usize = 60_000;
+/// Version of the comment format (key `v`).
+pub const COMMENT_VERSION: u32 = 1;
+/// `hook` of records nlscope synthesized (generic netlink family announcements).
+pub const SYNTHETIC_HOOK: &str = "nlscope-synthetic";
+
+/// Netlink protocol number of generic netlink.
+pub const NETLINK_GENERIC: u32 = 16;
+/// Generic netlink's controller family (nlctrl) has this fixed id.
+pub const GENL_ID_CTRL: u16 = 0x10;
+/// nlctrl command: a family's description (reply to GETFAMILY, or notification).
+pub const CTRL_CMD_NEWFAMILY: u8 = 1;
+/// nlctrl attribute: the family id (u16).
+pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
+/// nlctrl attribute: the family name (NUL-terminated string).
+pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+
+/// The 16-byte cooked header for a message on `protocol` with packet type `pkttype`.
+pub fn cooked_header(pkttype: u16, protocol: u16) -> [u8; COOKED_HEADER_LEN] {
+    let mut header = [0u8; COOKED_HEADER_LEN];
+    header[0..2].copy_from_slice(&pkttype.to_be_bytes());
+    header[2..4].copy_from_slice(&ARPHRD_NETLINK.to_be_bytes());
+    header[14..16].copy_from_slice(&protocol.to_be_bytes());
+    header
+}
+
+/// Packet type written for a message: `PACKET_KERNEL` when a kernel socket
+/// receives it, `PACKET_USER` otherwise (what nlmon records).
+pub fn packet_type_of(message: &CapturedMessage) -> u16 {
+    if message.dst_port == 0 && message.dst_group == 0 {
+        PACKET_KERNEL
+    } else {
+        PACKET_USER
+    }
+}
+
+/// Percent-encodes everything outside `[A-Za-z0-9._:/+-]`, so values never hold
+/// spaces, `=` or non-ASCII bytes and the comment splits unambiguously.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for &byte in value.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"._:/+-".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn unescape(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The per-packet comment: every field of `message` that the cooked header,
+/// the timestamp and the lengths do not already carry. `dir` is redundant
+/// (the ports decide it) but makes the comment readable and filterable
+/// (`frame.comment contains "dir=u2k"`). `len`/`proto` appear only when the
+/// packet's lengths or header cannot hold them.
+///
+/// `nlscope: v=1 mono=12 pid=42 tid=43 comm=ip netns=4026531840 dir=u2k sport=100 dport=0 group=0 hook=netlink_unicast result=none`
+pub fn encode_comment(message: &CapturedMessage) -> String {
+    let mut comment = format!(
+        "{COMMENT_PREFIX} v={COMMENT_VERSION} mono={} pid={} tid={} comm={} netns={} dir={} sport={} dport={} group={} hook={} result={}",
+        message.ts_mono_ns,
+        message.pid,
+        message.tid,
+        escape(&message.comm),
+        message.netns,
+        message.direction().short(),
+        message.src_port,
+        message.dst_port,
+        message.dst_group,
+        escape(&message.hook),
+        match message.result {
+            Some(result) => result.to_string(),
+            None => "none".to_string(),
+        },
+    );
+    if original_payload_len(message) != u64::from(message.len) {
+        comment.push_str(&format!(" len={}", message.len));
+    }
+    if message.protocol > u32::from(u16::MAX) {
+        comment.push_str(&format!(" proto={}", message.protocol));
+    }
+    comment
+}
+
+/// The deliveries of a multicast as comments of at most 60 000 bytes each:
+/// `nlscope-deliveries: 4242:48,4243:-105`. Empty when there are none.
+pub fn encode_deliveries(deliveries: &[Delivery]) -> Vec<String> {
+    let mut comments = Vec::new();
+    let mut current = String::new();
+    for delivery in deliveries {
+        let item = format!("{}:{}", delivery.port, delivery.result);
+        if !current.is_empty() && current.len() + 1 + item.len() > DELIVERIES_CHUNK {
+            comments.push(std::mem::take(&mut current));
+        }
+        if current.is_empty() {
+            current.push_str(DELIVERIES_PREFIX);
+            current.push(' ');
+        } else {
+            current.push(',');
+        }
+        current.push_str(&item);
+    }
+    if !current.is_empty() {
+        comments.push(current);
+    }
+    comments
+}
+
+/// Parses one comment written by [`encode_deliveries`]; `None` when it is
+/// not one or does not parse.
+pub fn decode_deliveries(comment: &str) -> Option<Vec<Delivery>> {
+    let list = comment.trim().strip_prefix(DELIVERIES_PREFIX)?.trim();
+    if list.is_empty() {
+        return Some(Vec::new());
+    }
+    list.split(',')
+        .map(|item| {
+            let (port, result) = item.split_once(':')?;
+            Some(Delivery {
+                port: port.parse().ok()?,
+                result: result.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Payload length the EPB's original length stands for: `len`, unless that is
+/// shorter than what was captured or does not fit beside the cooked header.
+fn original_payload_len(message: &CapturedMessage) -> u64 {
+    let len = u64::from(message.len).max(message.payload.len() as u64);
+    if len + COOKED_HEADER_LEN as u64 > u64::from(u32::MAX) {
+        message.payload.len() as u64
+    } else {
+        len
+    }
+}
+
+/// The fields a comment carries, parsed back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentFields {
+    pub ts_mono_ns: u64,
+    pub pid: u32,
+    pub tid: u32,
+    pub comm: String,
+    pub netns: u32,
+    pub src_port: u32,
+    pub dst_port: u32,
+    pub dst_group: u32,
+    pub hook: String,
+    pub result: Option<i64>,
+    /// Present when the packet's original length does not give `len`.
+    pub len: Option<u32>,
+    /// Present when the cooked header cannot hold the protocol.
+    pub protocol: Option<u32>,
+}
+
+/// Parses a comment written by [`encode_comment`]. `None` when it is not an
+/// nlscope comment or a required key is missing or malformed; unknown keys are
+/// ignored (later versions may add some).
+pub fn decode_comment(comment: &str) -> Option<CommentFields> {
+    let rest = comment.trim().strip_prefix(COMMENT_PREFIX)?;
+    let mut keys: BTreeMap<&str, &str> = BTreeMap::new();
+    for pair in rest.split_ascii_whitespace() {
+        let (key, value) = pair.split_once('=')?;
+        keys.insert(key, value);
+    }
+    let number = |key: &str| -> Option<u64> { keys.get(key)?.parse().ok() };
+    let u32_of = |key: &str| -> Option<u32> { keys.get(key)?.parse().ok() };
+    let version = number("v")?;
+    if version == 0 {
+        return None;
+    }
+    Some(CommentFields {
+        ts_mono_ns: number("mono")?,
+        pid: u32_of("pid")?,
+        tid: u32_of("tid")?,
+        comm: unescape(keys.get("comm")?)?,
+        netns: u32_of("netns")?,
+        src_port: u32_of("sport")?,
+        dst_port: u32_of("dport")?,
+        dst_group: u32_of("group")?,
+        hook: unescape(keys.get("hook")?)?,
+        result: match *keys.get("result")? {
+            "none" => None,
+            text => Some(text.parse().ok()?),
+        },
+        len: match keys.get("len") {
+            Some(text) => Some(text.parse().ok()?),
+            None => None,
+        },
+        protocol: match keys.get("proto") {
+            Some(text) => Some(text.parse().ok()?),
+            None => None,
+        },
+    })
+}
+
+/// A valid nlctrl `CTRL_CMD_NEWFAMILY` message announcing `name` as generic
+/// netlink family `family_id`, as the kernel sends it (host byte order):
+/// nlmsghdr (type GENL_ID_CTRL), genlmsghdr (cmd NEWFAMILY, version 2),
+/// CTRL_ATTR_FAMILY_ID (u16) and CTRL_ATTR_FAMILY_NAME (NUL-terminated).
+///
+/// The record is kernel-to-kernel with no process (all ports, pid and times
+/// zero) and has the hook [`SYNTHETIC_HOOK`]; the writer stamps it with the
+/// time of the message it precedes.
+pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMessage {
+    fn push_attr(buffer: &mut Vec<u8>, kind: u16, value: &[u8]) {
+        let len = 4 + value.len();
+        buffer.extend_from_slice(&(len as u16).to_ne_bytes());
+        buffer.extend_from_slice(&kind.to_ne_bytes());
+        buffer.extend_from_slice(value);
+        buffer.resize(buffer.len() + (4 - len % 4) % 4, 0);
+    }
+    // Family names are at most GENL_NAMSIZ (16) bytes with the NUL; a longer
+    // or NUL-holding name is cut so the attribute stays a valid C string.
+    let name = name.split('\0').next().unwrap_or_default();
+    let mut name_bytes: Vec<u8> = name.as_bytes().iter().copied().take(255).collect();
+    name_bytes.push(0);
+
+    let mut payload = vec![0u8; 16];
+    payload.extend_from_slice(&[CTRL_CMD_NEWFAMILY, 2, 0, 0]);
+    push_attr(&mut payload, CTRL_ATTR_FAMILY_ID, &family_id.to_ne_bytes());
+    push_attr(&mut payload, CTRL_ATTR_FAMILY_NAME, &name_bytes);
+    let total = payload.len() as u32;
+    payload[0..4].copy_from_slice(&total.to_ne_bytes());
+    payload[4..6].copy_from_slice(&GENL_ID_CTRL.to_ne_bytes());
+    // flags, seq and pid stay 0.
+
+    CapturedMessage {
+        ts_mono_ns: 0,
+        ts_wall_ns: 0,
+        pid: 0,
+        tid: 0,
+        comm: String::new(),
+        netns: 0,
+        protocol: NETLINK_GENERIC,
+        src_port: 0,
+        dst_port: 0,
+        dst_group: 0,
+        len: total,
+        hook: SYNTHETIC_HOOK.to_string(),
+        result: None,
+        payload,
+        deliveries: Vec::new(),
+    }
+}
+
+/// If `message` is an nlctrl NEWFAMILY message (the first netlink message of
+/// the buffer), the family id and name it announces.
+pub fn parse_genl_family_record(message: &CapturedMessage) -> Option<(u16, String)> {
+    if message.protocol != NETLINK_GENERIC {
+        return None;
+    }
+    parse_genl_family_message(&message.payload)
+}
+
+/// The family id and name an nlctrl NEWFAMILY message (starting at its
+/// nlmsghdr, host byte order) announces.
+pub fn parse_genl_family_message(payload: &[u8]) -> Option<(u16, String)> {
+    if payload.len() < 20 {
+        return None;
+    }
+    let nlmsg_len = u32::from_ne_bytes(payload[0..4].try_into().ok()?) as usize;
+    let kind = u16::from_ne_bytes(payload[4..6].try_into().ok()?);
+    if kind != GENL_ID_CTRL || payload[16] != CTRL_CMD_NEWFAMILY || nlmsg_len < 20 {
+        return None;
+    }
+    let end = nlmsg_len.min(payload.len());
+    let mut offset = 20;
+    let (mut id, mut name) = (None, None);
+    while offset + 4 <= end {
+        let attr_len = u16::from_ne_bytes([payload[offset], payload[offset + 1]]) as usize;
+        let attr_type = u16::from_ne_bytes([payload[offset + 2], payload[offset + 3]]) & 0x3fff;
+        if attr_len < 4 || offset + attr_len > end {
+            break;
+        }
+        let value = &payload[offset + 4..offset + attr_len];
+        match attr_type {
+            CTRL_ATTR_FAMILY_ID if value.len() >= 2 => {
+                id = Some(u16::from_ne_bytes([value[0], value[1]]))
+            }
+            CTRL_ATTR_FAMILY_NAME => {
+                let text = value.split(|&b| b == 0).next().unwrap_or_default();
+                name = Some(String::from_utf8_lossy(text).into_owned());
+            }
+            _ => {}
+        }
+        offset += (attr_len + 3) & !3;
+    }
+    Some((id?, name?))
+}
+
+/// Generic netlink family ids used by the netlink messages in `payload`
+/// (types above nlctrl's; control messages and nlctrl itself excluded).
+pub fn genl_family_ids(payload: &[u8]) -> Vec<u16> {
+    let mut ids = Vec::new();
+    let mut offset = 0usize;
+    while offset + 16 <= payload.len() {
+        let len = u32::from_ne_bytes(payload[offset..offset + 4].try_into().unwrap_or([0; 4]));
+        let kind = u16::from_ne_bytes([payload[offset + 4], payload[offset + 5]]);
+        if kind > GENL_ID_CTRL && !ids.contains(&kind) {
+            ids.push(kind);
+        }
+        if len < 16 {
+            break;
+        }
+        offset = match offset.checked_add(((len as usize) + 3) & !3) {
+            Some(next) => next,
+            None => break,
+        };
+    }
+    ids
+}
+
+/// Writes [`CapturedMessage`]s as pcapng, one whole block per write.
+pub struct PcapngWriter<W: Write> {
+    out: W,
+    block: Vec<u8>,
+    written: u64,
+    families: BTreeMap<u16, String>,
+    announced: BTreeSet<u16>,
+}
+
+impl<W: Write> PcapngWriter<W> {
+    /// Writes the section header and the interface description (one write)
+    /// and flushes, so even an empty capture is a valid file.
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        let mut header = Vec::with_capacity(128);
+        let section = SectionHeaderBlock {
+            endianness: Endianness::Little,
+            major_version: 1,
+            minor_version: 0,
+            section_length: -1,
+            options: vec![SectionHeaderOption::UserApplication(Cow::Owned(format!(
+                "nlscope {}",
+                env!("CARGO_PKG_VERSION")
+            )))],
+        };
+        Block::SectionHeader(section).write_to::<LittleEndian, _>(&mut header)?;
+        let interface = InterfaceDescriptionBlock {
+            linktype: DataLink::NETLINK,
+            snaplen: 0,
+            options: vec![
+                InterfaceDescriptionOption::IfName(Cow::Borrowed("nlscope")),
+                InterfaceDescriptionOption::IfDescription(Cow::Borrowed(
+                    "netlink messages captured by nlscope (eBPF)",
+                )),
+                InterfaceDescriptionOption::IfTsResol(9),
+            ],
+        };
+        Block::InterfaceDescription(interface).write_to::<LittleEndian, _>(&mut header)?;
+        out.write_all(&header)?;
+        out.flush()?;
+        Ok(PcapngWriter {
+            out,
+            block: Vec::with_capacity(4096 + 256),
+            written: 0,
+            families: BTreeMap::new(),
+            announced: BTreeSet::new(),
+        })
+    }
+
+    /// Generic netlink family names by id: before the first message that uses
+    /// one of these ids, a synthesized nlctrl NEWFAMILY record naming it is
+    /// written, so Wireshark names the family. Adds to (and overrides) the
+    /// names given before.
+    pub fn set_genl_families(&mut self, families: impl IntoIterator<Item = (u16, String)>) {
+        self.families.extend(families);
+    }
+
+    /// Builder form of [`PcapngWriter::set_genl_families`].
+    pub fn with_genl_families(mut self, families: impl IntoIterator<Item = (u16, String)>) -> Self {
+        self.set_genl_families(families);
+        self
+    }
+
+    pub fn write(&mut self, message: &CapturedMessage) -> std::io::Result<()> {
+        if message.protocol == NETLINK_GENERIC && !self.families.is_empty() {
+            if let Some((id, _)) = parse_genl_family_record(message) {
+                // The capture announces it itself.
+                self.announced.insert(id);
+            }
+            for id in genl_family_ids(&message.payload) {
+                if self.announced.contains(&id) {
+                    continue;
+                }
+                if let Some(name) = self.families.get(&id) {
+                    let mut record = synthesize_genl_family_record(id, name);
+                    record.ts_wall_ns = message.ts_wall_ns;
+                    record.ts_mono_ns = message.ts_mono_ns;
+                    record.netns = message.netns;
+                    self.write_block(&record)?;
+                    self.announced.insert(id);
+                }
+            }
+        }
+        self.write_block(message)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn write_block(&mut self, message: &CapturedMessage) -> std::io::Result<()> {
+        let protocol = u16::try_from(message.protocol).unwrap_or(u16::MAX);
+        let mut data = Vec::with_capacity(COOKED_HEADER_LEN + message.payload.len());
+        data.extend_from_slice(&cooked_header(packet_type_of(message), protocol));
+        data.extend_from_slice(&message.payload);
+        let original_len = (original_payload_len(message) + COOKED_HEADER_LEN as u64) as u32;
+        let comment = encode_comment(message);
+        if comment.len() > MAX_OPTION_LEN {
+            // pcap-file would write the length modulo 2^16: a corrupt block.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "the pcapng comment for this message would be {} bytes (comm or hook too long); pcapng options hold at most {MAX_OPTION_LEN}",
+                    comment.len()
+                ),
+            ));
+        }
+        let mut options = vec![EnhancedPacketOption::Comment(Cow::Owned(comment))];
+        options.extend(
+            encode_deliveries(&message.deliveries)
+                .into_iter()
+                .map(|text| EnhancedPacketOption::Comment(Cow::Owned(text))),
+        );
+        let packet = EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: Duration::from_nanos(message.ts_wall_ns),
+            original_len,
+            data: Cow::Owned(data),
+            options,
+        };
+        self.block.clear();
+        Block::EnhancedPacket(packet).write_to::<LittleEndian, _>(&mut self.block)?;
+        self.out.write_all(&self.block)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Messages written (synthesized records not counted).
+    pub fn messages_written(&self) -> u64 {
+        self.written
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// Which way the cooked header's packet type says a foreign (nlmon/tcpdump)
+/// record went, with the port the first netlink message's `nlmsg_pid` gives:
+/// `(src_port, dst_port)`. `PACKET_KERNEL` means a kernel socket received it
+/// (user to kernel, sender's port in `nlmsg_pid`); `PACKET_USER` means a user
+/// socket received it (kernel replies carry the receiver's port). Anything
+/// else, or no port, leaves both 0 (direction unknown, shown as k2k).
+pub fn ports_from_packet_type(pkttype: u16, payload: &[u8]) -> (u32, u32) {
+    let nlmsg_pid = payload
+        .get(12..16)
+        .map(|bytes| u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        .unwrap_or(0);
+    match pkttype {
+        PACKET_KERNEL if nlmsg_pid != 0 => (nlmsg_pid, 0),
+        PACKET_USER if nlmsg_pid != 0 => (0, nlmsg_pid),
+        _ => (0, 0),
+    }
+}
+
+/// Convenience for tests and tools: `Direction` a foreign record would get.
+pub fn direction_from_packet_type(pkttype: u16, payload: &[u8]) -> Direction {
+    let (src, dst) = ports_from_packet_type(pkttype, payload);
+    Direction::from_ports(src, dst)
+}

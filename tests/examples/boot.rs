@@ -7,7 +7,14 @@ fn main() {
         eprintln!("usage: boot SCENARIO   (a directory under tests/scenarios)");
         std::process::exit(2);
     });
-    match nlscope_tests::boot(&scenario, nlscope_tests::DEFAULT_TIMEOUT) {
+    let timeout = nlscope_tests::expect::Expectations::load(&scenario)
+        .ok()
+        .and_then(|expectations| expectations.timeout_secs)
+        .map_or(
+            nlscope_tests::DEFAULT_TIMEOUT,
+            std::time::Duration::from_secs,
+        );
+    match nlscope_tests::boot(&scenario, timeout) {
         Ok(run) => {
             println!(
                 "exit code {} after {:.1}s; results in {}",

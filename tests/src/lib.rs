@@ -248,8 +248,9 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ip link set lo up 2>/dev/null
 echo "nlscope-guest: scenario start"
 cd /scenario
-sh /scenario/run.sh > /results/scenario.out 2>&1
-echo $? > /results/exit_code
+# The scenario's output goes to the console as well, so a slow or stuck
+# scenario shows how far it got.
+(sh /scenario/run.sh; echo $? > /results/exit_code) 2>&1 | tee /results/scenario.out
 dmesg > /results/dmesg.txt
 echo "nlscope-guest: scenario end (exit $(cat /results/exit_code))"
 cd /results
@@ -330,7 +331,11 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     // path per line), with their shared libraries: tcpdump, strace, ...
     let programs = scenario_dir.join("host-programs");
     if programs.exists() {
-        for line in fs::read_to_string(&programs)?.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for line in fs::read_to_string(&programs)?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             let program = Path::new(line);
             if !program.exists() {
                 bail!("scenario {scenario} wants {line}, which is not installed: run `make setup`");
@@ -339,7 +344,8 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
             for library in shared_libraries(program)? {
                 let target = root.join(library.strip_prefix("/").unwrap_or(&library));
                 fs::create_dir_all(target.parent().unwrap())?;
-                fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
+                fs::copy(&library, &target)
+                    .with_context(|| format!("copying {}", library.display()))?;
             }
         }
     }
@@ -411,10 +417,15 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
 
     // A scenario may ask for more virtual CPUs (file `qemu-smp`), e.g. so a
     // benchmark's recorder does not share the sender's only CPU.
-    let smp = fs::read_to_string(workspace_root().join("tests/scenarios").join(scenario).join("qemu-smp"))
-        .ok()
-        .and_then(|text| text.trim().parse::<u32>().ok())
-        .unwrap_or(1);
+    let smp = fs::read_to_string(
+        workspace_root()
+            .join("tests/scenarios")
+            .join(scenario)
+            .join("qemu-smp"),
+    )
+    .ok()
+    .and_then(|text| text.trim().parse::<u32>().ok())
+    .unwrap_or(1);
     let qemu = "qemu-system-x86_64";
     let started = Instant::now();
     let mut child = Command::new(qemu)

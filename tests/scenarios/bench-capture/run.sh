@@ -4,7 +4,8 @@
 # nlmon + tcpdump, and with strace on the sender. Each configuration runs
 # ROUNDS times, interleaved, and the median is reported with its ratio to the
 # uncaptured median.
-N=${N:-50000}
+set -x
+N=${N:-20000}
 SIZE=64
 ROUNDS=3
 insmod /lib/modules/nlmon.ko || exit 10

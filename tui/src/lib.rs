@@ -9,3 +9,5 @@ pub mod cli;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod store;
+pub mod ui;

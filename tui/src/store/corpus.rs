@@ -198,3 +198,14 @@ pub fn stream(n: usize) -> impl Iterator<Item = CapturedMessage> {
         m
     })
 }
+
+/// The corpus as JSON Lines (what `nlscope record` writes).
+pub fn jsonl() -> String {
+    let mut writer = crate::export::jsonl::JsonlWriter::new(Vec::new());
+    for message in messages() {
+        writer
+            .write(&message)
+            .expect("writing to memory does not fail");
+    }
+    String::from_utf8(writer.into_inner()).expect("JSON is UTF-8")
+}

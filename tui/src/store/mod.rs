@@ -177,6 +177,11 @@ impl Store {
         self.next_seq
     }
 
+    /// What the decoder learned from the stream so far.
+    pub fn context(&self) -> &DecodeContext {
+        &self.context
+    }
+
     pub fn stats(&self) -> &Stats {
         &self.stats
     }

@@ -247,3 +247,6 @@ fn handle_source_event(app: &mut App, event: SourceEvent) {
         SourceEvent::Lost { total } => app.store.set_lost(total),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,22 +24,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
         format!(" Hex {} bytes ", payload.len())
     };
     let block = pane_block(title, focused(app, Pane::Hex));
-    let rows = payload.len().div_ceil(16);
+    // 16 bytes a row when the pane is wide enough for them and their ASCII.
+    let per_row: usize = if area.width >= 75 { 16 } else { 8 };
+    let rows = payload.len().div_ceil(per_row);
     let visible = usize::from(area.height.saturating_sub(2)).max(1);
-    let scroll = app.hex_scroll.min(rows.saturating_sub(visible));
+    let mut scroll = (app.hex_scroll * 16 / per_row).min(rows.saturating_sub(visible));
+    if !highlight.is_empty() {
+        let (first, last) = (highlight.start / per_row, (highlight.end - 1) / per_row);
+        if first < scroll || last >= scroll + visible {
+            scroll = first.min(rows.saturating_sub(visible));
+        }
+    }
     let marked = Style::new()
         .fg(Color::Black)
         .bg(Color::Yellow)
         .add_modifier(Modifier::BOLD);
     let lines: Vec<Line> = (scroll..rows.min(scroll + visible))
         .map(|row| {
-            let start = row * 16;
-            let chunk = &payload[start..(start + 16).min(payload.len())];
+            let start = row * per_row;
+            let chunk = &payload[start..(start + per_row).min(payload.len())];
             let mut spans = vec![Span::styled(
                 format!("{start:04x}  "),
                 Style::new().fg(Color::DarkGray),
             )];
-            for i in 0..16 {
+            for i in 0..per_row {
                 let text = match chunk.get(i) {
                     Some(b) => format!("{b:02x}"),
                     None => "  ".into(),
@@ -50,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                     Style::new()
                 };
                 spans.push(Span::styled(text, style));
-                spans.push(Span::raw(if i == 7 { "  " } else { " " }));
+                spans.push(Span::raw(if i == 7 && per_row == 16 { "  " } else { " " }));
             }
             spans.push(Span::raw(" "));
             for (i, b) in chunk.iter().enumerate() {

@@ -43,15 +43,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     ])
     .areas(tables);
     let now = stats.newest_second().unwrap_or(0);
+    // Narrow screens drop the bytes column so the protocol names fit.
+    let with_bytes = protocols.width >= 50;
     let rows = stats.per_protocol.iter().map(|(protocol, p)| {
-        Row::new(vec![
+        let mut cells = vec![
             names::protocol_name(*protocol),
             count(p.messages),
             count(p.rate(now)),
-            count(p.bytes),
-            count(p.errors),
-        ])
-        .style(if p.errors > 0 {
+        ];
+        if with_bytes {
+            cells.push(count(p.bytes));
+        }
+        cells.push(count(p.errors));
+        Row::new(cells).style(if p.errors > 0 {
             Style::new().fg(Color::Red)
         } else {
             Style::new()
@@ -60,15 +64,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     frame.render_widget(
         Table::new(
             rows,
-            [
-                Constraint::Fill(1),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(9),
-                Constraint::Length(6),
-            ],
+            if with_bytes {
+                vec![
+                    Constraint::Min(8),
+                    Constraint::Length(8),
+                    Constraint::Length(7),
+                    Constraint::Length(9),
+                    Constraint::Length(6),
+                ]
+            } else {
+                vec![
+                    Constraint::Min(8),
+                    Constraint::Length(7),
+                    Constraint::Length(6),
+                    Constraint::Length(6),
+                ]
+            },
         )
-        .header(header(vec!["proto", "msgs", "msg/s", "bytes", "errors"]))
+        .header(header(if with_bytes {
+            vec!["proto", "msgs", "msg/s", "bytes", "errors"]
+        } else {
+            vec!["proto", "msgs", "msg/s", "errors"]
+        }))
         .block(pane_block(
             format!(
                 " Protocols: {} msgs, {} bytes ",

@@ -95,10 +95,10 @@ pub fn render_groups(frame: &mut Frame, area: Rect, app: &mut App) {
             Constraint::Length(10),
             Constraint::Length(14),
             Constraint::Length(4),
+            Constraint::Length(7),
             Constraint::Length(8),
-            Constraint::Length(9),
-            Constraint::Length(10),
-            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Min(10),
             Constraint::Length(12),
         ],
     )

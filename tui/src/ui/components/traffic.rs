@@ -15,10 +15,16 @@ use crate::ui::format;
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     app.areas.list = area;
     let total = app.store.matching_len();
+    let filter = &app.store.filter().source;
     let title = format!(
-        " Traffic {}/{} ",
+        " Traffic {}/{}{} ",
         format::count(total as u64),
-        format::count(app.store.len() as u64)
+        format::count(app.store.len() as u64),
+        if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" filter: {filter}")
+        }
     );
     let block = pane_block(title, focused(app, Pane::List));
     if total == 0 {
@@ -100,7 +106,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                 Constraint::Length(7),
                 Constraint::Length(14),
                 Constraint::Length(5),
-                Constraint::Length(7),
+                Constraint::Length(12),
                 Constraint::Fill(1),
             ],
         )

@@ -37,8 +37,6 @@ fn rate_from(current: (u64, u64), previous: (u64, u64), now: u64) -> u64 {
         current.1
     } else if current.0 == now && previous.0 + 1 == now {
         previous.1
-    } else if current.0 == now {
-        0
     } else {
         0
     }

@@ -57,3 +57,41 @@ impl CaptureSource for JsonlSource {
         Ok(summary)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_source_replays_a_jsonl_file_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(&path, crate::store::corpus::jsonl()).unwrap();
+        let source = open_source(&path).unwrap();
+        assert_eq!(source.info().kind, "file");
+        let (mut events, handle) = crate::capture::spawn(source, StopSignal::new(), 4);
+        let mut messages = Vec::new();
+        while let Some(event) = events.blocking_recv() {
+            if let SourceEvent::Messages(batch) = event {
+                messages.extend(batch);
+            }
+        }
+        assert_eq!(messages, crate::store::corpus::messages());
+        assert_eq!(handle.join().unwrap().unwrap().messages, 10);
+    }
+
+    #[test]
+    fn open_source_errors_name_the_file_and_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.jsonl");
+        let error = open_source(&missing).err().unwrap().to_string();
+        assert!(
+            error.contains("cannot read") && error.contains("missing.jsonl"),
+            "{error}"
+        );
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, "{\"ts_mono_ns\": 1}\n").unwrap();
+        let error = format!("{:#}", open_source(&bad).err().unwrap());
+        assert!(error.contains("line 1"), "{error}");
+    }
+}

@@ -507,3 +507,18 @@ fn the_hex_pane_highlights_the_selected_fields_bytes() {
     assert!(marked(byte_x(4)) && marked(byte_x(5)));
     assert!(!marked(byte_x(3)) && !marked(byte_x(6)));
 }
+
+#[test]
+fn the_command_line_opens_the_dashboard() {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["nlscope", "open", "f.jsonl", "--max-events", "5"])
+        .unwrap();
+    assert_eq!(cli.max_events, 5);
+    assert!(
+        matches!(cli.command, Some(crate::cli::Command::Open(ref a)) if a.file.to_str() == Some("f.jsonl"))
+    );
+    let cli = crate::cli::Cli::try_parse_from(["nlscope"]).unwrap();
+    assert!(cli.command.is_none(), "no subcommand: the live dashboard");
+    assert_eq!(cli.max_events, crate::store::DEFAULT_MAX_EVENTS as u64);
+    assert!(crate::cli::Cli::try_parse_from(["nlscope", "--max-events", "0"]).is_err());
+}

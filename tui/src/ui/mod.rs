@@ -37,7 +37,7 @@ pub use source::open_source;
 /// Frames per second.
 pub const FPS: u64 = 30;
 /// Source batches ingested at most between two frames (keeps keys responsive).
-const BATCHES_PER_FRAME: usize = 256;
+const BATCHES_PER_FRAME: usize = 32;
 
 /// How the dashboard was started.
 pub struct Dashboard {

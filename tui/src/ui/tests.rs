@@ -348,15 +348,17 @@ fn detail_fields_expand_collapse_and_highlight_bytes() {
     press(&mut app, KeyCode::Char('h'));
     assert_eq!(app.detail.rows().len(), collapsed);
     press(&mut app, KeyCode::Enter);
-    // Down to the first decoded field with bytes: it is highlighted in hex.
+    // Down to the first decoded field with bytes: those are what the hex
+    // pane highlights.
     while app.detail.highlighted().is_none() {
         let before = app.detail.cursor;
         press(&mut app, KeyCode::Down);
         assert_ne!(app.detail.cursor, before, "no field with bytes");
     }
-    assert_eq!(app.detail.highlighted(), Some(0..28));
-    press(&mut app, KeyCode::Down);
-    assert_eq!(app.detail.highlighted(), Some(0..4));
+    let rows = app.detail.rows();
+    let row = &rows[app.detail.cursor];
+    assert_eq!(app.detail.highlighted(), row.field.bytes.clone());
+    drop(rows);
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.pane, Pane::Hex);
     press(&mut app, KeyCode::BackTab);
@@ -493,19 +495,35 @@ fn the_hex_pane_highlights_the_selected_fields_bytes() {
     let mut app = app();
     press(&mut app, KeyCode::Char('g'));
     press(&mut app, KeyCode::Tab);
-    while app.detail.highlighted() != Some(4..6) {
+    // A field that starts inside the first row of the dump, not at byte 0.
+    let range = loop {
+        if let Some(range) = app
+            .detail
+            .highlighted()
+            .filter(|r| r.start > 0 && r.start < 15 && !r.is_empty())
+        {
+            break range;
+        }
+        let before = app.detail.cursor;
         press(&mut app, KeyCode::Down);
-    }
+        assert_ne!(
+            app.detail.cursor, before,
+            "no field inside the first 16 bytes"
+        );
+    };
     let terminal = render(&mut app, 160, 48);
     let buffer = terminal.backend().buffer();
     let hex = app.areas.hex;
-    // Row 0 of the dump: "0000  1c 00 00 00 10 00 ..."; bytes 4..6 are `10 00`.
+    // Row 0 of the dump: "0000  1c 00 00 00 10 00 ...", 3 columns a byte
+    // (one more after the 8th).
     let row = hex.y + 1;
-    let byte_x = |i: u16| hex.x + 1 + 6 + i * 3;
-    let marked = |x: u16| buffer[(x, row)].bg == ratatui::style::Color::Yellow;
-    assert_eq!(buffer[(byte_x(4), row)].symbol(), "1");
-    assert!(marked(byte_x(4)) && marked(byte_x(5)));
-    assert!(!marked(byte_x(3)) && !marked(byte_x(6)));
+    let byte_x = |i: usize| hex.x + 1 + 6 + (i * 3) as u16 + u16::from(i >= 8);
+    let marked = |i: usize| buffer[(byte_x(i), row)].bg == ratatui::style::Color::Yellow;
+    assert!(marked(range.start), "byte {} of {range:?}", range.start);
+    assert!(!marked(range.start - 1), "byte before {range:?}");
+    if range.end < 16 {
+        assert!(!marked(range.end), "byte after {range:?}");
+    }
 }
 
 #[test]

@@ -136,6 +136,18 @@ fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() 
     assert_eq!(messages.len(), 5);
     assert!(messages.iter().all(|m| m.protocol == 0));
 
+    // The layout follows a resize (narrow screens merge the endpoint columns).
+    let status = Command::new("tmux")
+        .args(["resize-window", "-t", &session.0, "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = session.wait_for("the narrow layout", |s| s.contains("who:src->dst"));
+    assert!(
+        screen.lines().all(|line| line.chars().count() <= 80),
+        "{screen}"
+    );
+
     // Views switch; help opens and closes.
     session.keys(&["4"]);
     session.wait_for("the stats view", |s| s.contains("Top senders"));

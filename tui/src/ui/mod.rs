@@ -80,9 +80,15 @@ fn restore_terminal() {
 
 impl TerminalGuard {
     fn enter() -> anyhow::Result<TerminalGuard> {
+        // A panic on the UI thread restores the terminal before the message
+        // is printed. Other threads (the capture source) report their panics
+        // through their join handles while the dashboard keeps running.
+        let ui_thread = std::thread::current().id();
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore_terminal();
+            if std::thread::current().id() == ui_thread {
+                restore_terminal();
+            }
             previous(info);
         }));
         enable_raw_mode()?;

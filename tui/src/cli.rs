@@ -29,6 +29,10 @@ use crate::export::CaptureWriter;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Messages the dashboard keeps in memory (the newest; older ones are evicted and counted).
+    #[arg(long, global = true, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -41,6 +45,16 @@ pub enum Command {
     /// List every netlink socket: protocol, port, owning processes, groups
     /// (named), receive queue, drops, inode.
     Ports(crate::ports::PortsArgs),
+    /// Open a capture file (pcapng, pcap or JSON Lines) in the dashboard.
+    ///
+    /// Without a subcommand, nlscope opens the dashboard on live capture.
+    Open(OpenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The capture file.
+    pub file: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -121,11 +135,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        Some(Command::Open(args)) => open(&args, cli.max_events),
+        None => live_dashboard(cli.max_events),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -135,6 +146,35 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn max_events(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// `nlscope open FILE`: the dashboard on a capture file.
+fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
+    let source = crate::ui::open_source(&args.file)?;
+    crate::ui::run(crate::ui::Dashboard {
+        source: Ok(source),
+        max_events: max_events(max),
+        hint: "",
+    })
+}
+
+/// `nlscope`: the dashboard on live capture, or without traffic (and a banner
+/// saying why) when live capture cannot start.
+fn live_dashboard(max: u64) -> anyhow::Result<()> {
+    let source: Result<Box<dyn CaptureSource>, String> =
+        match LiveSource::open(&LiveOptions::default()) {
+            Ok(source) => Ok(Box::new(source)),
+            Err(error) => Err(format!("Live capture is unavailable: {error:#}")),
+        };
+    crate::ui::run(crate::ui::Dashboard {
+        source,
+        max_events: max_events(max),
+        hint: crate::ui::LIVE_HINT,
+    })
 }
 
 fn record(mut args: RecordArgs) -> anyhow::Result<()> {

@@ -10,3 +10,5 @@ pub mod decode;
 pub mod event;
 pub mod export;
 pub mod ports;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,280 @@
+//! The event store: the newest N captured messages, each with its decoded
+//! summary, the current filter's matches, and running statistics.
+//!
+//! Bounded: at most `capacity` messages are kept; older ones are evicted and
+//! counted. Statistics tables are capped too (see [`stats`]).
+
+pub mod corpus;
+pub mod filter;
+pub mod names;
+pub mod stats;
+
+use std::collections::VecDeque;
+
+use crate::decode::{self, DecodeContext};
+use crate::event::CapturedMessage;
+
+pub use filter::{Filter, FilterError};
+pub use stats::Stats;
+
+/// Default for `--max-events`.
+pub const DEFAULT_MAX_EVENTS: usize = 200_000;
+
+/// One stored message and what the store learned from it at ingest.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// Position in the stream since the store was created (never reused).
+    pub seq: u64,
+    pub message: CapturedMessage,
+    /// The decoder's one-line summary.
+    pub summary: String,
+    /// Types of the netlink messages in the buffer, in order.
+    pub kinds: Box<[u16]>,
+    /// The errno (positive) of the first NLMSG_ERROR carrying an error code.
+    pub errno: Option<i64>,
+}
+
+impl Stored {
+    /// Builds the stored form: learns from and decodes `message` once.
+    pub fn new(seq: u64, message: CapturedMessage, context: &mut DecodeContext) -> Stored {
+        context.learn(&message);
+        let summary = decode::decode(&message, context).summary;
+        let parts = decode::split_messages(&message.payload);
+        let kinds: Box<[u16]> = parts.iter().map(|(_, h)| h.kind).collect();
+        let errno = parts
+            .iter()
+            .filter(|(_, h)| h.kind == 2)
+            .filter_map(|(offset, _)| {
+                let b = message.payload.get(offset + 16..offset + 20)?;
+                let code = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+                (code < 0).then(|| -i64::from(code))
+            })
+            .next();
+        Stored {
+            seq,
+            message,
+            summary,
+            kinds,
+            errno,
+        }
+    }
+
+    /// A failed delivery or an NLMSG_ERROR carrying an error.
+    pub fn is_error(&self) -> bool {
+        self.message.result.is_some_and(|r| r < 0) || self.errno.is_some()
+    }
+
+    /// The first message type, if the buffer had a header.
+    pub fn kind(&self) -> Option<u16> {
+        self.kinds.first().copied()
+    }
+}
+
+/// The newest `capacity` messages, the filter's matches among them, and stats.
+pub struct Store {
+    events: VecDeque<Stored>,
+    capacity: usize,
+    next_seq: u64,
+    evicted: u64,
+    lost: u64,
+    context: DecodeContext,
+    filter: Filter,
+    /// Sequence numbers of stored events the filter matches, ascending.
+    matching: VecDeque<u64>,
+    stats: Stats,
+}
+
+impl Store {
+    pub fn new(capacity: usize) -> Store {
+        let capacity = capacity.max(1);
+        Store {
+            events: VecDeque::with_capacity(capacity.min(65_536)),
+            capacity,
+            next_seq: 0,
+            evicted: 0,
+            lost: 0,
+            context: DecodeContext::default(),
+            filter: Filter::default(),
+            matching: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Adds a batch (oldest first), evicting the oldest stored messages when full.
+    pub fn ingest(&mut self, batch: impl IntoIterator<Item = CapturedMessage>) {
+        for message in batch {
+            self.ingest_one(message);
+        }
+    }
+
+    pub fn ingest_one(&mut self, message: CapturedMessage) {
+        let stored = Stored::new(self.next_seq, message, &mut self.context);
+        self.next_seq += 1;
+        self.stats.record(&stored);
+        if self.events.len() == self.capacity {
+            if let Some(old) = self.events.pop_front() {
+                self.evicted += 1;
+                if self.matching.front() == Some(&old.seq) {
+                    self.matching.pop_front();
+                }
+            }
+        }
+        if self.filter.matches(&stored) {
+            self.matching.push_back(stored.seq);
+        }
+        self.events.push_back(stored);
+    }
+
+    /// Replaces the filter and recomputes its matches.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.matching = self
+            .events
+            .iter()
+            .filter(|e| filter.matches(e))
+            .map(|e| e.seq)
+            .collect();
+        self.filter = filter;
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Messages stored (matching or not).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Messages dropped to keep the store bounded.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Messages the source reported lost (never seen here).
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    pub fn set_lost(&mut self, total: u64) {
+        self.lost = self.lost.max(total);
+    }
+
+    /// Counts `n` messages dropped before they reached the store.
+    pub fn add_evicted(&mut self, n: u64) {
+        self.evicted += n;
+    }
+
+    /// Messages ever ingested.
+    pub fn ingested(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// What the decoder learned from the stream so far.
+    pub fn context(&self) -> &DecodeContext {
+        &self.context
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// All stored events, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Stored> + ExactSizeIterator {
+        self.events.iter()
+    }
+
+    /// The stored event with sequence number `seq`, if not evicted.
+    pub fn get(&self, seq: u64) -> Option<&Stored> {
+        let first = self.events.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.events.get(index)
+    }
+
+    /// How many stored events the filter matches.
+    pub fn matching_len(&self) -> usize {
+        self.matching.len()
+    }
+
+    /// The `index`th matching event, oldest first.
+    pub fn matching_at(&self, index: usize) -> Option<&Stored> {
+        self.get(*self.matching.get(index)?)
+    }
+
+    /// Sequence numbers of the matching events, oldest first.
+    pub fn matching_seqs(&self) -> &VecDeque<u64> {
+        &self.matching
+    }
+
+    /// Index among the matches of `seq`, or of the first match after it.
+    pub fn matching_position(&self, seq: u64) -> Result<usize, usize> {
+        self.matching.binary_search(&seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_keeps_the_newest_and_counts_evictions() {
+        let mut store = Store::new(4);
+        store.ingest(corpus::messages());
+        assert_eq!(store.len(), 4);
+        assert_eq!(store.evicted(), 6);
+        assert_eq!(store.ingested(), 10);
+        assert_eq!(store.iter().next().unwrap().seq, 6);
+        assert!(store.get(5).is_none());
+        assert_eq!(store.get(9).unwrap().message.protocol, 15);
+        // Statistics count everything ever ingested.
+        assert_eq!(store.stats().total, 10);
+    }
+
+    #[test]
+    fn matches_follow_the_filter_through_eviction() {
+        let mut store = Store::new(6);
+        store.set_filter(filter::parse("proto:route").unwrap());
+        store.ingest(corpus::messages());
+        // Messages 4..10 are kept; route ones among them: 4 (done), 5 (newlink), 6 (error).
+        let seqs: Vec<u64> = store.matching_seqs().iter().copied().collect();
+        assert_eq!(seqs, vec![4, 5, 6]);
+        assert_eq!(store.matching_at(1).unwrap().seq, 5);
+        assert_eq!(store.matching_position(5), Ok(1));
+        store.set_filter(Filter::default());
+        assert_eq!(store.matching_len(), 6);
+    }
+
+    #[test]
+    fn ingest_decodes_kinds_and_errors() {
+        let mut store = Store::new(100);
+        store.ingest(corpus::messages());
+        let error = store.get(6).unwrap();
+        assert_eq!(error.kind(), Some(2));
+        assert_eq!(error.errno, Some(19));
+        assert!(error.is_error());
+        let dump = store.get(3).unwrap();
+        assert_eq!(&*dump.kinds, &[16, 16]);
+        assert!(!dump.is_error());
+        assert!(store.get(8).unwrap().is_error());
+        assert!(!store.get(0).unwrap().summary.is_empty());
+        let uevent = store.get(9).unwrap();
+        assert!(uevent.kinds.len() <= 1);
+    }
+
+    #[test]
+    fn memory_stays_bounded_over_a_long_stream() {
+        let mut store = Store::new(1000);
+        store.ingest(corpus::stream(20_000));
+        assert_eq!(store.len(), 1000);
+        assert_eq!(store.evicted(), 19_000);
+        assert_eq!(store.matching_len(), 1000);
+        assert!(store.stats().senders.len() <= stats::MAX_SENDERS);
+    }
+}

@@ -1,0 +1,247 @@
+//! Names of netlink protocols, message types and multicast groups, for the
+//! list view and the filter language. Numbers that have no name print as numbers.
+
+/// (number, canonical name, aliases) of the netlink protocols in `linux/netlink.h`.
+const PROTOCOLS: &[(u32, &str, &[&str])] = &[
+    (0, "route", &["rtnetlink"]),
+    (1, "unused", &[]),
+    (2, "usersock", &[]),
+    (3, "firewall", &[]),
+    (4, "sock_diag", &["inet_diag", "diag"]),
+    (5, "nflog", &[]),
+    (6, "xfrm", &[]),
+    (7, "selinux", &[]),
+    (8, "iscsi", &[]),
+    (9, "audit", &[]),
+    (10, "fib_lookup", &[]),
+    (11, "connector", &[]),
+    (12, "netfilter", &["nfnetlink"]),
+    (13, "ip6_fw", &[]),
+    (14, "dnrtmsg", &[]),
+    (15, "uevent", &["kobject_uevent"]),
+    (16, "generic", &["genl", "genetlink"]),
+    (18, "scsitransport", &[]),
+    (19, "ecryptfs", &[]),
+    (20, "rdma", &[]),
+    (21, "crypto", &[]),
+    (22, "smc", &[]),
+];
+
+/// Control message types shared by every protocol.
+const CONTROL_TYPES: &[(u16, &str)] = &[
+    (1, "NLMSG_NOOP"),
+    (2, "NLMSG_ERROR"),
+    (3, "NLMSG_DONE"),
+    (4, "NLMSG_OVERRUN"),
+];
+
+/// rtnetlink message types (`linux/rtnetlink.h`).
+const ROUTE_TYPES: &[(u16, &str)] = &[
+    (16, "RTM_NEWLINK"),
+    (17, "RTM_DELLINK"),
+    (18, "RTM_GETLINK"),
+    (19, "RTM_SETLINK"),
+    (20, "RTM_NEWADDR"),
+    (21, "RTM_DELADDR"),
+    (22, "RTM_GETADDR"),
+    (24, "RTM_NEWROUTE"),
+    (25, "RTM_DELROUTE"),
+    (26, "RTM_GETROUTE"),
+    (28, "RTM_NEWNEIGH"),
+    (29, "RTM_DELNEIGH"),
+    (30, "RTM_GETNEIGH"),
+    (32, "RTM_NEWRULE"),
+    (33, "RTM_DELRULE"),
+    (34, "RTM_GETRULE"),
+    (36, "RTM_NEWQDISC"),
+    (37, "RTM_DELQDISC"),
+    (38, "RTM_GETQDISC"),
+    (40, "RTM_NEWTCLASS"),
+    (41, "RTM_DELTCLASS"),
+    (42, "RTM_GETTCLASS"),
+    (44, "RTM_NEWTFILTER"),
+    (45, "RTM_DELTFILTER"),
+    (46, "RTM_GETTFILTER"),
+    (68, "RTM_NEWNETCONF"),
+    (70, "RTM_GETNETCONF"),
+    (88, "RTM_NEWNSID"),
+    (90, "RTM_GETNSID"),
+];
+
+/// rtnetlink multicast groups (`enum rtnetlink_groups`).
+const ROUTE_GROUPS: &[(u32, &str)] = &[
+    (1, "link"),
+    (2, "notify"),
+    (3, "neigh"),
+    (4, "tc"),
+    (5, "ipv4_ifaddr"),
+    (6, "ipv4_mroute"),
+    (7, "ipv4_route"),
+    (8, "ipv4_rule"),
+    (9, "ipv6_ifaddr"),
+    (10, "ipv6_mroute"),
+    (11, "ipv6_route"),
+    (12, "ipv6_ifinfo"),
+    (13, "decnet_ifaddr"),
+    (15, "decnet_route"),
+    (16, "decnet_rule"),
+    (18, "ipv6_prefix"),
+    (19, "ipv6_rule"),
+    (20, "nd_useropt"),
+    (21, "phonet_ifaddr"),
+    (22, "phonet_route"),
+    (23, "dcb"),
+    (24, "ipv4_netconf"),
+    (25, "ipv6_netconf"),
+    (26, "mdb"),
+    (27, "mpls_route"),
+    (28, "nsid"),
+];
+
+/// The protocol's name, or its number.
+pub fn protocol_name(protocol: u32) -> String {
+    PROTOCOLS
+        .iter()
+        .find(|(n, _, _)| *n == protocol)
+        .map(|(_, name, _)| (*name).to_string())
+        .unwrap_or_else(|| protocol.to_string())
+}
+
+/// Looks a protocol up by name, alias or number (`route`, `NETLINK_ROUTE`, `0`).
+pub fn protocol_by_name(text: &str) -> Option<u32> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(n);
+    }
+    let lower = text.to_ascii_lowercase();
+    let lower = lower.strip_prefix("netlink_").unwrap_or(&lower);
+    PROTOCOLS
+        .iter()
+        .find(|(_, name, aliases)| *name == lower || aliases.contains(&lower))
+        .map(|(n, _, _)| *n)
+}
+
+/// The message type's name on `protocol`, if it has one.
+pub fn type_name(protocol: u32, kind: u16) -> Option<&'static str> {
+    let table = if kind < 16 {
+        CONTROL_TYPES
+    } else if protocol == 0 {
+        ROUTE_TYPES
+    } else {
+        return None;
+    };
+    table
+        .iter()
+        .find(|(n, _)| *n == kind)
+        .map(|(_, name)| *name)
+}
+
+/// The message type's name, or its number.
+pub fn type_label(protocol: u32, kind: u16) -> String {
+    type_name(protocol, kind)
+        .map(str::to_string)
+        .unwrap_or_else(|| kind.to_string())
+}
+
+/// Looks a message type up by name (`RTM_NEWLINK`, `newlink`, `NLMSG_ERROR`,
+/// `error`) or number. Returns the type and, for names that exist on one
+/// protocol only (the `RTM_` ones), that protocol.
+pub fn type_by_name(text: &str) -> Option<(u16, Option<u32>)> {
+    if let Ok(n) = text.parse::<u16>() {
+        return Some((n, None));
+    }
+    let upper = text.to_ascii_uppercase();
+    let find = |table: &[(u16, &'static str)]| {
+        table
+            .iter()
+            .find(|(_, name)| {
+                *name == upper
+                    || name.strip_prefix("RTM_") == Some(upper.as_str())
+                    || name.strip_prefix("NLMSG_") == Some(upper.as_str())
+            })
+            .map(|(n, _)| *n)
+    };
+    find(CONTROL_TYPES)
+        .map(|n| (n, None))
+        .or_else(|| find(ROUTE_TYPES).map(|n| (n, Some(0))))
+}
+
+/// The multicast group's name on `protocol`, or its number (`-` for unicast).
+pub fn group_label(protocol: u32, group: u32) -> String {
+    if group == 0 {
+        return "-".to_string();
+    }
+    if protocol == 0 {
+        if let Some((_, name)) = ROUTE_GROUPS.iter().find(|(n, _)| *n == group) {
+            return (*name).to_string();
+        }
+    }
+    group.to_string()
+}
+
+/// Looks a group up by rtnetlink name (`link`, `RTNLGRP_LINK`) or number.
+pub fn group_by_name(text: &str) -> Option<u32> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Some(n);
+    }
+    let lower = text.to_ascii_lowercase();
+    let lower = lower.strip_prefix("rtnlgrp_").unwrap_or(&lower);
+    ROUTE_GROUPS
+        .iter()
+        .find(|(_, name)| *name == lower)
+        .map(|(n, _)| *n)
+}
+
+/// `ENODEV` for 19, or `errno 4095` for numbers without a name.
+pub fn errno_name(errno: i64) -> String {
+    let name = match errno {
+        1 => "EPERM",
+        2 => "ENOENT",
+        3 => "ESRCH",
+        4 => "EINTR",
+        5 => "EIO",
+        11 => "EAGAIN",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        16 => "EBUSY",
+        17 => "EEXIST",
+        19 => "ENODEV",
+        22 => "EINVAL",
+        34 => "ERANGE",
+        61 => "ENODATA",
+        71 => "EPROTO",
+        90 => "EMSGSIZE",
+        93 => "EPROTONOSUPPORT",
+        95 => "EOPNOTSUPP",
+        97 => "EAFNOSUPPORT",
+        98 => "EADDRINUSE",
+        99 => "EADDRNOTAVAIL",
+        105 => "ENOBUFS",
+        111 => "ECONNREFUSED",
+        _ => return format!("errno {errno}"),
+    };
+    name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert_eq!(protocol_by_name("route"), Some(0));
+        assert_eq!(protocol_by_name("NETLINK_GENERIC"), Some(16));
+        assert_eq!(protocol_by_name("30"), Some(30));
+        assert_eq!(protocol_by_name("nope"), None);
+        assert_eq!(protocol_name(30), "30");
+        assert_eq!(type_by_name("RTM_NEWLINK"), Some((16, Some(0))));
+        assert_eq!(type_by_name("newlink"), Some((16, Some(0))));
+        assert_eq!(type_by_name("error"), Some((2, None)));
+        assert_eq!(type_by_name("16"), Some((16, None)));
+        assert_eq!(type_label(0, 16), "RTM_NEWLINK");
+        assert_eq!(type_label(16, 16), "16");
+        assert_eq!(group_by_name("link"), Some(1));
+        assert_eq!(group_by_name("RTNLGRP_LINK"), Some(1));
+        assert_eq!(group_label(0, 1), "link");
+        assert_eq!(errno_name(19), "ENODEV");
+    }
+}

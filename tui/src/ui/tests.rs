@@ -1,0 +1,543 @@
+//! Snapshot tests of every view at two sizes, and state tests driven by key
+//! and mouse events. Fed from the synthetic corpus (`store::corpus`).
+
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::Terminal;
+
+use crate::event::Direction;
+use crate::export::jsonl::read_jsonl;
+use crate::store::{corpus, Store};
+use crate::ui::app::{Action, App, Mode, Pane, SourceStatus, View};
+use crate::ui::data::{GroupRow, PortRow};
+use crate::ui::{components, keys};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn file_status() -> SourceStatus {
+    SourceStatus {
+        kind: "file".into(),
+        detail: "corpus.jsonl".into(),
+        ended: Some("end of file".into()),
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new(Store::new(1000), file_status());
+    app.ingest(corpus::messages());
+    app
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| components::draw(frame, app)).unwrap();
+    terminal
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    render(app, width, height).backend().to_string()
+}
+
+fn press_key(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    let event = Event::Key(KeyEvent::new(code, modifiers));
+    if let Some(action) = keys::action_for(app.mode, &event) {
+        app.update(action);
+    }
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    press_key(app, code, KeyModifiers::NONE);
+}
+
+fn chars(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn snapshot_all(name: &str, mut setup: impl FnMut(&mut App)) {
+    for (width, height) in SIZES {
+        let mut app = app();
+        setup(&mut app);
+        // Twice: the first frame records the layout some actions use.
+        render(&mut app, width, height);
+        insta::assert_snapshot!(
+            format!("{name}_{width}x{height}"),
+            screen(&mut app, width, height)
+        );
+    }
+}
+
+#[test]
+fn snapshot_traffic() {
+    snapshot_all("traffic", |_| {});
+}
+
+#[test]
+fn snapshot_traffic_detail_focused_on_a_field() {
+    snapshot_all("traffic_detail", |app| {
+        // The first message, its detail pane, the cursor on the header's `len`.
+        press(app, KeyCode::Char('g'));
+        press(app, KeyCode::Tab);
+        for _ in 0..11 {
+            press(app, KeyCode::Down);
+        }
+    });
+}
+
+#[test]
+fn snapshot_traffic_filtered_and_collapsed() {
+    snapshot_all("traffic_filtered", |app| {
+        app.apply_filter("proto:route").unwrap();
+        press(app, KeyCode::Tab);
+        press(app, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn snapshot_filter_prompt_with_error() {
+    snapshot_all("filter_error", |app| {
+        chars(app, "/proto:route dir:sideways");
+    });
+}
+
+#[test]
+fn snapshot_ports() {
+    snapshot_all("ports", |app| press(app, KeyCode::Char('2')));
+}
+
+#[test]
+fn snapshot_ports_from_plain_rows() {
+    snapshot_all("ports_rows", |app| {
+        app.ports = Some(vec![
+            PortRow {
+                protocol: "route".into(),
+                port: 0,
+                pid: 0,
+                comm: "(kernel)".into(),
+                groups: "-".into(),
+                sent: 120,
+                received: 64,
+                last_seen: "05:00:00.020".into(),
+            },
+            PortRow {
+                protocol: "route".into(),
+                port: 812,
+                pid: 812,
+                comm: "NetworkManager".into(),
+                groups: "link,ipv4_ifaddr,ipv6_route".into(),
+                sent: 3,
+                received: 51,
+                last_seen: "05:00:00.020".into(),
+            },
+        ]);
+        press(app, KeyCode::Char('2'));
+    });
+}
+
+#[test]
+fn snapshot_groups() {
+    snapshot_all("groups", |app| press(app, KeyCode::Char('3')));
+}
+
+#[test]
+fn snapshot_groups_from_plain_rows() {
+    snapshot_all("groups_rows", |app| {
+        app.groups = Some(vec![GroupRow {
+            protocol: "route".into(),
+            group: "link".into(),
+            number: 1,
+            members: Some(3),
+            messages: 17,
+            bytes: 1904,
+            last_sender: "ip[1300]".into(),
+            last_seen: "05:00:00.020".into(),
+        }]);
+        press(app, KeyCode::Char('3'));
+    });
+}
+
+#[test]
+fn snapshot_stats() {
+    snapshot_all("stats", |app| press(app, KeyCode::Char('4')));
+}
+
+#[test]
+fn snapshot_help() {
+    snapshot_all("help", |app| press(app, KeyCode::Char('?')));
+}
+
+#[test]
+fn snapshot_no_live_capture_banner() {
+    for (width, height) in SIZES {
+        let mut app = App::new(
+            Store::new(1000),
+            SourceStatus {
+                kind: "none".into(),
+                detail: "(live capture unavailable)".into(),
+                ended: None,
+            },
+        );
+        app.banner = Some(format!(
+            "Live capture is unavailable: the kernel refused the fentry program for netlink_unicast: \
+             Invalid argument (os error 22).\n{}",
+            crate::ui::LIVE_HINT
+        ));
+        insta::assert_snapshot!(
+            format!("no_live_{width}x{height}"),
+            screen(&mut app, width, height)
+        );
+        press(&mut app, KeyCode::Char('4'));
+        insta::assert_snapshot!(
+            format!("no_live_stats_{width}x{height}"),
+            screen(&mut app, width, height)
+        );
+    }
+}
+
+#[test]
+fn the_list_follows_the_newest_until_scrolled() {
+    let mut app = app();
+    assert!(app.follow);
+    assert_eq!(app.selected, Some(9));
+    press(&mut app, KeyCode::Char('k'));
+    assert!(!app.follow);
+    assert_eq!(app.selected, Some(8));
+    app.ingest(corpus::messages());
+    assert_eq!(app.selected, Some(8), "a scrolled list stays put");
+    press(&mut app, KeyCode::Char('G'));
+    assert!(app.follow);
+    assert_eq!(app.selected, Some(19));
+    app.ingest(corpus::messages());
+    assert_eq!(app.selected, Some(29));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(!app.follow);
+    app.ingest(corpus::messages());
+    assert_eq!(app.selected, Some(29));
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.selected, Some(39));
+}
+
+#[test]
+fn navigation_keys_move_the_selection() {
+    let mut app = app();
+    render(&mut app, 80, 24);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected, Some(0));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.selected, Some(2));
+    press(&mut app, KeyCode::PageDown);
+    assert!(app.selected.unwrap() > 2);
+    press(&mut app, KeyCode::PageUp);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.selected, Some(0));
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.selected, Some(0), "the top is the top");
+}
+
+#[test]
+fn pause_holds_messages_until_resumed() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(' '));
+    assert!(app.paused);
+    app.ingest(corpus::messages());
+    assert_eq!(app.store.len(), 10);
+    assert_eq!(app.pending(), 10);
+    assert!(screen(&mut app, 80, 24).contains("PAUSED (10 waiting)"));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(!app.paused);
+    assert_eq!(app.store.len(), 20);
+    assert_eq!(app.pending(), 0);
+    assert_eq!(app.selected, Some(19));
+}
+
+#[test]
+fn pausing_stays_bounded() {
+    let mut app = App::new(Store::new(5), file_status());
+    press(&mut app, KeyCode::Char(' '));
+    app.ingest(corpus::messages());
+    assert_eq!(app.pending(), 5);
+    assert_eq!(app.store.evicted(), 5);
+}
+
+#[test]
+fn the_filter_prompt_validates_live_and_applies_on_enter() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.mode, Mode::Filter);
+    chars(&mut app, "proto:rout");
+    let error = app.filter_error.clone().expect("`rout` is not a protocol");
+    assert_eq!(error.column, 6);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Filter, "an invalid filter is not applied");
+    chars(&mut app, "e dir:u2k");
+    assert!(app.filter_error.is_none());
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.store.matching_len(), 1);
+    assert_eq!(app.selected_event().unwrap().message.pid, 1234);
+
+    // Esc in the prompt keeps the old filter; Esc outside clears it.
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, " pid:1");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.store.filter().source, "proto:route dir:u2k");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.store.matching_len(), 10);
+}
+
+#[test]
+fn quick_filters_narrow_to_the_selection() {
+    let mut app = app();
+    // The `ip link` dump reply (seq 3).
+    press(&mut app, KeyCode::Char('g'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.selected, Some(3));
+    press(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.store.filter().source, "pid:1234 comm:ip");
+    assert_eq!(app.store.matching_len(), 3);
+    press(&mut app, KeyCode::Esc);
+
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.store.filter().source, "proto:30 port:4242");
+    assert_eq!(app.store.matching_len(), 2);
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("the selected message went to no multicast group")
+    );
+    press(&mut app, KeyCode::Esc);
+
+    // The link multicast (seq 5).
+    press(&mut app, KeyCode::Char('g'));
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.store.filter().source, "proto:route group:1");
+    assert_eq!(app.store.matching_len(), 1);
+    assert_eq!(
+        app.selected_event().unwrap().message.direction(),
+        Direction::KernelToUser,
+        "a kernel multicast goes to user listeners"
+    );
+}
+
+#[test]
+fn detail_fields_expand_collapse_and_highlight_bytes() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.pane,
+        Pane::Detail,
+        "Enter on the list opens the detail pane"
+    );
+    let all = app.detail.rows().len();
+    press(&mut app, KeyCode::Enter);
+    let collapsed = app.detail.rows().len();
+    assert!(collapsed < all, "{collapsed} < {all}");
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.detail.rows().len(), all);
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.detail.rows().len(), collapsed);
+    press(&mut app, KeyCode::Enter);
+    // Down to the first decoded field with bytes: those are what the hex
+    // pane highlights.
+    while app.detail.highlighted().is_none() {
+        let before = app.detail.cursor;
+        press(&mut app, KeyCode::Down);
+        assert_ne!(app.detail.cursor, before, "no field with bytes");
+    }
+    let rows = app.detail.rows();
+    let row = &rows[app.detail.cursor];
+    assert_eq!(app.detail.highlighted(), row.field.bytes.clone());
+    drop(rows);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Hex);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::List);
+}
+
+#[test]
+fn views_switch_with_number_keys() {
+    let mut app = app();
+    for (key, view) in [
+        ('2', View::Ports),
+        ('3', View::Groups),
+        ('4', View::Stats),
+        ('1', View::Traffic),
+    ] {
+        press(&mut app, KeyCode::Char(key));
+        assert_eq!(app.view, view);
+    }
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Help);
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.mode, Mode::Normal);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+    let mut app = self::app();
+    press_key(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn the_mouse_scrolls_and_selects() {
+    let mut app = app();
+    render(&mut app, 160, 48);
+    let list = app.areas.list;
+    let mouse = |kind, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: list.x + 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Click the third data row (border, header, rows...).
+    let action = keys::action_for(
+        app.mode,
+        &mouse(MouseEventKind::Down(MouseButton::Left), list.y + 4),
+    );
+    app.update(action.unwrap());
+    assert_eq!(app.selected, Some(2));
+    assert!(!app.follow);
+    let action = keys::action_for(app.mode, &mouse(MouseEventKind::ScrollDown, list.y + 4));
+    app.update(action.unwrap());
+    assert_eq!(app.selected, Some(5));
+    app.update(Action::ScrollUp {
+        column: list.x + 5,
+        row: list.y + 4,
+    });
+    assert_eq!(app.selected, Some(2));
+}
+
+#[test]
+fn export_writes_the_filtered_view_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("route.jsonl");
+    let mut app = App::new(Store::new(100_000), file_status());
+    app.ingest(corpus::stream(12_000).collect());
+    app.apply_filter("proto:route").unwrap();
+    let expected: Vec<_> = app
+        .store
+        .iter()
+        .filter(|e| e.message.protocol == 0)
+        .map(|e| e.message.clone())
+        .collect();
+    assert_eq!(expected.len(), 6_000);
+
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.mode, Mode::ExportPath);
+    while !app.export_input.is_empty() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    chars(&mut app, path.to_str().unwrap());
+    press(&mut app, KeyCode::Enter);
+    let progress = app.export_progress().expect("running");
+    assert_eq!((progress.done, progress.total), (0, 6_000));
+    app.tick();
+    assert_eq!(
+        app.export_progress().unwrap().done,
+        crate::ui::app::EXPORT_CHUNK
+    );
+    assert!(screen(&mut app, 80, 24).contains("exporting 5,000/6,000"));
+    app.tick();
+    assert!(app.export_progress().is_none());
+    assert_eq!(
+        app.status.as_deref(),
+        Some(format!("exported 6000 messages to {}", path.display()).as_str())
+    );
+    let written = read_jsonl(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(written, expected);
+}
+
+#[test]
+fn export_to_an_impossible_path_says_why() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('e'));
+    while !app.export_input.is_empty() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    chars(&mut app, "/nonexistent-dir/x.jsonl");
+    press(&mut app, KeyCode::Enter);
+    assert!(app
+        .status
+        .as_deref()
+        .unwrap()
+        .starts_with("export: cannot create /nonexistent-dir/x.jsonl"));
+}
+
+#[test]
+fn eviction_keeps_the_selection_valid() {
+    let mut app = App::new(Store::new(8), file_status());
+    app.ingest(corpus::messages());
+    press(&mut app, KeyCode::Char('g'));
+    let first = app.selected.unwrap();
+    assert_eq!(first, 2);
+    app.ingest(corpus::messages());
+    // The selected message was evicted: the selection moves to the oldest kept.
+    let event = app.selected_event().unwrap();
+    assert_eq!(event.seq, 12);
+    screen(&mut app, 80, 24);
+}
+
+#[test]
+fn the_hex_pane_highlights_the_selected_fields_bytes() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Tab);
+    // A field that starts inside the first row of the dump, not at byte 0.
+    let range = loop {
+        if let Some(range) = app
+            .detail
+            .highlighted()
+            .filter(|r| r.start > 0 && r.start < 15 && !r.is_empty())
+        {
+            break range;
+        }
+        let before = app.detail.cursor;
+        press(&mut app, KeyCode::Down);
+        assert_ne!(
+            app.detail.cursor, before,
+            "no field inside the first 16 bytes"
+        );
+    };
+    let terminal = render(&mut app, 160, 48);
+    let buffer = terminal.backend().buffer();
+    let hex = app.areas.hex;
+    // Row 0 of the dump: "0000  1c 00 00 00 10 00 ...", 3 columns a byte
+    // (one more after the 8th).
+    let row = hex.y + 1;
+    let byte_x = |i: usize| hex.x + 1 + 6 + (i * 3) as u16 + u16::from(i >= 8);
+    let marked = |i: usize| buffer[(byte_x(i), row)].bg == ratatui::style::Color::Yellow;
+    assert!(marked(range.start), "byte {} of {range:?}", range.start);
+    assert!(!marked(range.start - 1), "byte before {range:?}");
+    if range.end < 16 {
+        assert!(!marked(range.end), "byte after {range:?}");
+    }
+}
+
+#[test]
+fn the_command_line_opens_the_dashboard() {
+    use clap::Parser;
+    let cli = crate::cli::Cli::try_parse_from(["nlscope", "open", "f.jsonl", "--max-events", "5"])
+        .unwrap();
+    assert_eq!(cli.max_events, 5);
+    assert!(
+        matches!(cli.command, Some(crate::cli::Command::Open(ref a)) if a.file.to_str() == Some("f.jsonl"))
+    );
+    let cli = crate::cli::Cli::try_parse_from(["nlscope"]).unwrap();
+    assert!(cli.command.is_none(), "no subcommand: the live dashboard");
+    assert_eq!(cli.max_events, crate::store::DEFAULT_MAX_EVENTS as u64);
+    assert!(crate::cli::Cli::try_parse_from(["nlscope", "--max-events", "0"]).is_err());
+}

@@ -1,0 +1,207 @@
+//! End-to-end smoke test of the dashboard in a real terminal: the built binary
+//! runs `nlscope open` in a detached tmux session; keys go in with send-keys,
+//! the screen comes back with capture-pane. Afterwards the shell that ran it
+//! records `stty -a`, which must show the terminal back in cooked mode.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+struct Session(String);
+
+impl Session {
+    fn start(tag: &str, dir: &Path, command: &str) -> Session {
+        let name = format!("nlscope-smoke-{tag}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                "-c",
+            ])
+            .arg(dir)
+            .arg(command)
+            .status()
+            .expect("tmux is installed");
+        assert!(status.success(), "tmux new-session failed");
+        Session(name)
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.0])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `predicate` holds (a generous bound on tries,
+    /// so a slow machine only makes the test slower).
+    fn wait_for(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let mut screen = String::new();
+        for _ in 0..300 {
+            screen = self.screen();
+            if predicate(&screen) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {what}; the screen:\n{screen}");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .status();
+    }
+}
+
+fn wait_for_file(path: &Path) {
+    for _ in 0..300 {
+        if path.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{} never appeared", path.display());
+}
+
+#[test]
+fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("corpus.jsonl"),
+        nlscope::store::corpus::jsonl(),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_nlscope");
+    let command = format!(
+        "sh -c '{bin} open corpus.jsonl 2> stderr.out; stty -a > stty.out; echo $? > done.out; sleep 60'"
+    );
+    let session = Session::start("keys", dir.path(), &command);
+
+    let screen = session.wait_for("the corpus", |s| s.contains("Traffic 10/10"));
+    assert!(screen.contains("src file corpus.jsonl"), "{screen}");
+    assert!(screen.contains("nl_client"), "{screen}");
+
+    // A filter with a typo shows the error under the input, then the fix applies.
+    session.keys(&["/"]);
+    session.text("proto:rout");
+    session.wait_for("the filter error", |s| {
+        s.contains("^ column 7: unknown protocol `rout`")
+    });
+    session.text("e");
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("the filtered list", |s| {
+        s.contains("Traffic 5/10 filter: proto:route")
+    });
+    assert!(screen.contains("RTM_GETLINK"), "{screen}");
+    assert!(screen.contains("NLMSG_ERROR"), "{screen}");
+    assert!(!screen.contains("nl_client"), "{screen}");
+
+    // Export the filtered view.
+    session.keys(&["e"]);
+    session.wait_for("the export prompt", |s| {
+        s.contains("export filtered view to:")
+    });
+    let backspaces = vec!["BSpace"; 64];
+    session.keys(&backspaces);
+    session.text("route.jsonl");
+    session.keys(&["Enter"]);
+    session.wait_for("the export", |s| {
+        s.contains("exported 5 messages to route.jsonl")
+    });
+    let exported = std::fs::read_to_string(dir.path().join("route.jsonl")).unwrap();
+    let messages = nlscope::export::jsonl::read_jsonl(&exported).unwrap();
+    assert_eq!(messages.len(), 5);
+    assert!(messages.iter().all(|m| m.protocol == 0));
+
+    // The layout follows a resize (narrow screens merge the endpoint columns).
+    let status = Command::new("tmux")
+        .args(["resize-window", "-t", &session.0, "-x", "80", "-y", "24"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = session.wait_for("the narrow layout", |s| s.contains("who:src->dst"));
+    assert!(
+        screen.lines().all(|line| line.chars().count() <= 80),
+        "{screen}"
+    );
+
+    // Views switch; help opens and closes.
+    session.keys(&["4"]);
+    session.wait_for("the stats view", |s| s.contains("Top senders"));
+    session.keys(&["?"]);
+    session.wait_for("the help", |s| s.contains("keys (any key closes)"));
+    session.keys(&["Escape"]);
+    session.keys(&["q"]);
+
+    wait_for_file(&dir.path().join("done.out"));
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.out")).unwrap();
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+    let stty = std::fs::read_to_string(dir.path().join("stty.out")).unwrap();
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig", "icrnl"] {
+        assert!(
+            flags.contains(&flag),
+            "{flag} is off after quitting:\n{stty}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("corpus.jsonl"),
+        nlscope::store::corpus::jsonl(),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_nlscope");
+    let command = format!(
+        "sh -c 'sh -c \"echo \\$\\$ > pid.out; exec {bin} open corpus.jsonl\"; stty -a > stty.out; sleep 60'"
+    );
+    let session = Session::start("term", dir.path(), &command);
+    session.wait_for("the corpus", |s| s.contains("Traffic 10/10"));
+    let pid = std::fs::read_to_string(dir.path().join("pid.out")).unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for_file(&dir.path().join("stty.out"));
+    // The file appears before it is written; give stty a moment.
+    let mut stty = String::new();
+    for _ in 0..100 {
+        stty = std::fs::read_to_string(dir.path().join("stty.out")).unwrap();
+        if !stty.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    assert!(
+        flags.contains(&"icanon") && flags.contains(&"echo"),
+        "{stty}"
+    );
+}

@@ -46,6 +46,29 @@ fn main() {
         passes += 1;
     }
     let elapsed = start.elapsed().as_secs_f64();
+
+    // The costliest buffers, per decode.
+    let mut costs: Vec<(f64, &str, usize)> = samples
+        .iter()
+        .map(|sample| {
+            let rounds = 200;
+            let t = Instant::now();
+            for _ in 0..rounds {
+                black_box(decode_bytes(
+                    sample.protocol,
+                    black_box(&sample.bytes),
+                    &context,
+                ));
+            }
+            let micros = t.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+            (
+                micros,
+                sample.name.as_str(),
+                split_messages(&sample.bytes).len().max(1),
+            )
+        })
+        .collect();
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
     let messages = passes as f64 * messages_per_pass as f64;
     println!(
         "corpus: {} buffers, {} netlink messages, {} bytes per pass",
@@ -61,4 +84,8 @@ fn main() {
         passes,
         elapsed
     );
+    println!("costliest buffers:");
+    for (micros, name, messages) in costs.iter().take(5) {
+        println!("  {name}: {micros:.1} µs ({messages} messages)");
+    }
 }

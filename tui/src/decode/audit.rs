@@ -143,7 +143,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         }
     } else if let Some(text) = as_text(data) {
         fields.push(Field::new("text", format!("\"{}\"", escape(&text))).at(body.clone()));
-        summary.push_str(&format!(" {}", escape(&cut(&text, 80))));
+        summary.push_str(&format!(" {}", cut(&text, 80)));
     } else if !data.is_empty() {
         fields.push(Field::new("data", hex(data)).at(body));
     }

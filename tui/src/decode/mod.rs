@@ -153,12 +153,20 @@ pub fn decode_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -> D
         }
         messages.push(field);
     }
-    let summary = if parts.len() > 1 {
+    // A netfilter batch is named after what it carries.
+    let batch = protocol == 12 && parts.len() > 1 && parts[0].1.kind == 0x10;
+    let summary = if batch {
+        let inner = messages.get(1).map(|m| m.value.clone()).unwrap_or_default();
+        format!("{inner} (batch of {})", parts.len())
+    } else if parts.len() > 1 {
         format!("{first_summary} (+{} more)", parts.len() - 1)
     } else {
         first_summary
     };
-    DecodedMessage { summary, messages }
+    DecodedMessage {
+        summary: one_line(&summary),
+        messages,
+    }
 }
 
 impl DecodedMessage {
@@ -187,6 +195,13 @@ impl DecodedMessage {
         }
         out
     }
+}
+
+/// The summary as one printable line: control characters become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// True when `payload` starts with a header whose length fits the buffer.
@@ -284,10 +299,11 @@ pub(crate) fn decode_message(
         ));
     }
     children.extend(body.fields);
-    let field = Field::new(body.type_name, body.summary.clone())
+    let summary = one_line(&body.summary);
+    let field = Field::new(body.type_name, summary.clone())
         .at(offset..end)
         .with_children(children);
-    (field, body.summary)
+    (field, summary)
 }
 
 fn header_field(cx: &Cx, msg: &Msg, body: &Body) -> Field {

@@ -1,7 +1,7 @@
 //! NETLINK_NETFILTER (nfnetlink): the subsystem and message in the type's
 //! two bytes, struct nfgenmsg, then big-endian attributes.
 
-use super::names::{lookup, name_or_number, Op, ADDRESS_FAMILIES};
+use super::names::{lookup, name_or_number, Op};
 use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
 use super::{Body, Field, Msg};
 
@@ -19,6 +19,16 @@ const SUBSYSTEMS: &[(u8, &str)] = &[
     (10, "NFNL_SUBSYS_NFTABLES"),
     (11, "NFNL_SUBSYS_NFT_COMPAT"),
     (12, "NFNL_SUBSYS_HOOK"),
+];
+/// NFPROTO_* (nfgen_family).
+const NFPROTO: &[(u8, &str)] = &[
+    (0, "NFPROTO_UNSPEC"),
+    (1, "NFPROTO_INET"),
+    (2, "NFPROTO_IPV4"),
+    (3, "NFPROTO_ARP"),
+    (5, "NFPROTO_NETDEV"),
+    (7, "NFPROTO_BRIDGE"),
+    (10, "NFPROTO_IPV6"),
 ];
 const CT: &[(u8, &str)] = &[
     (0, "IPCTNL_MSG_CT_NEW"),
@@ -172,7 +182,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     let mut header = members(cx, body.start, header_end, NFGENMSG);
     let family = cx.u8(body.start).filter(|_| !body.is_empty());
     if let (Some(first), Some(f)) = (header.first_mut(), family) {
-        if let Some(fname) = lookup(ADDRESS_FAMILIES, f) {
+        if let Some(fname) = lookup(NFPROTO, f) {
             first.value = format!("{f} ({fname})");
         }
     }

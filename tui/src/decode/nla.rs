@@ -383,9 +383,11 @@ pub fn escape(text: &str) -> String {
 /// Lowercase hex, cut at [`MAX_HEX`] bytes.
 pub fn hex(data: &[u8]) -> String {
     let shown = &data[..data.len().min(MAX_HEX)];
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(shown.len() * 2 + 16);
     for byte in shown {
-        let _ = write!(out, "{byte:02x}");
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0xf)] as char);
     }
     if data.len() > MAX_HEX {
         let _ = write!(out, "… ({} bytes)", data.len());
@@ -395,8 +397,14 @@ pub fn hex(data: &[u8]) -> String {
 
 /// `aa:bb:cc:...`.
 pub fn mac(data: &[u8]) -> String {
-    let parts: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
-    parts.join(":")
+    let mut out = String::with_capacity(data.len() * 3);
+    for (i, byte) in data.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(&hex(&[*byte]));
+    }
+    out
 }
 
 /// An IPv4 or IPv6 address (network byte order), hex otherwise.

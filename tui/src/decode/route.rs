@@ -139,7 +139,7 @@ static IFLA: Schema = Schema::new(&[
     (23, "IFLA_STATS64", Kind::Hex),
     (24, "IFLA_VF_PORTS", Kind::Nested(None)),
     (25, "IFLA_PORT_SELF", Kind::Nested(None)),
-    (26, "IFLA_AF_SPEC", Kind::Nested(None)),
+    (26, "IFLA_AF_SPEC", Kind::Nested(Some(&AF_SPEC))),
     (27, "IFLA_GROUP", Kind::U32),
     (28, "IFLA_NET_NS_FD", Kind::U32),
     (29, "IFLA_EXT_MASK", Kind::U32),
@@ -181,7 +181,43 @@ static IFLA: Schema = Schema::new(&[
     (65, "IFLA_DPLL_PIN", Kind::Nested(None)),
     (66, "IFLA_MAX_PACING_OFFLOAD_HORIZON", Kind::U32),
     (67, "IFLA_NETNS_IMMUTABLE", Kind::U8),
+    (68, "IFLA_HEADROOM", Kind::U16),
+    (69, "IFLA_TAILROOM", Kind::U16),
 ]);
+
+static AF_SPEC: Schema = Schema::new(&[
+    (2, "AF_INET", Kind::Nested(Some(&IFLA_INET))),
+    (7, "AF_BRIDGE", Kind::Nested(None)),
+    (10, "AF_INET6", Kind::Nested(Some(&IFLA_INET6))),
+    (28, "AF_MPLS", Kind::Nested(None)),
+]);
+static IFLA_INET: Schema = Schema::new(&[(1, "IFLA_INET_CONF", Kind::Hex)]);
+static IFLA_INET6: Schema = Schema::new(&[
+    (1, "IFLA_INET6_FLAGS", Kind::U32),
+    (2, "IFLA_INET6_CONF", Kind::Hex),
+    (3, "IFLA_INET6_STATS", Kind::Hex),
+    (4, "IFLA_INET6_MCAST", Kind::Hex),
+    (5, "IFLA_INET6_CACHEINFO", Kind::Hex),
+    (6, "IFLA_INET6_ICMP6STATS", Kind::Hex),
+    (7, "IFLA_INET6_TOKEN", Kind::Ip),
+    (8, "IFLA_INET6_ADDR_GEN_MODE", Kind::U8),
+    (9, "IFLA_INET6_RA_MTU", Kind::U32),
+]);
+
+const ARPHRD: &[(u16, &str)] = &[
+    (1, "ARPHRD_ETHER"),
+    (512, "ARPHRD_PPP"),
+    (768, "ARPHRD_TUNNEL"),
+    (769, "ARPHRD_TUNNEL6"),
+    (772, "ARPHRD_LOOPBACK"),
+    (776, "ARPHRD_SIT"),
+    (778, "ARPHRD_IPGRE"),
+    (801, "ARPHRD_IEEE80211"),
+    (803, "ARPHRD_IEEE80211_RADIOTAP"),
+    (823, "ARPHRD_IP6GRE"),
+    (824, "ARPHRD_NETLINK"),
+    (65534, "ARPHRD_NONE"),
+];
 
 static IFLA_PROPS: Schema = Schema::new(&[(53, "IFLA_ALT_IFNAME", Kind::Str)]);
 
@@ -417,6 +453,11 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         }
     }
     if kind <= 19 && kind >= 16 {
+        if let Some(field) = header.iter_mut().find(|f| f.name == "ifi_type") {
+            if let Some(name) = cx.u16(body.start + 2).and_then(|t| lookup(ARPHRD, t)) {
+                field.value = format!("{} ({name})", field.value);
+            }
+        }
         if let Some(flags) = header.iter_mut().find(|f| f.name == "ifi_flags") {
             if let Some(bits) = cx.u32(body.start + 8) {
                 flags.value = format!("{bits:#x} ({})", link_flags(bits));
@@ -444,7 +485,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
                         None | Some(Kind::Hex) | Some(Kind::Auto) | Some(Kind::Nested(None))
                     );
                     if opaque {
-                        field.value = short(&value);
+                        field.value = short(&format!("{value:?}"));
                     }
                 }
             }
@@ -506,9 +547,9 @@ fn short(debug: &str) -> String {
     super::text::cut(inner, 200)
 }
 
-fn typed_attributes(message: &Rt) -> Vec<String> {
-    fn all<T: std::fmt::Debug>(list: &[T]) -> Vec<String> {
-        list.iter().map(|a| format!("{a:?}")).collect()
+fn typed_attributes(message: &Rt) -> Vec<&dyn std::fmt::Debug> {
+    fn all<T: std::fmt::Debug>(list: &[T]) -> Vec<&dyn std::fmt::Debug> {
+        list.iter().map(|a| a as &dyn std::fmt::Debug).collect()
     }
     match message {
         Rt::NewLink(m) | Rt::DelLink(m) | Rt::GetLink(m) | Rt::SetLink(m) => all(&m.attributes),

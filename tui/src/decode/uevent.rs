@@ -72,7 +72,10 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
         _ => format!("uevent {} bytes", payload.len()),
     };
     DecodedMessage {
-        summary,
+        summary: summary
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
         messages: vec![Field::new("uevent", summary_value(payload.len()))
             .at(all)
             .with_children(children)],

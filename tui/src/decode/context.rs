@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::nla::{split_attrs, Cx};
-use super::{parse_header, split_messages, NLMSG_HDRLEN};
+use super::{split_messages, NLMSG_HDRLEN};
 use crate::event::CapturedMessage;
 
 /// Most generic netlink families a context remembers (ids are 16 bits).
@@ -60,7 +60,6 @@ impl DecodeContext {
                 self.add_family(family.id, &family.name, family.groups);
             }
         }
-        let _ = parse_header;
     }
 
     /// Seeds the context with a family known by other means (e.g. a live

@@ -5,6 +5,19 @@
 //! [`decode`] returns a [`DecodedMessage`] whose `messages` hold one [`Field`]
 //! tree per netlink message in the buffer, each field knowing the byte range it
 //! came from (for the hex view).
+//!
+//! Per protocol family (submodules): `route` (NETLINK_ROUTE, typed parse by
+//! netlink-packet-route), `genl` (NETLINK_GENERIC, nlctrl in full, other
+//! families named through [`DecodeContext`]), `sockdiag`, `audit`,
+//! `netfilter`, `uevent` (no netlink header), `text` (NETLINK_USERSOCK and the
+//! demo protocol 30), `generic` (anything else: attribute tree, text or hex).
+//! `error` handles NLMSG_ERROR / NLMSG_DONE for all of them; `nla` is the
+//! bounded attribute walker; `names` the shared name tables.
+//!
+//! Bounds, whatever the input: attribute nesting is followed to depth
+//! [`MAX_DEPTH`], one buffer yields at most [`MAX_FIELDS`] fields (plus a
+//! marker), hex values show at most 64 bytes, text at most 512 characters,
+//! and an NLMSG_ERROR quotes its request at most two levels deep.
 
 use std::ops::Range;
 
@@ -27,6 +40,7 @@ mod uevent;
 
 use names::Op;
 use nla::Cx;
+pub use nla::{MAX_DEPTH, MAX_FIELDS};
 
 /// Size of `struct nlmsghdr`.
 pub const NLMSG_HDRLEN: usize = 16;

@@ -14,7 +14,7 @@ use netlink_packet_route::rule::RuleAttribute;
 use netlink_packet_route::tc::TcAttribute;
 use netlink_packet_route::RouteNetlinkMessage as Rt;
 
-use super::names::{lookup, name_or_number, Op, ADDRESS_FAMILIES};
+use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{attrs, member, members, split_attrs, Cx, Kind, Member, Schema, MAX_DEPTH};
 use super::{Body, Field, Msg};
 
@@ -452,7 +452,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
             family.value = format!("{} ({name})", family.value);
         }
     }
-    if kind <= 19 && kind >= 16 {
+    if (16..=19).contains(&kind) {
         if let Some(field) = header.iter_mut().find(|f| f.name == "ifi_type") {
             if let Some(name) = cx.u16(body.start + 2).and_then(|t| lookup(ARPHRD, t)) {
                 field.value = format!("{} ({name})", field.value);
@@ -715,6 +715,5 @@ fn summary(message: &Rt, flags: u16) -> String {
     if dump {
         parts.push("dump".to_string());
     }
-    let _ = name_or_number::<u8>;
     parts.join(" ")
 }

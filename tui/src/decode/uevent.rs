@@ -4,7 +4,7 @@
 
 use super::nla::{escape, hex, Cx};
 use super::text::cut;
-use super::{Body, NLMSG_HDRLEN};
+use super::Body;
 use super::{DecodedMessage, Field, Msg};
 
 /// Most properties shown.
@@ -124,6 +124,5 @@ fn properties(
 /// A uevent protocol buffer that does start with a netlink header (rare:
 /// some tools send netlink-framed messages on this protocol).
 pub fn decode_body(cx: &Cx, msg: &Msg) -> Body {
-    let _ = NLMSG_HDRLEN;
     super::generic::decode(cx, msg)
 }

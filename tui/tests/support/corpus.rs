@@ -262,7 +262,7 @@ pub fn other_samples() -> Vec<Sample> {
     let mut table = vec![1u8, 0, 0, 0]; // NFPROTO_INET, version 0, res_id 0
     table.extend(nla(1, &cstr("filter")));
     table.extend(nla(2, &0u32.to_be_bytes()));
-    batch.extend(nlmsg((10 << 8) | 0, REQUEST | ACK | 0x400, 11, 0, &table));
+    batch.extend(nlmsg(10 << 8, REQUEST | ACK | 0x400, 11, 0, &table));
     batch.extend(nlmsg(0x11, REQUEST, 12, 0, &[0, 0, 0, 10]));
 
     let hello = nlmsg(0, 0, 0, 4242, b"Hello kernel\0");

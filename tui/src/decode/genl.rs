@@ -210,7 +210,8 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         if let Some(found) = parse_family(cx, attrs_range.clone()) {
             summary.push_str(&format!(" {} id {:#x}", found.name, found.id));
             if !found.groups.is_empty() {
-                summary.push_str(&format!(" ({} groups)", found.groups.len()));
+                let n = found.groups.len();
+                summary.push_str(&format!(" ({n} group{})", if n == 1 { "" } else { "s" }));
             }
         } else if let Some(name) = ctrl_name(cx, attrs_range) {
             summary.push(' ');

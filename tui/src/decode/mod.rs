@@ -411,6 +411,73 @@ mod tests {
         assert_eq!(parts[1].1.kind, 3);
     }
 
+    fn captured(protocol: u32, payload: Vec<u8>) -> CapturedMessage {
+        CapturedMessage {
+            ts_mono_ns: 0,
+            ts_wall_ns: 0,
+            pid: 1,
+            tid: 1,
+            comm: "test".into(),
+            netns: 0,
+            protocol,
+            src_port: 0,
+            dst_port: 7,
+            dst_group: 0,
+            len: payload.len() as u32,
+            hook: "netlink_unicast".into(),
+            result: None,
+            payload,
+        }
+    }
+
+    #[test]
+    fn demo_protocol_text_is_shown_as_text() {
+        let mut buffer = header_bytes(32, 3);
+        buffer.extend_from_slice(b"Hello userspace\0");
+        let decoded = decode(&captured(30, buffer), &DecodeContext::default());
+        assert_eq!(decoded.summary, "NLMSG_DONE \"Hello userspace\"");
+        let text = decoded.to_text();
+        assert!(
+            text.contains("text: \"Hello userspace\" [16..32]"),
+            "{text}"
+        );
+        // Without a header (what a snap of the bare text looks like).
+        let bare = decode(
+            &captured(30, b"Hello kernel".to_vec()),
+            &DecodeContext::default(),
+        );
+        assert_eq!(bare.summary, "text \"Hello kernel\"");
+    }
+
+    #[test]
+    fn learn_reads_captured_nlctrl_replies() {
+        // nlctrl NEWFAMILY: genlmsghdr, FAMILY_NAME "demo", FAMILY_ID 0x20,
+        // MCAST_GROUPS [ { ID 9, NAME "events" } ].
+        let mut body = vec![1u8, 2, 0, 0];
+        body.extend_from_slice(&[9, 0, 2, 0, b'd', b'e', b'm', b'o', 0, 0, 0, 0]);
+        body.extend_from_slice(&[6, 0, 1, 0, 0x20, 0, 0, 0]);
+        let group = [
+            &[8u8, 0, 2, 0, 9, 0, 0, 0][..],
+            &[11, 0, 1, 0, b'e', b'v', b'e', b'n', b't', b's', 0, 0][..],
+        ]
+        .concat();
+        let element = [&[(4 + group.len()) as u8, 0, 1, 0][..], &group].concat();
+        body.extend([&[(4 + element.len()) as u8, 0, 7, 0][..], &element].concat());
+        let mut buffer = header_bytes(16 + body.len() as u32, 0x10);
+        buffer.extend(body);
+        let mut context = DecodeContext::default();
+        context.learn(&captured(16, buffer.clone()));
+        let family = context.family(0x20).expect("learnt");
+        assert_eq!(family.name, "demo");
+        assert_eq!(family.groups, vec![(9, "events".to_string())]);
+        assert_eq!(context.group_name(16, 9).as_deref(), Some("demo/events"));
+        let decoded = decode(&captured(16, buffer), &context);
+        assert_eq!(decoded.summary, "nlctrl NEWFAMILY demo id 0x20 (1 group)");
+        // Learning from anything else changes nothing.
+        context.learn(&captured(0, vec![0xff; 64]));
+        assert_eq!(context.families().count(), 1);
+    }
+
     #[test]
     fn impossible_lengths_stop_the_walk() {
         assert!(split_messages(&header_bytes(3, 1)).is_empty());

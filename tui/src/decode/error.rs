@@ -96,7 +96,22 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     }
     let mut ext_msg = None;
     if flags & NLM_F_ACK_TLVS != 0 && tlv_start < body.end {
-        let tlvs = attrs(cx, tlv_start..body.end, Some(&EXT_ACK), 1);
+        let mut tlvs = attrs(cx, tlv_start..body.end, Some(&EXT_ACK), 1);
+        // Say what NLMSGERR_ATTR_OFFS points at in the quoted request.
+        for tlv in tlvs.iter_mut().filter(|f| f.name == "NLMSGERR_ATTR_OFFS") {
+            let Ok(offset) = tlv.value.parse::<usize>() else {
+                continue;
+            };
+            let at = orig_start.saturating_add(offset);
+            let target = fields
+                .iter()
+                .find(|f| f.name != "error")
+                .and_then(|request| field_at(request, at, &mut Vec::new()));
+            tlv.value = match target {
+                Some(path) => format!("{offset} (byte {at}: {path})"),
+                None => format!("{offset} (byte {at})"),
+            };
+        }
         ext_msg = tlvs
             .iter()
             .find(|f| f.name == "NLMSGERR_ATTR_MSG")
@@ -156,4 +171,21 @@ pub fn decode_done(cx: &Cx, msg: &Msg) -> Body {
         fields,
         summary,
     }
+}
+
+/// Path of names to the deepest field whose bytes start at or contain `at`.
+fn field_at(field: &Field, at: usize, path: &mut Vec<String>) -> Option<String> {
+    let range = field.bytes.as_ref()?;
+    if !(range.start <= at && at < range.end.max(range.start + 1)) {
+        return None;
+    }
+    path.push(field.name.clone());
+    for child in &field.children {
+        if let Some(found) = field_at(child, at, path) {
+            return Some(found);
+        }
+    }
+    let found = path[1..].join(" / ");
+    path.pop();
+    Some(found)
 }

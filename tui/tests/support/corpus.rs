@@ -187,7 +187,16 @@ pub fn route_samples() -> Vec<Sample> {
     dump.extend(route(RouteNetlinkMessage::NewLink(down), MULTI, 6, 4242));
     dump.extend(nlmsg(3, MULTI, 6, 4242, &0i32.to_ne_bytes()));
 
+    // An error with an extended ack pointing at IFLA_IFNAME (offset 32 of
+    // the quoted request), the request quoted in full (not capped).
+    let mut err_body = (-22i32).to_ne_bytes().to_vec();
+    err_body.extend_from_slice(&newlink);
+    err_body.extend(nla(1, b"Attribute failed policy validation\0"));
+    err_body.extend(nla(2, &32u32.to_ne_bytes()));
+    let error = nlmsg(2, 0x200, 1, 4242, &err_body);
+
     vec![
+        sample("route-error-offset", 0, error),
         sample("route-newlink", 0, newlink),
         sample("route-newaddr", 0, newaddr),
         sample("route-newroute", 0, newroute),

@@ -88,6 +88,10 @@ fn families_are_learnt_from_real_nlctrl_replies() {
     );
     assert_eq!(fresh.group_name(16, 5).as_deref(), Some("nl80211/config"));
     assert_eq!(fresh.group_name(0, 1).as_deref(), Some("RTNLGRP_LINK"));
+    // A family with its own fixed header: attributes start after it.
+    fresh.set_header_size(0x1c, 4);
+    let text = decode_bytes(16, get_interface, &fresh).to_text();
+    assert!(text.contains("family header: 08000300 [20..24]"), "{text}");
 }
 
 #[test]

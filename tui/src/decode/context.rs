@@ -19,6 +19,8 @@ pub struct GenlFamily {
     pub name: String,
     /// Multicast groups: (group id, name).
     pub groups: Vec<(u32, String)>,
+    /// Size of the family's own header after genlmsghdr (CTRL_ATTR_HDRSIZE).
+    pub hdrsize: u32,
 }
 
 /// State learned while decoding a stream (for example generic netlink family
@@ -57,7 +59,11 @@ impl DecodeContext {
                 continue;
             }
             if let Some(family) = parse_family(&cx, attrs_start..end) {
+                let hdrsize = family.hdrsize;
                 self.add_family(family.id, &family.name, family.groups);
+                if let Some(known) = self.families.get_mut(&family.id) {
+                    known.hdrsize = hdrsize;
+                }
             }
         }
     }
@@ -76,8 +82,17 @@ impl DecodeContext {
                 id,
                 name: name.chars().take(64).collect(),
                 groups,
+                hdrsize: 0,
             },
         );
+    }
+
+    /// Records the size of family `id`'s own header (CTRL_ATTR_HDRSIZE), so
+    /// its attributes are found after it. No effect for unknown families.
+    pub fn set_header_size(&mut self, id: u16, hdrsize: u32) {
+        if let Some(family) = self.families.get_mut(&id) {
+            family.hdrsize = hdrsize.min(256);
+        }
     }
 
     /// The family with generic netlink id `id`, if known.
@@ -124,6 +139,7 @@ pub(crate) fn parse_family(cx: &Cx, range: std::ops::Range<usize>) -> Option<Gen
                 have_id = true;
             }
             2 => family.name = cstr(cx.bytes(attr.value.clone())),
+            4 if attr.value.len() == 4 => family.hdrsize = cx.u32(attr.value.start)?.min(256),
             7 => {
                 let (groups, _) = split_attrs(cx, attr.value.clone());
                 for group in groups.into_iter().take(MAX_GROUPS) {

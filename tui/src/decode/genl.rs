@@ -184,7 +184,23 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
             .at(body.start..header_end)
             .with_children(header),
     );
-    let attrs_range = header_end..body.end;
+    let mut attrs_range = header_end..body.end;
+    // A family's own fixed header (CTRL_ATTR_HDRSIZE) comes first.
+    let user_header = match kind {
+        GENL_ID_CTRL => 0,
+        _ => cx.context.family(kind).map_or(0, |f| f.hdrsize as usize),
+    };
+    if user_header > 0 && attrs_range.len() >= user_header {
+        let end = attrs_range.start + user_header;
+        fields.push(
+            Field::new(
+                "family header",
+                super::nla::hex(cx.bytes(attrs_range.start..end)),
+            )
+            .at(attrs_range.start..end),
+        );
+        attrs_range = end..attrs_range.end;
+    }
     // Families with a user header (hdrsize) are not known here: the walker
     // shows whatever reads as attributes.
     let schema = (kind == GENL_ID_CTRL).then_some(&CTRL);

@@ -1,0 +1,263 @@
+//! NETLINK_GENERIC: the genlmsghdr, nlctrl (family 0x10) in full, other
+//! families named through the [`DecodeContext`](super::DecodeContext).
+
+use super::context::{cstr, parse_family};
+use super::names::{lookup, Op};
+use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
+use super::{Body, Field, Msg};
+
+pub const GENL_ID_CTRL: u16 = 0x10;
+const GENL_HDRLEN: usize = 4;
+
+const CTRL_CMDS: &[(u8, &str)] = &[
+    (0, "UNSPEC"),
+    (1, "NEWFAMILY"),
+    (2, "DELFAMILY"),
+    (3, "GETFAMILY"),
+    (4, "NEWOPS"),
+    (5, "DELOPS"),
+    (6, "GETOPS"),
+    (7, "NEWMCAST_GRP"),
+    (8, "DELMCAST_GRP"),
+    (9, "GETMCAST_GRP"),
+    (10, "GETPOLICY"),
+];
+
+static CTRL_OP: Schema = Schema::new(&[
+    (1, "CTRL_ATTR_OP_ID", Kind::U32),
+    (2, "CTRL_ATTR_OP_FLAGS", Kind::U32),
+]);
+static CTRL_MCAST_GRP: Schema = Schema::new(&[
+    (1, "CTRL_ATTR_MCAST_GRP_NAME", Kind::Str),
+    (2, "CTRL_ATTR_MCAST_GRP_ID", Kind::U32),
+]);
+static CTRL: Schema = Schema::new(&[
+    (1, "CTRL_ATTR_FAMILY_ID", Kind::U16),
+    (2, "CTRL_ATTR_FAMILY_NAME", Kind::Str),
+    (3, "CTRL_ATTR_VERSION", Kind::U32),
+    (4, "CTRL_ATTR_HDRSIZE", Kind::U32),
+    (5, "CTRL_ATTR_MAXATTR", Kind::U32),
+    (6, "CTRL_ATTR_OPS", Kind::Array(&CTRL_OP)),
+    (7, "CTRL_ATTR_MCAST_GROUPS", Kind::Array(&CTRL_MCAST_GRP)),
+    (8, "CTRL_ATTR_POLICY", Kind::Nested(None)),
+    (9, "CTRL_ATTR_OP_POLICY", Kind::Nested(None)),
+    (10, "CTRL_ATTR_OP", Kind::U32),
+]);
+
+const GENLMSGHDR: &[Member] = &[
+    member("cmd", 0, Kind::U8, 1),
+    member("version", 1, Kind::U8, 1),
+    member("reserved", 2, Kind::U16, 2),
+];
+
+/// Command names of well-known families, by family name.
+fn command_name(family: &str, cmd: u8) -> Option<&'static str> {
+    const NL80211: &[&str] = &[
+        "UNSPEC",
+        "GET_WIPHY",
+        "SET_WIPHY",
+        "NEW_WIPHY",
+        "DEL_WIPHY",
+        "GET_INTERFACE",
+        "SET_INTERFACE",
+        "NEW_INTERFACE",
+        "DEL_INTERFACE",
+        "GET_KEY",
+        "SET_KEY",
+        "NEW_KEY",
+        "DEL_KEY",
+        "GET_BEACON",
+        "SET_BEACON",
+        "START_AP",
+        "STOP_AP",
+        "GET_STATION",
+        "SET_STATION",
+        "NEW_STATION",
+        "DEL_STATION",
+        "GET_MPATH",
+        "SET_MPATH",
+        "NEW_MPATH",
+        "DEL_MPATH",
+        "SET_BSS",
+        "SET_REG",
+        "REQ_SET_REG",
+        "GET_MESH_CONFIG",
+        "SET_MESH_CONFIG",
+        "SET_MGMT_EXTRA_IE",
+        "GET_REG",
+        "GET_SCAN",
+        "TRIGGER_SCAN",
+        "NEW_SCAN_RESULTS",
+        "SCAN_ABORTED",
+        "REG_CHANGE",
+        "AUTHENTICATE",
+        "ASSOCIATE",
+        "DEAUTHENTICATE",
+        "DISASSOCIATE",
+        "MICHAEL_MIC_FAILURE",
+        "REG_BEACON_HINT",
+        "JOIN_IBSS",
+        "LEAVE_IBSS",
+        "TESTMODE",
+        "CONNECT",
+        "ROAM",
+        "DISCONNECT",
+    ];
+    const TASKSTATS: &[&str] = &["UNSPEC", "GET", "NEW"];
+    const WIREGUARD: &[&str] = &["GET_DEVICE", "SET_DEVICE"];
+    const ACPI: &[&str] = &["UNSPEC", "EVENT"];
+    const THERMAL: &[&str] = &[
+        "UNSPEC",
+        "TZ_GET_ID",
+        "TZ_GET_TRIP",
+        "TZ_GET_TEMP",
+        "TZ_GET_GOV",
+        "THRESHOLD_GET",
+        "CDEV_GET",
+    ];
+    let table: &[&str] = match family {
+        "nl80211" => NL80211,
+        "TASKSTATS" => TASKSTATS,
+        "wireguard" => WIREGUARD,
+        "acpi_event" => ACPI,
+        "thermal" => THERMAL,
+        _ => return None,
+    };
+    table.get(cmd as usize).copied()
+}
+
+/// How the flags of a command read, guessed from its name.
+fn op_of(command: &str) -> Option<Op> {
+    if command.starts_with("GET") || command.contains("_GET") {
+        Some(Op::Get)
+    } else if command.starts_with("NEW") || command.starts_with("SET") {
+        Some(Op::New)
+    } else if command.starts_with("DEL") {
+        Some(Op::Del)
+    } else {
+        None
+    }
+}
+
+/// (family name, command name) for a message of family `kind`.
+fn names(cx: &Cx, kind: u16, cmd: Option<u8>) -> (String, Option<String>) {
+    let family = match kind {
+        GENL_ID_CTRL => Some("nlctrl".to_string()),
+        0x11 => Some("VFS_DQUOT".to_string()),
+        0x12 => Some("PMCRAID".to_string()),
+        _ => cx.context.family(kind).map(|f| f.name.clone()),
+    };
+    let command = cmd.map(|cmd| {
+        let known = match kind {
+            GENL_ID_CTRL => lookup(CTRL_CMDS, cmd),
+            _ => family.as_deref().and_then(|f| command_name(f, cmd)),
+        };
+        known
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("cmd {cmd}"))
+    });
+    let family = family.unwrap_or_else(|| format!("genl family {kind:#x}"));
+    (family, command)
+}
+
+pub fn type_name(cx: &Cx, kind: u16, msg: Option<&Msg>) -> (String, Option<Op>) {
+    let cmd = msg.and_then(|m| cx.u8(m.body.start).filter(|_| !m.body.is_empty()));
+    let (family, command) = names(cx, kind, cmd);
+    let op = command.as_deref().and_then(op_of);
+    (family, op)
+}
+
+pub fn decode(cx: &Cx, msg: &Msg) -> Body {
+    let kind = msg.header.kind;
+    let body = msg.body.clone();
+    let cmd = cx.u8(body.start).filter(|_| !body.is_empty());
+    let (family, command) = names(cx, kind, cmd);
+    let op = command.as_deref().and_then(op_of);
+    let mut fields = Vec::new();
+    let header_end = (body.start + GENL_HDRLEN).min(body.end);
+    let mut header = members(cx, body.start, header_end, GENLMSGHDR);
+    if let (Some(first), Some(command)) = (header.first_mut(), &command) {
+        first.value = format!("{} ({command})", first.value);
+    }
+    fields.push(
+        Field::new("genlmsghdr", format!("{} bytes", header_end - body.start))
+            .at(body.start..header_end)
+            .with_children(header),
+    );
+    let mut attrs_range = header_end..body.end;
+    // A family's own fixed header (CTRL_ATTR_HDRSIZE) comes first.
+    let user_header = match kind {
+        GENL_ID_CTRL => 0,
+        _ => cx.context.family(kind).map_or(0, |f| f.hdrsize as usize),
+    };
+    if user_header > 0 && attrs_range.len() >= user_header {
+        let end = attrs_range.start + user_header;
+        fields.push(
+            Field::new(
+                "family header",
+                super::nla::hex(cx.bytes(attrs_range.start..end)),
+            )
+            .at(attrs_range.start..end),
+        );
+        attrs_range = end..attrs_range.end;
+    }
+    // Families with a user header (hdrsize) are not known here: the walker
+    // shows whatever reads as attributes.
+    let schema = (kind == GENL_ID_CTRL).then_some(&CTRL);
+    if !attrs_range.is_empty() {
+        let children = if schema.is_some() {
+            attrs(cx, attrs_range.clone(), schema, 1)
+        } else {
+            super::generic::body_fields(cx, attrs_range.clone())
+        };
+        fields.push(
+            Field::new("attributes", format!("{} bytes", attrs_range.len()))
+                .at(attrs_range.clone())
+                .with_children(children),
+        );
+    }
+
+    let mut summary = family.clone();
+    if let Some(command) = &command {
+        summary.push(' ');
+        summary.push_str(command);
+    }
+    if kind == GENL_ID_CTRL {
+        if let Some(found) = parse_family(cx, attrs_range.clone()) {
+            summary.push_str(&format!(" {} id {:#x}", found.name, found.id));
+            if !found.groups.is_empty() {
+                let n = found.groups.len();
+                summary.push_str(&format!(" ({n} group{})", if n == 1 { "" } else { "s" }));
+            }
+        } else if let Some(name) = ctrl_name(cx, attrs_range) {
+            summary.push(' ');
+            summary.push_str(&name);
+        } else if msg.header.flags & 0x301 == 0x301 {
+            summary.push_str(" dump");
+        }
+    } else if msg.header.flags & 0x301 == 0x301 {
+        summary.push_str(" dump");
+    }
+    Body {
+        type_name: family,
+        op,
+        fields,
+        summary,
+    }
+}
+
+/// CTRL_ATTR_FAMILY_NAME of a request (GETFAMILY by name).
+fn ctrl_name(cx: &Cx, range: std::ops::Range<usize>) -> Option<String> {
+    let (found, _) = super::nla::split_attrs(cx, range);
+    found
+        .iter()
+        .find(|a| a.kind == 2)
+        .map(|a| cstr(cx.bytes(a.value.clone())))
+        .or_else(|| {
+            found
+                .iter()
+                .find(|a| a.kind == 1 && a.value.len() >= 2)
+                .and_then(|a| cx.u16(a.value.start))
+                .map(|id| format!("id {id:#x}"))
+        })
+}

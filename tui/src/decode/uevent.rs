@@ -1,0 +1,128 @@
+//! NETLINK_KOBJECT_UEVENT: kernel uevents (`action@devpath\0KEY=VALUE\0...`,
+//! no netlink header) and libudev's re-broadcasts (a binary header, then the
+//! same properties).
+
+use super::nla::{escape, hex, Cx};
+use super::text::cut;
+use super::Body;
+use super::{DecodedMessage, Field, Msg};
+
+/// Most properties shown.
+const MAX_PROPERTIES: usize = 512;
+/// Size of `struct udev_monitor_netlink_header`.
+const UDEV_HEADER: usize = 40;
+
+pub fn decode(cx: &Cx) -> DecodedMessage {
+    let payload = cx.payload;
+    let all = 0..payload.len();
+    let (mut children, props_start, summary_head) =
+        if payload.starts_with(b"libudev\0") && payload.len() >= UDEV_HEADER {
+            let magic = cx.be32(8).unwrap_or(0);
+            let header_size = cx.u32(12).unwrap_or(0) as usize;
+            let props_off = cx.u32(16).unwrap_or(0) as usize;
+            let props_len = cx.u32(20).unwrap_or(0) as usize;
+            let header = Field::new("udev_monitor_netlink_header", "40 bytes")
+                .at(0..UDEV_HEADER)
+                .with_children(vec![
+                    Field::new("prefix", "\"libudev\"").at(0..8),
+                    Field::new("magic", format!("{magic:#010x}")).at(8..12),
+                    Field::new("header_size", header_size.to_string()).at(12..16),
+                    Field::new("properties_off", props_off.to_string()).at(16..20),
+                    Field::new("properties_len", props_len.to_string()).at(20..24),
+                    Field::new(
+                        "filter_subsystem_hash",
+                        format!("{:#x}", cx.u32(24).unwrap_or(0)),
+                    )
+                    .at(24..28),
+                    Field::new(
+                        "filter_devtype_hash",
+                        format!("{:#x}", cx.u32(28).unwrap_or(0)),
+                    )
+                    .at(28..32),
+                    Field::new("filter_tag_bloom", hex(cx.bytes(32..40))).at(32..40),
+                ]);
+            let start = if props_off >= UDEV_HEADER && props_off <= payload.len() {
+                props_off
+            } else {
+                UDEV_HEADER
+            };
+            (vec![header], start, None)
+        } else {
+            // The first string is the `action@devpath` headline.
+            let end = payload
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap_or(payload.len());
+            let headline = String::from_utf8_lossy(&payload[..end]).to_string();
+            let field = Field::new("headline", format!("\"{}\"", escape(&headline))).at(0..end);
+            (vec![field], (end + 1).min(payload.len()), Some(headline))
+        };
+    let (properties, action, devpath) = properties(cx, props_start..payload.len());
+    children.push(
+        Field::new("properties", format!("{}", properties.len()))
+            .at(props_start..payload.len())
+            .with_children(properties),
+    );
+    let summary = match (summary_head, action, devpath) {
+        (Some(head), _, _) if head.contains('@') => format!("uevent {}", cut(&head, 100)),
+        (None, Some(action), Some(devpath)) => {
+            format!("uevent {action}@{} (libudev)", cut(&devpath, 100))
+        }
+        (_, Some(action), Some(devpath)) => format!("uevent {action}@{}", cut(&devpath, 100)),
+        _ => format!("uevent {} bytes", payload.len()),
+    };
+    DecodedMessage {
+        summary: summary
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
+        messages: vec![Field::new("uevent", summary_value(payload.len()))
+            .at(all)
+            .with_children(children)],
+    }
+}
+
+fn summary_value(len: usize) -> String {
+    format!("{len} bytes")
+}
+
+/// `KEY=VALUE` strings as fields, plus ACTION and DEVPATH when present.
+fn properties(
+    cx: &Cx,
+    range: std::ops::Range<usize>,
+) -> (Vec<Field>, Option<String>, Option<String>) {
+    let mut fields = Vec::new();
+    let mut action = None;
+    let mut devpath = None;
+    let mut at = range.start;
+    let data = cx.bytes(range.clone());
+    for part in data.split(|&b| b == 0) {
+        let start = at;
+        at += part.len() + 1;
+        if part.is_empty() {
+            continue;
+        }
+        if fields.len() >= MAX_PROPERTIES || !cx.take() {
+            fields.push(Field::new("…", "more properties not shown"));
+            break;
+        }
+        let text = String::from_utf8_lossy(part);
+        let (key, value) = text.split_once('=').unwrap_or((&text, ""));
+        match key {
+            "ACTION" => action = Some(value.to_string()),
+            "DEVPATH" => devpath = Some(value.to_string()),
+            _ => {}
+        }
+        fields.push(
+            Field::new(escape(&cut(key, 64)), format!("\"{}\"", escape(value)))
+                .at(start..start + part.len()),
+        );
+    }
+    (fields, action, devpath)
+}
+
+/// A uevent protocol buffer that does start with a netlink header (rare:
+/// some tools send netlink-framed messages on this protocol).
+pub fn decode_body(cx: &Cx, msg: &Msg) -> Body {
+    super::generic::decode(cx, msg)
+}

@@ -67,6 +67,11 @@ static DEPTH: LruHashMap<u32, u32> = LruHashMap::with_max_entries(16384, 0);
 #[map]
 static FRAMES: LruHashMap<u64, Frame> = LruHashMap::with_max_entries(65536, 0);
 
+/// BPF_RB_NO_WAKEUP: records do not wake the reader; it drains the ring on a
+/// short timer instead. A wakeup per message (an irq_work and a context switch
+/// each) costs far more than the record itself at high message rates.
+const NO_WAKEUP: u64 = 1;
+
 /// Calls nested deeper than this are passed through unrecorded.
 const MAX_DEPTH: u32 = 8;
 
@@ -266,14 +271,14 @@ fn emit_message(
                 header.cap_len = size;
                 let bytes =
                     core::slice::from_raw_parts(event as *const u8, HEADER_SIZE + size as usize);
-                if EVENTS.output::<[u8]>(bytes, 0).is_err() {
+                if EVENTS.output::<[u8]>(bytes, NO_WAKEUP).is_err() {
                     count_lost();
                 }
                 return;
             }
         }
         let bytes = core::slice::from_raw_parts(event as *const u8, HEADER_SIZE);
-        if EVENTS.output::<[u8]>(bytes, 0).is_err() {
+        if EVENTS.output::<[u8]>(bytes, NO_WAKEUP).is_err() {
             count_lost();
         }
     }
@@ -286,7 +291,7 @@ fn emit_result(hook: u32, id: u64, result: i64) {
         id,
         result,
     };
-    if EVENTS.output::<ResultEvent>(&record, 0).is_err() {
+    if EVENTS.output::<ResultEvent>(&record, NO_WAKEUP).is_err() {
         count_lost();
     }
 }
@@ -299,7 +304,7 @@ fn emit_delivery(hook: Hook, id: u64, portid: u32, result: i32) {
         portid,
         result,
     };
-    if EVENTS.output::<DeliveryEvent>(&record, 0).is_err() {
+    if EVENTS.output::<DeliveryEvent>(&record, NO_WAKEUP).is_err() {
         count_lost();
     }
 }

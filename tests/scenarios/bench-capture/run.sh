@@ -1,6 +1,7 @@
 # Capture overhead benchmark (run by scripts/bench-capture.sh, not by the test
-# suite): N user-to-user unicasts with no capture, with nlscope (fentry,
-# fentry with an in-kernel filter that drops everything, kprobe), with
+# suite): N user-to-user unicasts with no capture, with nlscope (fentry to
+# JSON Lines, fentry to pcapng, fentry with an in-kernel filter that drops
+# everything, kprobe), with
 # nlmon + tcpdump, and with strace on the sender. Each configuration runs
 # ROUNDS times, interleaved; the median time per message is compared with the
 # uncaptured median. strace is so slow under emulation that it sends N/10.
@@ -31,9 +32,14 @@ run_nlscope() {  # name, then record options
     sample "$name" $N "$ns" $counts
 }
 
+# tcpdump drops privileges to a user it looks up; the initramfs has no users.
+mkdir -p /etc
+echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd
+echo "root:x:0:" > /etc/group
+
 run_nlmon() {
     log=/results/logs/tcpdump.$round.err
-    tcpdump -i nlmon0 -w /dev/null -U 2> "$log" &
+    tcpdump -Z root -i nlmon0 -w /dev/null -U 2> "$log" &
     dumper=$!
     for i in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
     ns=$(flood_ns $N)
@@ -52,6 +58,7 @@ run_strace() {
 for round in $(seq 1 $ROUNDS); do
     run_none
     run_nlscope nlscope-fentry --attach fentry
+    run_nlscope nlscope-fentry-pcapng --attach fentry --format pcapng
     run_nlscope nlscope-fentry-filtered --attach fentry --protocol 30
     run_nlscope nlscope-kprobe --attach kprobe
     run_nlmon
@@ -68,8 +75,8 @@ awk '
             median[name] = v[int((count + 1) / 2)]
         }
         printf "%-24s %8s %10s %12s %7s %10s %6s\n", "configuration", "sent", "ns/msg", "msgs/s", "ratio", "captured", "lost"
-        split("none nlscope-fentry nlscope-fentry-filtered nlscope-kprobe nlmon+tcpdump strace", order, " ")
-        for (k = 1; k <= 6; k++) {
+        split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-kprobe nlmon+tcpdump strace", order, " ")
+        for (k = 1; k <= 7; k++) {
             name = order[k]
             printf "%-24s %8d %10.0f %12.0f %7.2f %10s %6s\n", name, sent[name], median[name], 1e9 / median[name], median[name] / median["none"], (name in captured) ? captured[name] : "-", (name in lost) ? lost[name] : "-"
         }

@@ -270,13 +270,13 @@ impl CaptureSource for LiveSource {
             while let Some(item) = self.events.next() {
                 assembler.push_record(&item);
             }
-            let ready = assembler.take_ready(clock_ns(libc::CLOCK_MONOTONIC) as u64, stopping);
-            for batch in ready.chunks(BATCH) {
+            let mut ready = assembler.take_ready(clock_ns(libc::CLOCK_MONOTONIC) as u64, stopping);
+            while !ready.is_empty() {
+                // Hand the messages over in batches without copying them.
+                let rest = ready.split_off(ready.len().min(BATCH));
+                let batch = std::mem::replace(&mut ready, rest);
                 summary.messages += batch.len() as u64;
-                if sink
-                    .blocking_send(SourceEvent::Messages(batch.to_vec()))
-                    .is_err()
-                {
+                if sink.blocking_send(SourceEvent::Messages(batch)).is_err() {
                     return Ok(summary);
                 }
             }

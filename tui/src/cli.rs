@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: u64,
+    /// Open the dashboard on an agent's stream (`nlscope agent`) instead of
+    /// local live capture: unix:PATH or tcp:HOST:PORT.
+    #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse)]
+    pub connect: Option<crate::agent::Address>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +53,9 @@ pub enum Command {
     ///
     /// Without a subcommand, nlscope opens the dashboard on live capture.
     Open(OpenArgs),
+    /// Capture headlessly and serve the stream to dashboards
+    /// (`nlscope --connect ADDR`) over a socket. Read-only.
+    Agent(crate::agent::command::AgentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +143,11 @@ pub fn main() -> ExitCode {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events),
-        None => live_dashboard(cli.max_events),
+        Some(Command::Agent(args)) => crate::agent::command::run(args),
+        None => match cli.connect {
+            Some(address) => remote_dashboard(&address, cli.max_events),
+            None => live_dashboard(cli.max_events),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -157,6 +168,16 @@ fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
     let source = crate::ui::open_source(&args.file)?;
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(source),
+        max_events: max_events(max),
+        hint: "",
+    })
+}
+
+/// `nlscope --connect ADDR`: the dashboard on an agent's stream.
+fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
+    let source = crate::agent::remote::RemoteSource::connect(address)?;
+    crate::ui::run(crate::ui::Dashboard {
+        source: Ok(Box::new(source)),
         max_events: max_events(max),
         hint: "",
     })

@@ -4,6 +4,7 @@
 //! [`event::CapturedMessage`]s; they are decoded, stored and shown, or written
 //! out by `export`. The command-line front end lives in `cli`.
 
+pub mod agent;
 pub mod capture;
 pub mod cli;
 pub mod decode;

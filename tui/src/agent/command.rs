@@ -1,0 +1,80 @@
+//! `nlscope agent`: the command-line side of the agent.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::{serve, Address, Listener, DEFAULT_BACKLOG};
+use crate::capture::live::{LiveOptions, LiveSource};
+use crate::capture::{CaptureSource, StopSignal};
+use crate::cli::LiveArgs;
+
+/// Default socket: owner-only, under /run like other daemons' sockets.
+pub const DEFAULT_SOCKET: &str = "unix:/run/nlscope.sock";
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Where to listen: unix:PATH (owner-only socket) or tcp:HOST:PORT
+    /// (use a loopback address; any other address is served with a warning).
+    #[arg(long, default_value = DEFAULT_SOCKET, value_parser = Address::parse)]
+    pub listen: Address,
+    /// Serve a capture file instead of live traffic (for demos and tests).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Newest messages kept for clients that connect late.
+    #[arg(long, default_value_t = DEFAULT_BACKLOG)]
+    pub backlog: usize,
+    /// Payload bytes kept per message (1 to 4096).
+    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
+    pub snaplen: u32,
+    /// Kernel BTF to read struct layouts from.
+    #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
+    pub btf: PathBuf,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Runs the agent until SIGINT or SIGTERM.
+pub fn run(args: AgentArgs) -> anyhow::Result<()> {
+    let source: Box<dyn CaptureSource> = match &args.file {
+        Some(path) => crate::ui::open_source(path)?,
+        None => Box::new(LiveSource::open(&LiveOptions {
+            snaplen: args.snaplen,
+            btf_path: args.btf.clone(),
+            attach: args.live.attach,
+            filters: args.live.filters(),
+        })?),
+    };
+    let detail = source.info().detail;
+    let listener = Listener::bind(&args.listen)?;
+    eprintln!(
+        "nlscope: agent serving {detail} on {} (read-only); Ctrl-C to stop",
+        args.listen
+    );
+    let stop = StopSignal::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    {
+        let stop = stop.clone();
+        let mut interrupt = runtime.block_on(async { signal(SignalKind::interrupt()) })?;
+        let mut terminate = runtime.block_on(async { signal(SignalKind::terminate()) })?;
+        std::thread::spawn(move || {
+            runtime.block_on(async {
+                tokio::select! {
+                    _ = interrupt.recv() => {},
+                    _ = terminate.recv() => {},
+                }
+            });
+            stop.stop();
+        });
+    }
+    let summary = serve(source, listener, stop, args.backlog)?;
+    eprintln!(
+        "nlscope: agent stopped: {} messages captured, {} lost, {} clients served",
+        summary.capture.messages, summary.capture.lost, summary.clients_served
+    );
+    Ok(())
+}

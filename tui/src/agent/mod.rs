@@ -1,0 +1,363 @@
+//! `nlscope agent`: headless capture served over a socket (see [`protocol`]),
+//! and [`remote::RemoteSource`], the capture source that reads it.
+//!
+//! The agent never stalls its capture for a client: each client has a bounded
+//! queue, and a client that reads too slowly misses batches and is told how
+//! many messages it missed. A client that connects late first gets the newest
+//! messages the agent kept.
+
+pub mod command;
+pub mod protocol;
+pub mod remote;
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::capture::{self, CaptureSource, CaptureSummary, SourceEvent, StopSignal};
+use crate::event::CapturedMessage;
+use protocol::{encode, FrameType, Hello, Lost};
+
+/// Messages kept for clients that connect late.
+pub const DEFAULT_BACKLOG: usize = 10_000;
+/// Frames queued per client before it starts missing batches.
+const CLIENT_QUEUE: usize = 256;
+
+/// Where the agent listens (and a client connects).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    Unix(PathBuf),
+    Tcp(String),
+}
+
+impl Address {
+    /// `unix:PATH`, `tcp:HOST:PORT`, or a bare path.
+    pub fn parse(text: &str) -> Result<Address, String> {
+        if let Some(path) = text.strip_prefix("unix:") {
+            return Ok(Address::Unix(PathBuf::from(path)));
+        }
+        if let Some(addr) = text.strip_prefix("tcp:") {
+            return addr
+                .parse::<std::net::SocketAddr>()
+                .map(|_| Address::Tcp(addr.to_string()))
+                .map_err(|e| format!("{addr:?} is not HOST:PORT: {e}"));
+        }
+        if text.contains('/') {
+            return Ok(Address::Unix(PathBuf::from(text)));
+        }
+        Err(format!("{text:?}: use unix:PATH or tcp:HOST:PORT"))
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Address::Unix(path) => write!(f, "unix:{}", path.display()),
+            Address::Tcp(addr) => write!(f, "tcp:{addr}"),
+        }
+    }
+}
+
+/// A connected stream of either kind.
+pub enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    pub fn try_clone(&self) -> std::io::Result<Stream> {
+        Ok(match self {
+            Stream::Unix(s) => Stream::Unix(s.try_clone()?),
+            Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+        })
+    }
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+        }
+    }
+    pub fn connect(address: &Address) -> std::io::Result<Stream> {
+        Ok(match address {
+            Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
+            Address::Tcp(addr) => Stream::Tcp(TcpStream::connect(addr)?),
+        })
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(buf),
+            Stream::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.write(buf),
+            Stream::Tcp(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.flush(),
+            Stream::Tcp(s) => s.flush(),
+        }
+    }
+}
+
+/// A bound listener; the unix socket file is removed when it is dropped.
+pub enum Listener {
+    Unix(UnixListener, PathBuf),
+    Tcp(TcpListener),
+}
+
+impl Listener {
+    /// Binds `address`: a unix socket is made owner-only (0600); TCP off
+    /// loopback is allowed, with a warning, because it was asked for by address.
+    pub fn bind(address: &Address) -> anyhow::Result<Listener> {
+        match address {
+            Address::Unix(path) => {
+                use std::os::unix::fs::FileTypeExt;
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    anyhow::ensure!(
+                        meta.file_type().is_socket(),
+                        "{} exists and is not a socket; not replacing it",
+                        path.display()
+                    );
+                    anyhow::ensure!(
+                        UnixStream::connect(path).is_err(),
+                        "another agent is already listening on {}",
+                        path.display()
+                    );
+                    std::fs::remove_file(path)?;
+                }
+                let listener = UnixListener::bind(path)
+                    .with_context(|| format!("cannot listen on {}", path.display()))?;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                listener.set_nonblocking(true)?;
+                Ok(Listener::Unix(listener, path.clone()))
+            }
+            Address::Tcp(addr) => {
+                let listener =
+                    TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+                if !listener.local_addr()?.ip().is_loopback() {
+                    eprintln!("nlscope: warning: the agent listens on {addr}, beyond this machine; anyone who can reach it sees all netlink traffic");
+                }
+                listener.set_nonblocking(true)?;
+                Ok(Listener::Tcp(listener))
+            }
+        }
+    }
+
+    fn accept(&self) -> std::io::Result<Option<Stream>> {
+        let result = match self {
+            Listener::Unix(l, _) => l.accept().map(|(s, _)| {
+                let _ = s.set_nonblocking(false);
+                Stream::Unix(s)
+            }),
+            Listener::Tcp(l) => l.accept().map(|(s, _)| {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_nodelay(true);
+                Stream::Tcp(s)
+            }),
+        };
+        match result {
+            Ok(stream) => Ok(Some(stream)),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Listener::Unix(_, path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// One connected client as the hub sees it.
+struct Client {
+    queue: SyncSender<Arc<Vec<u8>>>,
+    missed: u64,
+    reported: Lost,
+}
+
+/// What the agent reports when it stops.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AgentSummary {
+    pub capture: CaptureSummary,
+    pub clients_served: u64,
+}
+
+/// Serves `source` on `listener` until `stop` is set or the source ends.
+pub fn serve(
+    source: Box<dyn CaptureSource>,
+    listener: Listener,
+    stop: StopSignal,
+    backlog_limit: usize,
+) -> anyhow::Result<AgentSummary> {
+    let info = source.info();
+    let hello = Hello {
+        protocol: protocol::PROTOCOL_NAME.into(),
+        version: protocol::VERSION,
+        source: info.kind.into(),
+        detail: info.detail,
+        inject: false,
+    };
+    let (mut events, capture_thread) = capture::spawn(source, stop.clone(), 64);
+    let mut clients: Vec<Client> = Vec::new();
+    let mut backlog: VecDeque<CapturedMessage> = VecDeque::new();
+    let mut source_lost = 0u64;
+    let mut served = 0u64;
+    let mut source_ended = false;
+
+    loop {
+        // New clients: the hello, the backlog, then live traffic.
+        while let Some(stream) = listener.accept()? {
+            served += 1;
+            if let Some(client) = start_client(stream, &hello, &backlog, source_lost) {
+                clients.push(client);
+            }
+        }
+        match events.try_recv() {
+            Ok(SourceEvent::Messages(batch)) => {
+                let frame = Arc::new(encode(FrameType::Messages, &batch));
+                for client in &mut clients {
+                    match client.queue.try_send(frame.clone()) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(_)) => client.missed += batch.len() as u64,
+                        Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+                    }
+                }
+                backlog.extend(batch);
+                while backlog.len() > backlog_limit {
+                    backlog.pop_front();
+                }
+            }
+            Ok(SourceEvent::Lost { total }) => source_lost = total,
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                if stop.is_stopped() && source_ended {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                source_ended = true;
+                if stop.is_stopped() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // Drop clients that went away; tell the others what changed.
+        clients.retain(|client| client.missed != u64::MAX);
+        for client in &mut clients {
+            let now = Lost {
+                source_lost,
+                client_missed: client.missed,
+            };
+            if now != client.reported {
+                let frame = Arc::new(encode(FrameType::Lost, &now));
+                match client.queue.try_send(frame) {
+                    Ok(()) => client.reported = now,
+                    Err(TrySendError::Full(_)) => {}
+                    Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+                }
+            }
+        }
+    }
+    drop(clients);
+    let capture = capture_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
+    Ok(AgentSummary {
+        capture,
+        clients_served: served,
+    })
+}
+
+/// Starts the writer and reader threads of a new client; None if it is gone already.
+fn start_client(
+    stream: Stream,
+    hello: &Hello,
+    backlog: &VecDeque<CapturedMessage>,
+    source_lost: u64,
+) -> Option<Client> {
+    let (queue, frames) = mpsc::sync_channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
+    let reader = stream.try_clone().ok()?;
+    let mut writer = stream;
+    let mut first = encode(FrameType::Hello, hello);
+    let kept: Vec<&CapturedMessage> = backlog.iter().collect();
+    for chunk in kept.chunks(1024) {
+        first.extend(encode(FrameType::Messages, &chunk));
+    }
+    first.extend(encode(
+        FrameType::Lost,
+        &Lost {
+            source_lost,
+            client_missed: 0,
+        },
+    ));
+    std::thread::Builder::new()
+        .name("nlscope-agent-writer".into())
+        .spawn(move || write_frames(&mut writer, first, frames))
+        .ok()?;
+    std::thread::Builder::new()
+        .name("nlscope-agent-reader".into())
+        .spawn(move || discard_input(reader))
+        .ok()?;
+    Some(Client {
+        queue,
+        missed: 0,
+        reported: Lost {
+            source_lost,
+            client_missed: 0,
+        },
+    })
+}
+
+fn write_frames(stream: &mut Stream, first: Vec<u8>, frames: Receiver<Arc<Vec<u8>>>) {
+    if stream.write_all(&first).is_err() {
+        return;
+    }
+    // Ends when the hub drops the queue (agent stopping) or the client is gone.
+    while let Ok(frame) = frames.recv() {
+        if stream.write_all(&frame).is_err() {
+            return;
+        }
+    }
+    let _ = stream.flush();
+    let _ = match stream {
+        Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+        Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+    };
+}
+
+/// Version 1 clients send nothing: whatever arrives is read into a fixed
+/// buffer and dropped, until the client closes.
+fn discard_input(mut stream: Stream) {
+    let mut sink = [0u8; 4096];
+    loop {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

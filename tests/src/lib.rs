@@ -405,6 +405,23 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
 
 /// Boots `scenario` and returns what it brought back, without judging it.
 pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
+    boot_with_agent_socket(scenario, timeout, |_| ())
+}
+
+/// Name of the virtio-serial port a scenario gets when it has a file
+/// `agent-port`: the guest's `nlscope agent --listen virtio:NAME` reaches the
+/// host through it, as the unix socket `<run dir>/agent.sock`.
+pub const AGENT_PORT: &str = "nlscope.agent";
+
+/// Like [`boot`]; `while_running` is called with the host end of the agent
+/// port (a unix socket path) right after QEMU starts, on this thread, and
+/// what it returns is dropped only after the guest ended (hand it a thread's
+/// JoinHandle to read the stream while the guest runs).
+pub fn boot_with_agent_socket<T>(
+    scenario: &str,
+    timeout: Duration,
+    while_running: impl FnOnce(PathBuf) -> T,
+) -> Result<GuestRun> {
     let artifacts = artifacts()?;
     let run_dir = guest_dir().join("runs").join(scenario);
     if run_dir.exists() {
@@ -451,6 +468,7 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
         .arg(format!("file:{}", console_path.display()))
         .arg("-serial")
         .arg(format!("file:{}", results_path.display()))
+        .args(agent_port_args(scenario, &run_dir))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -459,6 +477,7 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
             format!("cannot start {qemu}: run `make setup` (installs qemu-system-x86)")
         })?;
 
+    let _running = while_running(run_dir.join("agent.sock"));
     let deadline = started + timeout;
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -516,6 +535,29 @@ pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
         exit_code,
         elapsed,
     })
+}
+
+/// QEMU arguments for the scenario's agent port, if it has one.
+fn agent_port_args(scenario: &str, run_dir: &Path) -> Vec<String> {
+    if !workspace_root()
+        .join("tests/scenarios")
+        .join(scenario)
+        .join("agent-port")
+        .exists()
+    {
+        return Vec::new();
+    }
+    vec![
+        "-device".into(),
+        "virtio-serial-pci".into(),
+        "-chardev".into(),
+        format!(
+            "socket,id=agent,path={},server=on,wait=off",
+            run_dir.join("agent.sock").display()
+        ),
+        "-device".into(),
+        format!("virtserialport,chardev=agent,name={AGENT_PORT}"),
+    ]
 }
 
 /// Decodes the base64 tarball between the markers the guest wrote.

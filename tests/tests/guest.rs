@@ -119,3 +119,99 @@ fn every_delivery_path_is_captured_once_with_kprobe() {
         panic!("{error:#}");
     }
 }
+
+/// What a host client receives from the agent in the guest equals what an
+/// in-guest `nlscope record` captured over the same interval.
+#[test]
+fn the_guest_agent_streams_what_record_captures() {
+    use nlscope::agent::remote::RemoteSource;
+    use nlscope::agent::Address;
+    use nlscope::capture::{CaptureSource, SourceEvent, StopSignal};
+    use nlscope::event::CapturedMessage;
+    use std::time::{Duration, Instant};
+
+    let (sender, received) = std::sync::mpsc::channel();
+    let run = nlscope_tests::boot_with_agent_socket(
+        "agent-stream",
+        nlscope_tests::DEFAULT_TIMEOUT,
+        move |socket| {
+            std::thread::spawn(move || {
+                // QEMU creates the socket at start; the agent starts after boot.
+                let deadline = Instant::now() + Duration::from_secs(120);
+                let source = loop {
+                    match RemoteSource::connect_waiting(
+                        &Address::Unix(socket.clone()),
+                        Duration::from_secs(180),
+                    ) {
+                        Ok(source) => break source,
+                        Err(_) if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(200))
+                        }
+                        Err(error) => panic!("{error:#}"),
+                    }
+                };
+                let (mut events, thread) = nlscope::capture::spawn(
+                    Box::new(source) as Box<dyn CaptureSource>,
+                    StopSignal::new(),
+                    64,
+                );
+                let mut messages: Vec<CapturedMessage> = Vec::new();
+                while let Some(event) = events.blocking_recv() {
+                    if let SourceEvent::Messages(batch) = event {
+                        messages.extend(batch);
+                    }
+                }
+                let _ = thread.join();
+                let _ = sender.send(messages);
+            })
+        },
+    )
+    .unwrap_or_else(|error| panic!("{error:#}"));
+    nlscope_tests::check_kernel_health(&run).unwrap();
+    nlscope_tests::expect::Expectations::load("agent-stream")
+        .unwrap()
+        .check(&run)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+
+    let streamed = received
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the host client ended with the guest");
+    eprintln!(
+        "the host received {} messages from the guest's agent",
+        streamed.len()
+    );
+    let recorded: Vec<CapturedMessage> =
+        nlscope::export::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
+    assert!(
+        recorded.len() >= 10,
+        "real traffic was recorded: {}",
+        recorded.len()
+    );
+    // Each attachment stamps its own time, microseconds apart, and derives
+    // wall-clock time on its own: compare everything else. The agent attached
+    // first and stopped last, so the recorder's messages must appear in the
+    // stream as one contiguous run, in the same order.
+    let untimed = |messages: Vec<CapturedMessage>| -> Vec<CapturedMessage> {
+        messages
+            .into_iter()
+            .map(|m| CapturedMessage {
+                ts_mono_ns: 0,
+                ts_wall_ns: 0,
+                ..m
+            })
+            .collect()
+    };
+    let streamed = untimed(streamed);
+    let recorded = untimed(recorded);
+    let found = streamed
+        .windows(recorded.len())
+        .any(|window| window == recorded.as_slice());
+    assert!(
+        found,
+        "the recorder's {} messages are not a contiguous run of the agent's {}:\nrecorded: {}\nstreamed: {}",
+        recorded.len(),
+        streamed.len(),
+        serde_json::to_string(&recorded).unwrap(),
+        serde_json::to_string(&streamed).unwrap()
+    );
+}

@@ -36,11 +36,20 @@ const CLIENT_QUEUE: usize = 256;
 pub enum Address {
     Unix(PathBuf),
     Tcp(String),
+    /// A virtio-serial port by name (`virtio:NAME`): one client, the host.
+    Virtio(String),
 }
 
 impl Address {
-    /// `unix:PATH`, `tcp:HOST:PORT`, or a bare path.
+    /// `unix:PATH`, `tcp:HOST:PORT`, `virtio:NAME`, or a bare path.
     pub fn parse(text: &str) -> Result<Address, String> {
+        if let Some(name) = text.strip_prefix("virtio:") {
+            return if name.is_empty() {
+                Err("virtio: needs a port name".into())
+            } else {
+                Ok(Address::Virtio(name.into()))
+            };
+        }
         if let Some(path) = text.strip_prefix("unix:") {
             return Ok(Address::Unix(PathBuf::from(path)));
         }
@@ -53,7 +62,9 @@ impl Address {
         if text.contains('/') {
             return Ok(Address::Unix(PathBuf::from(text)));
         }
-        Err(format!("{text:?}: use unix:PATH or tcp:HOST:PORT"))
+        Err(format!(
+            "{text:?}: use unix:PATH, tcp:HOST:PORT or virtio:NAME"
+        ))
     }
 }
 
@@ -62,6 +73,7 @@ impl std::fmt::Display for Address {
         match self {
             Address::Unix(path) => write!(f, "unix:{}", path.display()),
             Address::Tcp(addr) => write!(f, "tcp:{addr}"),
+            Address::Virtio(name) => write!(f, "virtio:{name}"),
         }
     }
 }
@@ -70,6 +82,8 @@ impl std::fmt::Display for Address {
 pub enum Stream {
     Unix(UnixStream),
     Tcp(TcpStream),
+    /// A character device (a virtio-serial port).
+    Device(std::fs::File),
 }
 
 impl Stream {
@@ -77,18 +91,21 @@ impl Stream {
         Ok(match self {
             Stream::Unix(s) => Stream::Unix(s.try_clone()?),
             Stream::Tcp(s) => Stream::Tcp(s.try_clone()?),
+            Stream::Device(f) => Stream::Device(f.try_clone()?),
         })
     }
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
         match self {
             Stream::Unix(s) => s.set_read_timeout(timeout),
             Stream::Tcp(s) => s.set_read_timeout(timeout),
+            Stream::Device(_) => Ok(()),
         }
     }
     pub fn connect(address: &Address) -> std::io::Result<Stream> {
         Ok(match address {
             Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
             Address::Tcp(addr) => Stream::Tcp(TcpStream::connect(addr)?),
+            Address::Virtio(name) => Stream::Device(open_virtio_port(name)?),
         })
     }
 }
@@ -98,6 +115,7 @@ impl Read for Stream {
         match self {
             Stream::Unix(s) => s.read(buf),
             Stream::Tcp(s) => s.read(buf),
+            Stream::Device(f) => f.read(buf),
         }
     }
 }
@@ -107,12 +125,14 @@ impl Write for Stream {
         match self {
             Stream::Unix(s) => s.write(buf),
             Stream::Tcp(s) => s.write(buf),
+            Stream::Device(f) => f.write(buf),
         }
     }
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Stream::Unix(s) => s.flush(),
             Stream::Tcp(s) => s.flush(),
+            Stream::Device(f) => f.flush(),
         }
     }
 }
@@ -121,6 +141,28 @@ impl Write for Stream {
 pub enum Listener {
     Unix(UnixListener, PathBuf),
     Tcp(TcpListener),
+    /// A virtio-serial port: "accepts" its one peer (the host) once.
+    Device(std::cell::Cell<Option<std::fs::File>>),
+}
+
+/// Opens the virtio-serial port called `name` (its device node is found
+/// through /sys/class/virtio-ports/*/name, so udev is not needed).
+pub fn open_virtio_port(name: &str) -> std::io::Result<std::fs::File> {
+    for entry in std::fs::read_dir("/sys/class/virtio-ports")? {
+        let entry = entry?;
+        let port_name = std::fs::read_to_string(entry.path().join("name")).unwrap_or_default();
+        if port_name.trim() == name {
+            let device = PathBuf::from("/dev").join(entry.file_name());
+            return std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(device);
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        format!("no virtio-serial port named {name} (is virtio_console loaded?)"),
+    ))
 }
 
 impl Listener {
@@ -158,6 +200,9 @@ impl Listener {
                 listener.set_nonblocking(true)?;
                 Ok(Listener::Tcp(listener))
             }
+            Address::Virtio(name) => Ok(Listener::Device(std::cell::Cell::new(Some(
+                open_virtio_port(name)?,
+            )))),
         }
     }
 
@@ -172,6 +217,7 @@ impl Listener {
                 let _ = s.set_nodelay(true);
                 Stream::Tcp(s)
             }),
+            Listener::Device(port) => return Ok(port.take().map(Stream::Device)),
         };
         match result {
             Ok(stream) => Ok(Some(stream)),
@@ -194,6 +240,7 @@ struct Client {
     queue: SyncSender<Arc<Vec<u8>>>,
     missed: u64,
     reported: Lost,
+    writer: std::thread::JoinHandle<()>,
 }
 
 /// What the agent reports when it stops.
@@ -280,7 +327,13 @@ pub fn serve(
             }
         }
     }
-    drop(clients);
+    // Closing the queues lets each writer finish what is queued; give them a
+    // few seconds (a client that stopped reading must not hold the agent).
+    let writers: Vec<_> = clients.into_iter().map(|client| client.writer).collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while writers.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let capture = capture_thread
         .join()
         .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
@@ -312,7 +365,7 @@ fn start_client(
             client_missed: 0,
         },
     ));
-    std::thread::Builder::new()
+    let writer = std::thread::Builder::new()
         .name("nlscope-agent-writer".into())
         .spawn(move || write_frames(&mut writer, first, frames))
         .ok()?;
@@ -327,6 +380,7 @@ fn start_client(
             source_lost,
             client_missed: 0,
         },
+        writer,
     })
 }
 
@@ -344,6 +398,7 @@ fn write_frames(stream: &mut Stream, first: Vec<u8>, frames: Receiver<Arc<Vec<u8
     let _ = match stream {
         Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
         Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+        Stream::Device(_) => Ok(()),
     };
 }
 

@@ -24,9 +24,18 @@ impl RemoteSource {
     /// Connects and reads the agent's hello; fails on anything that is not an
     /// nlscope agent speaking protocol version 1.
     pub fn connect(address: &Address) -> anyhow::Result<RemoteSource> {
+        RemoteSource::connect_waiting(address, Duration::from_secs(10))
+    }
+
+    /// As [`RemoteSource::connect`], waiting up to `hello_timeout` for the
+    /// agent's hello (a guest's agent may start long after its port exists).
+    pub fn connect_waiting(
+        address: &Address,
+        hello_timeout: Duration,
+    ) -> anyhow::Result<RemoteSource> {
         let mut stream = Stream::connect(address)
             .with_context(|| format!("cannot connect to the agent at {address}"))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_read_timeout(Some(hello_timeout))?;
         let mut frames = FrameReader::default();
         let hello = match frames.next(&mut stream)? {
             Some(Frame::Hello(hello)) => hello,

@@ -1,0 +1,38 @@
+# nlscope agent in the guest, serving its capture to the host over a
+# virtio-serial port, while `nlscope record` captures the same traffic in the
+# guest. The host test compares the two over the recorder's interval.
+for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
+    insmod /lib/modules/$module.ko || exit 10
+done
+insmod /lib/modules/dummy.ko numdummies=0 || exit 11
+insmod /lib/modules/nlscope_demo.ko || exit 12
+for i in $(seq 1 50); do ls /sys/class/virtio-ports/*/name > /dev/null 2>&1 && break; sleep 0.1; done
+
+wait_for() {
+    for i in $(seq 1 600); do
+        grep -q "$2" "$1" && return 0
+        kill -0 "$3" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "not ready: $1"; cat "$1"; exit 13
+}
+nlscope agent --listen virtio:nlscope.agent 2> /results/agent.err &
+AGENT=$!
+wait_for /results/agent.err serving $AGENT
+nlscope record -o /results/capture.jsonl 2> /results/record.err &
+RECORDER=$!
+wait_for /results/record.err capturing $RECORDER
+
+nl_traffic dump-links
+nl_traffic link-create nlsdummy0
+nl_traffic genl-family nlctrl
+seed_client 4242
+nl_traffic usersock
+
+kill -INT $RECORDER
+wait $RECORDER || exit 14
+# Give the agent time to hand everything to the host before it stops.
+sleep 2
+kill -INT $AGENT
+wait $AGENT || exit 15
+cat /results/record.err /results/agent.err

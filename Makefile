@@ -1,7 +1,11 @@
 # The two commands of the README, plus their parts.
-#   make run [ARGS="record -o out.jsonl"]   set up, build, and run nlscope
-#   make test                               set up, build, and run every test
-.PHONY: setup build run test bench fmt
+#   make run     set up, build, and run nlscope: the lab (a QEMU guest with the
+#                demo module, live traffic and nlscope's agent) with the host
+#                dashboard attached; quitting the dashboard stops the guest
+#   make test    set up, build, and run every test (host and guest)
+#   make run ARGS="ports"   runs the nlscope binary itself with those arguments
+#   make live    the dashboard on this machine's own kernel
+.PHONY: setup build run demo live test bench fmt
 
 setup:
 	@scripts/setup.sh
@@ -10,7 +14,17 @@ build: setup
 	cargo build --release -p nlscope
 
 run: build
+ifeq ($(strip $(ARGS)),)
+	cargo run --release -p nlscope-tests --example lab
+else
 	./target/release/nlscope $(ARGS)
+endif
+
+demo: build
+	cargo run --release -p nlscope-tests --example lab
+
+live: build
+	./target/release/nlscope
 
 test:
 	@scripts/test.sh

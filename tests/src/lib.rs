@@ -403,6 +403,67 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// The QEMU command line for `scenario`: Debian's kernel under TCG, the
+/// console and the results port as files in `run_dir`, and the agent port
+/// when the scenario has one.
+pub fn qemu_command(
+    artifacts: &Artifacts,
+    scenario: &str,
+    run_dir: &Path,
+    initramfs: &Path,
+) -> Command {
+    // A scenario may ask for more virtual CPUs (file `qemu-smp`), e.g. so a
+    // benchmark's recorder does not share the sender's only CPU.
+    let smp = fs::read_to_string(
+        workspace_root()
+            .join("tests/scenarios")
+            .join(scenario)
+            .join("qemu-smp"),
+    )
+    .ok()
+    .and_then(|text| text.trim().parse::<u32>().ok())
+    .unwrap_or(1);
+    let mut command = Command::new("qemu-system-x86_64");
+    command
+        .args([
+            "-accel",
+            "tcg",
+            "-cpu",
+            "max",
+            "-m",
+            "1024",
+            "-nodefaults",
+            "-no-reboot",
+        ])
+        .arg("-smp")
+        .arg(smp.to_string())
+        .args(["-display", "none", "-monitor", "none", "-net", "none"])
+        .arg("-kernel")
+        .arg(&artifacts.kernel.image)
+        .arg("-initrd")
+        .arg(initramfs)
+        .args(["-append", "console=ttyS0 panic=-1 quiet loglevel=4"])
+        .arg("-serial")
+        .arg(format!("file:{}", run_dir.join("console.log").display()))
+        .arg("-serial")
+        .arg(format!("file:{}", run_dir.join("results.b64").display()))
+        .args(agent_port_args(scenario, run_dir));
+    command
+}
+
+/// Prepares a run of `scenario`: artifacts, a fresh run directory and the
+/// initramfs. Returns (artifacts, run directory, initramfs).
+pub fn prepare(scenario: &str) -> Result<(Artifacts, PathBuf, PathBuf)> {
+    let artifacts = artifacts()?;
+    let run_dir = guest_dir().join("runs").join(scenario);
+    if run_dir.exists() {
+        fs::remove_dir_all(&run_dir)?;
+    }
+    fs::create_dir_all(&run_dir)?;
+    let initramfs = build_initramfs(&artifacts, scenario, &run_dir)?;
+    Ok((artifacts, run_dir, initramfs))
+}
+
 /// Boots `scenario` and returns what it brought back, without judging it.
 pub fn boot(scenario: &str, timeout: Duration) -> Result<GuestRun> {
     boot_with_agent_socket(scenario, timeout, |_| ())
@@ -422,53 +483,13 @@ pub fn boot_with_agent_socket<T>(
     timeout: Duration,
     while_running: impl FnOnce(PathBuf) -> T,
 ) -> Result<GuestRun> {
-    let artifacts = artifacts()?;
-    let run_dir = guest_dir().join("runs").join(scenario);
-    if run_dir.exists() {
-        fs::remove_dir_all(&run_dir)?;
-    }
-    fs::create_dir_all(&run_dir)?;
-    let initramfs = build_initramfs(&artifacts, scenario, &run_dir)?;
+    let (artifacts, run_dir, initramfs) = prepare(scenario)?;
     let console_path = run_dir.join("console.log");
     let results_path = run_dir.join("results.b64");
 
-    // A scenario may ask for more virtual CPUs (file `qemu-smp`), e.g. so a
-    // benchmark's recorder does not share the sender's only CPU.
-    let smp = fs::read_to_string(
-        workspace_root()
-            .join("tests/scenarios")
-            .join(scenario)
-            .join("qemu-smp"),
-    )
-    .ok()
-    .and_then(|text| text.trim().parse::<u32>().ok())
-    .unwrap_or(1);
     let qemu = "qemu-system-x86_64";
     let started = Instant::now();
-    let mut child = Command::new(qemu)
-        .args([
-            "-accel",
-            "tcg",
-            "-cpu",
-            "max",
-            "-m",
-            "1024",
-            "-nodefaults",
-            "-no-reboot",
-        ])
-        .arg("-smp")
-        .arg(smp.to_string())
-        .args(["-display", "none", "-monitor", "none", "-net", "none"])
-        .arg("-kernel")
-        .arg(&artifacts.kernel.image)
-        .arg("-initrd")
-        .arg(&initramfs)
-        .args(["-append", "console=ttyS0 panic=-1 quiet loglevel=4"])
-        .arg("-serial")
-        .arg(format!("file:{}", console_path.display()))
-        .arg("-serial")
-        .arg(format!("file:{}", results_path.display()))
-        .args(agent_port_args(scenario, &run_dir))
+    let mut child = qemu_command(&artifacts, scenario, &run_dir, &initramfs)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -175,7 +175,14 @@ fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
 
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
 fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
-    let source = crate::agent::remote::RemoteSource::connect(address)?;
+    // An agent in a booting guest (the lab) greets only once it is attached.
+    eprintln!(
+        "nlscope: connecting to the agent at {address} (waiting up to 2 minutes for it to start)"
+    );
+    let source = crate::agent::remote::RemoteSource::connect_waiting(
+        address,
+        std::time::Duration::from_secs(120),
+    )?;
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(Box::new(source)),
         max_events: max_events(max),

@@ -33,6 +33,9 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_events: u64,
+    /// Observe only: no injection (`nlscope send` refuses, the dashboard has no inject dialog).
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +52,13 @@ pub enum Command {
     ///
     /// Without a subcommand, nlscope opens the dashboard on live capture.
     Open(OpenArgs),
+    /// Send one netlink message and show the replies, decoded, next to it.
+    ///
+    /// To the kernel, a user port or multicast groups, on any protocol; the
+    /// payload as text, hex or a template (the seed's hello, the demo module's
+    /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
+    /// that can change kernel state need --yes (or a "y" on a terminal).
+    Send(crate::inject::SendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +146,7 @@ pub fn main() -> ExitCode {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events),
+        Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => live_dashboard(cli.max_events),
     };
     match result {

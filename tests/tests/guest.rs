@@ -119,3 +119,10 @@ fn every_delivery_path_is_captured_once_with_kprobe() {
         panic!("{error:#}");
     }
 }
+
+#[test]
+fn all_six_flows_are_injected_and_captured() {
+    if let Err(error) = run_scenario("inject-flows") {
+        panic!("{error:#}");
+    }
+}

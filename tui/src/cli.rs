@@ -142,6 +142,7 @@ impl LiveArgs {
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::inject::set_read_only(cli.read_only);
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),

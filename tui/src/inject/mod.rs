@@ -501,15 +501,34 @@ pub fn run(args: SendArgs, read_only: bool) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let outcome = execute(&plan, &mut out)?;
-    let datagrams: Vec<Vec<u8>> = outcome.replies.into_iter().map(|(_, d)| d).collect();
-    if let Some((error, extack)) = reply_error(&datagrams) {
-        bail!(
+    match outcome_error(&plan, &outcome) {
+        Some(error) => bail!("{error}"),
+        None => Ok(()),
+    }
+}
+
+/// The receiver's refusal, when one of the replies is an NLMSG_ERROR with an error.
+pub fn outcome_error(plan: &Plan, outcome: &Outcome) -> Option<String> {
+    let datagrams: Vec<Vec<u8>> = outcome.replies.iter().map(|(_, d)| d.clone()).collect();
+    reply_error(&datagrams).map(|(error, extack)| {
+        format!(
             "the receiver answered {}{}",
             explain(-error, Stage::Reply, &plan.request(outcome.sent)),
             extack.map(|m| format!(": {m}")).unwrap_or_default()
-        );
-    }
-    Ok(())
+        )
+    })
+}
+
+static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--read-only` for the whole process: the dashboard offers no injection.
+pub fn set_read_only(read_only: bool) {
+    READ_ONLY.store(read_only, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True when the process runs with `--read-only`.
+pub fn read_only() -> bool {
+    READ_ONLY.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -199,7 +199,7 @@ pub fn parse_template(text: &str) -> Result<Template, String> {
     };
     let needs_number = |what: &str| -> Result<u32, String> {
         argument
-            .and_then(|a| number(a))
+            .and_then(number)
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| format!("template {name} needs a {what}: {name}:N"))
     };
@@ -306,7 +306,7 @@ pub fn push_attr(out: &mut Vec<u8>, kind: u16, value: &[u8]) {
     out.extend_from_slice(&(len as u16).to_ne_bytes());
     out.extend_from_slice(&kind.to_ne_bytes());
     out.extend_from_slice(value);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

@@ -248,7 +248,7 @@ fn error_replies_are_read_with_their_extended_ack() {
     assert_eq!(nlmsg_error(&error_reply(0, 1, None)), Some((0, None)));
     assert_eq!(reply_error(&[error_reply(0, 1, None)]), None);
     assert_eq!(
-        reply_error(&[reply.clone()]).unwrap().0,
+        reply_error(std::slice::from_ref(&reply)).unwrap().0,
         -libc::ECONNREFUSED
     );
 
@@ -265,7 +265,10 @@ fn error_replies_are_read_with_their_extended_ack() {
 fn replies_end_the_wait_when_the_exchange_is_complete() {
     let echo = plan(&["--template", "echo"]);
     let data = build_message(demo::CMD_ECHO, 0, 1, 0, b"ping");
-    assert!(!echo.finished(&[data.clone()]), "the ack is still to come");
+    assert!(
+        !echo.finished(std::slice::from_ref(&data)),
+        "the ack is still to come"
+    );
     assert!(echo.finished(&[data.clone(), error_reply(0, 1, None)]));
     assert!(
         !echo.finished(&[error_reply(0, 7, None)]),

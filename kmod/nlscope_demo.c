@@ -158,17 +158,18 @@ static void handle_plain(struct sk_buff *skb, struct nlmsghdr *nlh)
 	int payload_len = nlmsg_len(nlh);
 	int ret;
 
-	pr_info("nlscope_demo: LEN(%u) TYPE(%u) FLAGS(%#x) SEQ(%u) PORTID(%u) from port %u\n",
-		nlh->nlmsg_len, nlh->nlmsg_type, nlh->nlmsg_flags, nlh->nlmsg_seq,
-		nlh->nlmsg_pid, sender);
+	/* Rate-limited: any user of the protocol can send these as fast as it likes. */
+	pr_info_ratelimited("nlscope_demo: LEN(%u) TYPE(%u) FLAGS(%#x) SEQ(%u) PORTID(%u) from port %u\n",
+			    nlh->nlmsg_len, nlh->nlmsg_type, nlh->nlmsg_flags, nlh->nlmsg_seq,
+			    nlh->nlmsg_pid, sender);
 	/* The payload need not be NUL-terminated: print at most its length. */
-	pr_info("nlscope_demo: received %d bytes: %.*s\n", payload_len,
-		min(payload_len, LOG_PAYLOAD_MAX), (const char *)nlmsg_data(nlh));
+	pr_info_ratelimited("nlscope_demo: received %d bytes: %.*s\n", payload_len,
+			    min(payload_len, LOG_PAYLOAD_MAX), (const char *)nlmsg_data(nlh));
 
 	/* Reply to the port the message really came from, not to the header's claim. */
 	ret = test_unicast((void *)hello_reply, strlen(hello_reply), sender);
 	if (ret < 0)
-		pr_info("nlscope_demo: reply to port %u failed: %d\n", sender, ret);
+		pr_info_ratelimited("nlscope_demo: reply to port %u failed: %d\n", sender, ret);
 }
 
 static void snapshot(struct nlscope_demo_stats *out)
@@ -271,10 +272,9 @@ static int handle_command(struct sk_buff *skb, struct nlmsghdr *nlh,
 			NL_SET_ERR_MSG(extack, "nlscope_demo: STATS takes target 0 and no payload");
 			return -EINVAL;
 		}
-		/* This command counts as a success in the numbers it reports. */
-		atomic64_inc(&stats.cmd_ok);
 		snapshot(&snap);
-		atomic64_dec(&stats.cmd_ok);
+		/* This command counts as a success in the numbers it reports. */
+		snap.cmd_ok++;
 		ret = send_unicast(NLSCOPE_DEMO_CMD_STATS, nlh->nlmsg_seq, &snap, sizeof(snap),
 				   sender);
 		if (ret < 0)

@@ -76,4 +76,13 @@ struct nlscope_demo_stats {
 };
 #define NLSCOPE_DEMO_STATS_SIZE 72
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+/* Exported by the module for other modules: make the kernel the sender.
+ * Both return 0 or a negative errno (-ECONNREFUSED: no such port; -ESRCH:
+ * nobody listens on the group). */
+int test_unicast(void *data, size_t size, __u32 portid);
+int test_broadcast(void *data, size_t size, __u32 group);
+#endif
+
 #endif /* NLSCOPE_DEMO_ABI_H */

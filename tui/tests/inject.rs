@@ -125,3 +125,77 @@ fn the_common_failures_are_one_clear_line() {
     let (ok, _, err) = nlscope(&["send", "--protocol", "route", "--type", "RTM_NEWLINK"]);
     assert!(!ok && err.contains("--yes"), "{err}");
 }
+
+/// `nlscope send` in a real terminal (tmux): a state-changing message asks
+/// first; "n" sends nothing, "y" sends it. The message is an RTM_DELLINK for
+/// an interface index no machine has, so the kernel refuses it either way.
+#[test]
+fn on_a_terminal_a_state_changing_message_asks_first() {
+    let nlscope = env!("CARGO_BIN_EXE_nlscope");
+    let ifinfomsg = "00000000f0ffff7f0000000000000000";
+    for (answer, expect) in [("n", "not sent"), ("y", "the receiver answered")] {
+        let name = format!("nlscope-inject-{answer}-{}", std::process::id());
+        let command = format!(
+            "{nlscope} send --protocol route --type RTM_DELLINK --flags request,ack --hex {ifinfomsg}; echo exit=$?; sleep 60"
+        );
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                &command,
+            ])
+            .status()
+            .expect("tmux is installed");
+        assert!(status.success());
+        let screen = |name: &str| {
+            let out = Command::new("tmux")
+                .args(["capture-pane", "-p", "-t", name])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let wait_for = |needle: &str| {
+            let mut text = String::new();
+            for _ in 0..300 {
+                text = screen(&name);
+                if text.contains(needle) {
+                    return text;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = Command::new("tmux")
+                .args(["kill-session", "-t", &name])
+                .status();
+            panic!("timed out waiting for {needle:?}; the screen:\n{text}");
+        };
+        let prompt = wait_for("Send it? [y/N]");
+        assert!(
+            prompt.contains("RTM_DELLINK changes kernel state"),
+            "{prompt}"
+        );
+        Command::new("tmux")
+            .args(["send-keys", "-t", &name, answer, "Enter"])
+            .status()
+            .unwrap();
+        let done = wait_for("exit=");
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &name])
+            .status();
+        assert!(done.contains("exit=1"), "{done}");
+        assert!(done.contains(expect), "{done}");
+        if answer == "n" {
+            assert!(!done.contains("request:"), "nothing was sent:\n{done}");
+        } else {
+            assert!(
+                done.contains("request: 32 bytes on route (0), type RTM_DELLINK"),
+                "{done}"
+            );
+        }
+    }
+}

@@ -6,6 +6,8 @@
 //! break between the embedded eBPF object and the loader.
 #![no_std]
 
+pub mod demo;
+
 /// Length of a task's `comm` (TASK_COMM_LEN in the kernel).
 pub const COMM_LEN: usize = 16;
 

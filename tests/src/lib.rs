@@ -162,7 +162,7 @@ fn build_artifacts() -> Result<Artifacts> {
     // the source tree stays clean.
     let kmod_build = out.join("kmod");
     fs::create_dir_all(&kmod_build)?;
-    for name in ["nlscope_demo.c", "Kbuild"] {
+    for name in ["nlscope_demo.c", "nlscope_demo_abi.h", "Kbuild"] {
         copy_if_changed(&root.join("kmod").join(name), &kmod_build.join(name))?;
     }
     run_checked(

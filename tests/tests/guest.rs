@@ -215,3 +215,21 @@ fn the_guest_agent_streams_what_record_captures() {
         serde_json::to_string(&streamed).unwrap()
     );
 }
+
+#[test]
+fn all_six_flows_are_injected_and_captured() {
+    if let Err(error) = run_scenario("inject-flows") {
+        panic!("{error:#}");
+    }
+}
+
+#[test]
+fn the_module_survives_a_fuzz_and_its_counters_add_up() {
+    let run = run_scenario("module-fuzz").unwrap_or_else(|error| panic!("{error:#}"));
+    let out = run.file("fuzz.out");
+    let stats = out
+        .lines()
+        .find(|line| line.starts_with("stats after:"))
+        .unwrap_or_else(|| panic!("no stats in:\n{out}"));
+    eprintln!("module-fuzz: {stats}");
+}

@@ -37,6 +37,9 @@ pub struct Cli {
     /// local live capture: unix:PATH or tcp:HOST:PORT.
     #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse)]
     pub connect: Option<crate::agent::Address>,
+    /// Observe only: no injection (`nlscope send` refuses, the dashboard has no inject dialog).
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +59,13 @@ pub enum Command {
     /// Capture headlessly and serve the stream to dashboards
     /// (`nlscope --connect ADDR`) over a socket. Read-only.
     Agent(crate::agent::command::AgentArgs),
+    /// Send one netlink message and show the replies, decoded, next to it.
+    ///
+    /// To the kernel, a user port or multicast groups, on any protocol; the
+    /// payload as text, hex or a template (the seed's hello, the demo module's
+    /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
+    /// that can change kernel state need --yes (or a "y" on a terminal).
+    Send(crate::inject::SendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -139,11 +149,13 @@ impl LiveArgs {
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::inject::set_read_only(cli.read_only);
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
+        Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events),
             None => live_dashboard(cli.max_events),
@@ -175,6 +187,9 @@ fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
 
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
 fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
+    // The agent does not accept injection (protocol version 1), and a message
+    // injected here would go to this machine's kernel, not the agent's.
+    crate::inject::set_read_only(true);
     // An agent in a booting guest (the lab) greets only once it is attached.
     eprintln!(
         "nlscope: connecting to the agent at {address} (waiting up to 2 minutes for it to start)"

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod decode;
 pub mod event;
 pub mod export;
+pub mod inject;
 pub mod ports;
 pub mod store;
 pub mod ui;

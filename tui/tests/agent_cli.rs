@@ -12,7 +12,7 @@ fn the_agent_serves_until_sigint_and_cleans_up() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/guest-capture-paths.pcapng"
     );
-    let mut agent = Command::new(env!("CARGO_BIN_EXE_nlscope"))
+    let agent = Command::new(env!("CARGO_BIN_EXE_nlscope"))
         .args(["agent", "--file", fixture, "--listen"])
         .arg(format!("unix:{}", socket.display()))
         .stderr(Stdio::piped())

@@ -57,6 +57,8 @@ pub enum Mode {
     /// Typing the export file name after `e`.
     ExportPath,
     Help,
+    /// The inject dialog (`i`) is open.
+    Inject,
 }
 
 /// Everything that can happen to the dashboard.
@@ -102,6 +104,8 @@ pub enum Action {
         column: u16,
         row: u16,
     },
+    /// `i`, and every key while the inject dialog is open.
+    Inject(ratatui::crossterm::event::KeyEvent),
     /// Text input in the filter or export prompt.
     Input(char),
     Backspace,
@@ -231,6 +235,7 @@ pub struct App {
     pub groups: Option<Vec<GroupRow>>,
     pub areas: Areas,
     pub should_quit: bool,
+    pub inject: crate::ui::inject::InjectState,
 }
 
 impl App {
@@ -258,6 +263,7 @@ impl App {
             groups: None,
             areas: Areas::default(),
             should_quit: false,
+            inject: Default::default(),
         }
     }
 
@@ -635,6 +641,7 @@ impl App {
                 self.mode = Mode::Normal;
                 return;
             }
+            Mode::Inject => return self.update_inject(action),
             Mode::Normal => {}
         }
         match action {
@@ -741,6 +748,7 @@ impl App {
                 self.scroll(delta);
             }
             Action::Click { column, row } => self.click(column, row),
+            Action::Inject(_) => self.open_inject(),
             Action::Input(_) | Action::Backspace | Action::Submit | Action::Cancel => {}
         }
     }

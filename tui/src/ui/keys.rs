@@ -65,6 +65,7 @@ pub fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             _ => None,
         },
         Mode::Help => Some(Action::ToggleHelp),
+        Mode::Inject => Some(Action::Inject(*key)),
         Mode::Normal => Some(match key.code {
             _ if ctrl => return None,
             KeyCode::Char('q') => Action::Quit,
@@ -84,6 +85,7 @@ pub fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             KeyCode::Char(' ') => Action::TogglePause,
             KeyCode::Char('f') => Action::Follow,
             KeyCode::Char('e') => Action::OpenExport,
+            KeyCode::Char('i') => Action::Inject(*key),
             KeyCode::Char('?') => Action::ToggleHelp,
             KeyCode::Char('p') => Action::QuickPort,
             KeyCode::Char('P') => Action::QuickProcess,

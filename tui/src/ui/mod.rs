@@ -10,6 +10,7 @@ pub mod app;
 pub mod components;
 pub mod data;
 pub mod format;
+pub mod inject;
 pub mod keys;
 pub mod source;
 

@@ -71,6 +71,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.mode == Mode::Help {
         help::render(frame, area);
     }
+    crate::ui::inject::render(frame, area, app);
 }
 
 fn banner_height(text: &str, width: u16) -> u16 {

@@ -1,0 +1,215 @@
+//! The inject dialog, driven by keys: snapshots of each stage, the
+//! confirmation, read-only mode, and a real send to a NETLINK_USERSOCK socket.
+
+use netlink_sys::{protocols::NETLINK_USERSOCK, Socket, SocketAddr};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+use super::*;
+use crate::store::Store;
+use crate::ui::app::SourceStatus;
+use crate::ui::{components, keys};
+
+fn app() -> App {
+    let mut app = App::new(
+        Store::new(100),
+        SourceStatus {
+            kind: "file".into(),
+            detail: "empty.jsonl".into(),
+            ended: Some("end of file".into()),
+        },
+    );
+    app.inject.enabled = true;
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    let event = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    if let Some(action) = keys::action_for(app.mode, &event) {
+        app.update(action);
+    }
+}
+
+fn chars(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| components::draw(frame, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn dialog(app: &App) -> &InjectDialog {
+    app.inject.dialog.as_ref().expect("the dialog is open")
+}
+
+#[test]
+fn i_opens_the_dialog_and_esc_closes_it() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode, Mode::Inject);
+    // Keys go to the dialog now, not to the dashboard ('q' does not quit).
+    chars(&mut app, "--template hello q");
+    assert_eq!(dialog(&app).input, "--template hello q");
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(dialog(&app).input, "--template hello");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    // Reopening keeps what was typed.
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(dialog(&app).input, "--template hello");
+}
+
+#[test]
+fn snapshot_the_dialog_while_editing() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(dialog(&app).input, "--template echo --text ping");
+    insta::assert_snapshot!("inject_editing_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn a_bad_argument_is_one_line_in_the_dialog() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    chars(&mut app, "--template nope");
+    press(&mut app, KeyCode::Enter);
+    match &dialog(&app).stage {
+        Stage::Editing { error: Some(error) } => {
+            assert!(error.contains("unknown template"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+    insta::assert_snapshot!("inject_error_80x24", screen(&mut app, 80, 24));
+    chars(&mut app, " \"unclosed");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        dialog(&app).stage,
+        Stage::Editing {
+            error: Some("a quote is not closed".into())
+        }
+    );
+}
+
+#[test]
+fn a_state_changing_message_asks_first_and_n_does_not_send() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    chars(
+        &mut app,
+        "--protocol route --type RTM_DELLINK --flags request,ack",
+    );
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&dialog(&app).stage, Stage::Confirm { reason, .. } if reason.contains("RTM_DELLINK")),
+        "{:?}",
+        dialog(&app).stage
+    );
+    insta::assert_snapshot!("inject_confirm_80x24", screen(&mut app, 80, 24));
+    // Other keys wait for the answer.
+    press(&mut app, KeyCode::Char('x'));
+    assert!(matches!(dialog(&app).stage, Stage::Confirm { .. }));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        dialog(&app).stage,
+        Stage::Editing {
+            error: Some("not sent".into())
+        }
+    );
+    assert_eq!(app.mode, Mode::Inject);
+}
+
+#[test]
+fn read_only_keeps_the_dialog_closed() {
+    let mut app = app();
+    app.inject.enabled = false;
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.inject.dialog.is_none());
+    assert_eq!(
+        app.status.as_deref(),
+        Some("injection is disabled (--read-only)")
+    );
+    let screen = screen(&mut app, 80, 24);
+    assert!(
+        screen.contains("injection is disabled (--read-only)"),
+        "{screen}"
+    );
+    assert!(!screen.contains(" inject "), "{screen}");
+}
+
+#[test]
+fn enter_sends_and_the_outcome_fills_the_dialog() {
+    let mut receiver = Socket::new(NETLINK_USERSOCK).unwrap();
+    receiver.bind(&SocketAddr::new(0, 0)).unwrap();
+    let mut address = SocketAddr::new(0, 0);
+    receiver.get_address(&mut address).unwrap();
+    let port = address.port_number();
+
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    chars(
+        &mut app,
+        &format!("--protocol usersock --to port:{port} --text 'hi there' --wait 10"),
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(dialog(&app).stage, Stage::Sending);
+    app.inject.dialog.as_mut().unwrap().wait();
+    match &dialog(&app).stage {
+        Stage::Done { ok: true, output } => {
+            assert!(output.contains(&format!("to port {port}")), "{output}");
+            assert!(output.contains("sent 24 bytes"), "{output}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let screen = screen(&mut app, 100, 30);
+    assert!(screen.contains("done (any key"), "{screen}");
+    assert!(screen.contains("sent 24 bytes"), "{screen}");
+
+    let mut buffer: Vec<u8> = Vec::with_capacity(256);
+    receiver.recv_from(&mut buffer, 0).unwrap();
+    assert_eq!(&buffer[16..], b"hi there");
+
+    // Any key edits again, with the same arguments.
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(dialog(&app).stage, Stage::Editing { error: None });
+}
+
+#[test]
+fn a_refused_send_says_why() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('i'));
+    chars(
+        &mut app,
+        "--protocol usersock --to port:3999999998 --text x",
+    );
+    press(&mut app, KeyCode::Enter);
+    app.inject.dialog.as_mut().unwrap().wait();
+    match &dialog(&app).stage {
+        Stage::Done { ok: false, output } => {
+            assert!(
+                output.contains("no socket is bound to port 3999999998"),
+                "{output}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn arguments_split_like_a_shell() {
+    assert_eq!(
+        split_args(r#"--text "a b" --hex '00 ff'  x"#).unwrap(),
+        ["--text", "a b", "--hex", "00 ff", "x"]
+    );
+    assert_eq!(split_args("--text ''").unwrap(), ["--text", ""]);
+    assert!(split_args("'open").is_err());
+}

@@ -319,6 +319,8 @@ async fn write_until_stopped<W: Write>(
                         stop.stop();
                     }
                 }
+                // A capture file holds messages only.
+                Some(SourceEvent::Ports(_)) => {}
                 Some(SourceEvent::Lost { total }) => {
                     // Losses are never silent: a running count on stderr, at
                     // most once a second, and the total at the end.

@@ -296,6 +296,8 @@ pub fn serve(
                 }
             }
             Ok(SourceEvent::Lost { total }) => source_lost = total,
+            // Clients get this machine's own table at connect.
+            Ok(SourceEvent::Ports(_)) => {}
             Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
                 if stop.is_stopped() && source_ended {
                     break;
@@ -354,6 +356,14 @@ fn start_client(
     let reader = stream.try_clone().ok()?;
     let mut writer = stream;
     let mut first = encode(FrameType::Hello, hello);
+    // The agent machine's sockets, so a late client's Ports view is not empty.
+    let table = crate::ports::PortTable::read().unwrap_or_else(|error| crate::ports::PortTable {
+        notes: vec![format!(
+            "the agent could not read its port table: {error:#}"
+        )],
+        ..Default::default()
+    });
+    first.extend(encode(FrameType::Ports, &table));
     let kept: Vec<&CapturedMessage> = backlog.iter().collect();
     for chunk in kept.chunks(1024) {
         first.extend(encode(FrameType::Messages, &chunk));

@@ -9,8 +9,9 @@
 //! | 5.. | N - 1 bytes of body: UTF-8 JSON |
 //!
 //! The agent sends, in order: one `Hello` ({"protocol":"nlscope-agent",
-//! "version":1,"source":..,"detail":..,"inject":false}), one `Backlog` marker
-//! count, the newest events it kept (as `Messages`), then live `Messages`
+//! "version":1,"source":..,"detail":..,"inject":false}), one `Ports` (the
+//! agent machine's port table, as `nlscope ports --json` prints it), the
+//! newest events it kept (as `Messages`), then live `Messages`
 //! batches (a JSON array of captured messages, the same objects as
 //! `nlscope record --format jsonl` writes), and `Lost` frames
 //! ({"source_lost":N,"client_missed":M}) whenever either count changes:
@@ -36,6 +37,7 @@ pub enum FrameType {
     Hello = 1,
     Messages = 2,
     Lost = 3,
+    Ports = 4,
 }
 
 impl FrameType {
@@ -44,6 +46,7 @@ impl FrameType {
             1 => Some(FrameType::Hello),
             2 => Some(FrameType::Messages),
             3 => Some(FrameType::Lost),
+            4 => Some(FrameType::Ports),
             _ => None,
         }
     }
@@ -94,6 +97,7 @@ pub enum Frame {
     Hello(Hello),
     Messages(Vec<CapturedMessage>),
     Lost(Lost),
+    Ports(crate::ports::PortTable),
 }
 
 /// Reads the 4-byte length prefix; the caller then reads that many bytes.
@@ -115,6 +119,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
             .map(Frame::Messages)
             .map_err(bad),
         FrameType::Lost => serde_json::from_slice(body).map(Frame::Lost).map_err(bad),
+        FrameType::Ports => serde_json::from_slice(body).map(Frame::Ports).map_err(bad),
     }
 }
 
@@ -140,6 +145,12 @@ mod tests {
         }];
         let frame = encode(FrameType::Messages, &messages);
         assert_eq!(decode(&frame[4..]), Ok(Frame::Messages(messages)));
+        let table = crate::ports::PortTable {
+            notes: vec!["a note".into()],
+            ..Default::default()
+        };
+        let frame = encode(FrameType::Ports, &table);
+        assert_eq!(decode(&frame[4..]), Ok(Frame::Ports(table)));
     }
 
     #[test]

@@ -146,6 +146,7 @@ impl CaptureSource for RemoteSource {
                         total: summary.lost,
                     }
                 }
+                Frame::Ports(table) => SourceEvent::Ports(Box::new(table)),
                 Frame::Hello(_) => continue,
             };
             if sink.blocking_send(event).is_err() {

@@ -71,6 +71,7 @@ fn receive(address: &Address, count: usize) -> (Vec<CapturedMessage>, u64) {
                 messages.extend(batch);
             }
             Ok(SourceEvent::Lost { total }) => lost = total,
+            Ok(SourceEvent::Ports(_)) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
     }
@@ -220,7 +221,7 @@ fn a_client_that_never_reads_misses_batches_and_is_told_how_many() {
         match reader.next(&mut stream) {
             Ok(Some(protocol::Frame::Messages(batch))) => got += batch.len() as u64,
             Ok(Some(protocol::Frame::Lost(lost))) => missed = lost.client_missed,
-            Ok(Some(protocol::Frame::Hello(_))) => {}
+            Ok(Some(protocol::Frame::Hello(_) | protocol::Frame::Ports(_))) => {}
             Ok(None) | Err(_) => break,
         }
     }

@@ -23,6 +23,9 @@ pub enum SourceEvent {
     /// The source's running total of events it knows it lost (for example
     /// ring-buffer reservations that failed). Sent whenever it changes.
     Lost { total: u64 },
+    /// The port table of the machine the messages come from, when that is not
+    /// this one (a remote agent's).
+    Ports(Box<crate::ports::PortTable>),
 }
 
 /// A description of a source for headers and file metadata.

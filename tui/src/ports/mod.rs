@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::diag::{
     DiagEntry, SK_MEMINFO_DROPS, SK_MEMINFO_RCVBUF, SK_MEMINFO_RMEM_ALLOC, SK_MEMINFO_WMEM_ALLOC,
@@ -30,14 +30,14 @@ use self::proc_net::ProcEntry;
 pub use self::model::{GroupEntry, GroupKey, GroupModel};
 
 /// A multicast group with its name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct NamedGroup {
     pub group: u32,
     pub name: String,
 }
 
 /// One netlink socket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortEntry {
     pub protocol: u32,
     pub protocol_name: String,
@@ -88,7 +88,7 @@ impl PortEntry {
 }
 
 /// Every netlink socket, plus what could not be read.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortTable {
     pub sockets: Vec<PortEntry>,
     /// Missing sources and partial results, one sentence each.

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 /// A process holding a socket open.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct Owner {
     pub pid: u32,
     pub comm: String,

@@ -269,6 +269,47 @@ impl App {
 
     /// Takes a batch from the source. While paused it waits (bounded by the
     /// store's capacity; overflow counts as evicted).
+    /// The port table of the machine the traffic comes from (a remote agent's),
+    /// shown in the Ports view instead of rows implied by the traffic.
+    pub fn set_source_ports(&mut self, table: crate::ports::PortTable) {
+        let rows = table
+            .sockets
+            .iter()
+            .map(|socket| {
+                let owner = socket.owners.first();
+                PortRow {
+                    protocol: socket.protocol_name.clone(),
+                    port: socket.port,
+                    pid: owner.map_or(0, |o| o.pid),
+                    comm: owner.map_or_else(
+                        || {
+                            if socket.kernel {
+                                "kernel".into()
+                            } else {
+                                "-".into()
+                            }
+                        },
+                        |o| o.comm.clone(),
+                    ),
+                    groups: if socket.groups.is_empty() {
+                        "-".into()
+                    } else {
+                        socket
+                            .groups
+                            .iter()
+                            .map(|g| g.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    },
+                    sent: 0,
+                    received: 0,
+                    last_seen: "-".into(),
+                }
+            })
+            .collect();
+        self.ports = Some(rows);
+    }
+
     pub fn ingest(&mut self, batch: Vec<CapturedMessage>) {
         if self.paused {
             self.pending.extend(batch);

@@ -252,6 +252,7 @@ fn handle_source_event(app: &mut App, event: SourceEvent) {
     match event {
         SourceEvent::Messages(batch) => app.ingest(batch),
         SourceEvent::Lost { total } => app.store.set_lost(total),
+        SourceEvent::Ports(table) => app.set_source_ports(*table),
     }
 }
 

@@ -29,6 +29,11 @@ nlscope record --attach "$ATTACH" --duration 3 -o /results/duration.jsonl 2> /re
 DURATION_RECORDER=$!
 wait_attached /results/record-duration.err $DURATION_RECORDER
 
+# An in-kernel filter: only the demo protocol.
+nlscope record --attach "$ATTACH" --protocol nlscope-demo -o /results/filtered.jsonl 2> /results/record-filtered.err &
+FILTERED_RECORDER=$!
+wait_attached /results/record-filtered.err $FILTERED_RECORDER
+
 var() { echo "$1=$2" >> /results/vars.env; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "/results/$2" | head -n 1; }
 step() {
@@ -77,6 +82,8 @@ for pid in $COUNT_RECORDER $DURATION_RECORDER; do
 done
 cat /results/record-count.err /results/record-duration.err
 
+kill -INT $FILTERED_RECORDER
+wait $FILTERED_RECORDER || FAILED=1
 kill -INT $RECORDER
 wait $RECORDER
 RECORDER_RC=$?

@@ -100,10 +100,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             vec![
                 Constraint::Length(12),
                 Constraint::Length(3),
-                Constraint::Length(9),
+                Constraint::Length(14),
                 Constraint::Length(18),
                 Constraint::Length(16),
-                Constraint::Length(7),
+                Constraint::Length(12),
                 Constraint::Length(14),
                 Constraint::Length(5),
                 Constraint::Length(12),

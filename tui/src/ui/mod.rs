@@ -4,7 +4,9 @@
 //! ([`capture::spawn`]) and sends batches; the loop here ingests them into the
 //! [`Store`] and draws at a fixed frame rate. Terminal events become
 //! [`Action`]s ([`keys`]) that [`App::update`] applies. The UI owns no capture
-//! logic.
+//! logic. On live capture a second thread re-reads this machine's socket table
+//! ([`spawn_ports_reader`], every [`PORTS_REFRESH`]) for the Ports and Groups
+//! views, so no socket scan ever runs on the render path.
 
 pub mod app;
 pub mod components;

@@ -196,7 +196,10 @@ fn the_dashboard_opens_the_guest_pcapng_and_exports_it_as_pcapng() {
     });
     assert!(screen.contains("seed_client"), "{screen}");
     assert!(screen.contains("Hello"), "{screen}");
+    // Esc clears the filter (waited for: an Esc followed at once by another
+    // key would read as Alt+key).
     session.keys(&["Escape"]);
+    session.wait_for("the cleared filter", |s| s.contains("Traffic 340/340"));
 
     // Ports: what the file implies, and said so.
     session.keys(&["2"]);

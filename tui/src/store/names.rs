@@ -1,8 +1,11 @@
 //! Names of netlink protocols, message types and multicast groups, for the
 //! list view and the filter language. Protocols come from
 //! [`crate::event::PROTOCOLS`] and errnos from [`crate::decode::errno_name`];
-//! rtnetlink types and groups (short names such as `link`) are kept
-//! here. Numbers that have no name print as numbers.
+//! group names from [`crate::ports::names`] (rtnetlink ones shortened to
+//! `link`, as the filter language spells them); rtnetlink message types are
+//! kept here. Numbers that have no name print as numbers.
+
+use crate::ports::names::{rtnl_group_name, GroupNames};
 
 /// Control message types shared by every protocol.
 const CONTROL_TYPES: &[(u16, &str)] = &[
@@ -44,36 +47,6 @@ const ROUTE_TYPES: &[(u16, &str)] = &[
     (82, "RTM_GETNETCONF"),
     (88, "RTM_NEWNSID"),
     (90, "RTM_GETNSID"),
-];
-
-/// rtnetlink multicast groups (`enum rtnetlink_groups`).
-const ROUTE_GROUPS: &[(u32, &str)] = &[
-    (1, "link"),
-    (2, "notify"),
-    (3, "neigh"),
-    (4, "tc"),
-    (5, "ipv4_ifaddr"),
-    (6, "ipv4_mroute"),
-    (7, "ipv4_route"),
-    (8, "ipv4_rule"),
-    (9, "ipv6_ifaddr"),
-    (10, "ipv6_mroute"),
-    (11, "ipv6_route"),
-    (12, "ipv6_ifinfo"),
-    (13, "decnet_ifaddr"),
-    (15, "decnet_route"),
-    (16, "decnet_rule"),
-    (18, "ipv6_prefix"),
-    (19, "ipv6_rule"),
-    (20, "nd_useropt"),
-    (21, "phonet_ifaddr"),
-    (22, "phonet_route"),
-    (23, "dcb"),
-    (24, "ipv4_netconf"),
-    (25, "ipv6_netconf"),
-    (26, "mdb"),
-    (27, "mpls_route"),
-    (28, "nsid"),
 ];
 
 /// The protocol's name (`crate::event::PROTOCOLS`), or its number.
@@ -134,17 +107,25 @@ pub fn type_by_name(text: &str) -> Option<(u16, Option<u32>)> {
         .or_else(|| find(ROUTE_TYPES).map(|n| (n, Some(0))))
 }
 
-/// The multicast group's name on `protocol`, or its number (`-` for unicast).
+/// The short form of a group name from [`crate::ports::names`]: `link` for
+/// `RTNLGRP_LINK`; other names (`udev`, `nlctrl/notify`) as they are.
+pub fn short_group_name(name: &str) -> String {
+    match name.strip_prefix("RTNLGRP_") {
+        Some(rest) => rest.to_ascii_lowercase(),
+        None => name.to_string(),
+    }
+}
+
+/// The multicast group's name on `protocol` (rtnetlink and uevent groups, from
+/// [`crate::ports::names::GroupNames`]), or its number (`-` for unicast).
 pub fn group_label(protocol: u32, group: u32) -> String {
     if group == 0 {
         return "-".to_string();
     }
-    if protocol == 0 {
-        if let Some((_, name)) = ROUTE_GROUPS.iter().find(|(n, _)| *n == group) {
-            return (*name).to_string();
-        }
-    }
-    group.to_string()
+    GroupNames::default()
+        .known(protocol, group)
+        .map(|name| short_group_name(&name))
+        .unwrap_or_else(|| group.to_string())
 }
 
 /// Looks a group up by rtnetlink name (`link`, `RTNLGRP_LINK`) or number.
@@ -153,11 +134,10 @@ pub fn group_by_name(text: &str) -> Option<u32> {
         return Some(n);
     }
     let lower = text.to_ascii_lowercase();
-    let lower = lower.strip_prefix("rtnlgrp_").unwrap_or(&lower);
-    ROUTE_GROUPS
-        .iter()
-        .find(|(_, name)| *name == lower)
-        .map(|(n, _)| *n)
+    (1..64).find(|&group| {
+        rtnl_group_name(group)
+            .is_some_and(|name| short_group_name(name) == lower.trim_start_matches("rtnlgrp_"))
+    })
 }
 
 /// `ENODEV` for 19 ([`crate::decode::errno_name`]), or `errno 4095` for
@@ -194,6 +174,11 @@ mod tests {
         assert_eq!(group_by_name("link"), Some(1));
         assert_eq!(group_by_name("RTNLGRP_LINK"), Some(1));
         assert_eq!(group_label(0, 1), "link");
+        assert_eq!(group_label(0, 24), "ipv4_netconf");
+        assert_eq!(group_label(15, 1), "kernel");
+        assert_eq!(group_label(16, 5), "5");
+        assert_eq!(group_by_name("ipv6_route"), Some(11));
+        assert_eq!(group_by_name("nexthop"), Some(32));
         assert_eq!(errno_name(19), "ENODEV");
         assert_eq!(errno_name(105), "ENOBUFS");
         assert_eq!(errno_name(4095), "errno 4095");

@@ -100,7 +100,7 @@ impl PortRow {
                     socket
                         .groups
                         .iter()
-                        .map(|g| short_group(&g.name))
+                        .map(|g| names::short_group_name(&g.name))
                         .collect::<Vec<_>>()
                         .join(",")
                 };
@@ -118,14 +118,6 @@ impl PortRow {
                 }
             })
             .collect()
-    }
-}
-
-/// `link` for `RTNLGRP_LINK`: the filter language's group names.
-fn short_group(name: &str) -> String {
-    match name.strip_prefix("RTNLGRP_") {
-        Some(rest) => rest.to_ascii_lowercase(),
-        None => name.to_string(),
     }
 }
 
@@ -175,7 +167,7 @@ impl GroupRow {
                 };
                 GroupRow {
                     protocol: entry.protocol_name.clone(),
-                    group: short_group(&entry.name),
+                    group: names::short_group_name(&entry.name),
                     number: entry.key.group,
                     members: subscribers_known.then_some(entry.subscribers.len() as u32),
                     processes: if !subscribers_known {

@@ -24,7 +24,10 @@ use crate::export::CaptureWriter;
                   to whom (port or multicast group), on which protocol, decoded, and whether the \
                   kernel delivered it.\n\nLive capture attaches eBPF programs to the kernel's netlink \
                   delivery functions, so it needs root and a kernel with BTF \
-                  (/sys/kernel/btf/vmlinux) and BPF trampolines (fentry)."
+                  (/sys/kernel/btf/vmlinux) and BPF trampolines (fentry).\n\nWithout a subcommand \
+                  nlscope opens the dashboard on live capture; the capture options below \
+                  (--attach, --protocol, --pid, --netns, --port, --snaplen) are those of \
+                  `nlscope record`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,11 +38,15 @@ pub struct Cli {
     pub max_events: u64,
     /// Open the dashboard on an agent's stream (`nlscope agent`) instead of
     /// local live capture: unix:PATH or tcp:HOST:PORT.
-    #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse)]
+    #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
+          conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen"])]
     pub connect: Option<crate::agent::Address>,
     /// Observe only: no injection (`nlscope send` refuses, the dashboard has no inject dialog).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Live capture options of the dashboard (as `nlscope record`'s).
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,19 +102,12 @@ pub struct RecordArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE.pcapng",
           conflicts_with_all = ["output", "format"])]
     pub write: Option<String>,
-    /// Payload bytes kept per message (1 to 4096).
-    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
-          value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
-    pub snaplen: u32,
     /// Stop after this many messages.
     #[arg(long)]
     pub count: Option<u64>,
     /// Stop after this many seconds.
     #[arg(long)]
     pub duration: Option<f64>,
-    /// Kernel BTF to read struct layouts from.
-    #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
-    pub btf: PathBuf,
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -131,6 +131,13 @@ pub struct LiveArgs {
     /// Only messages from or to this port id.
     #[arg(long)]
     pub port: Option<u32>,
+    /// Payload bytes kept per message (1 to 4096).
+    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
+          value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
+    pub snaplen: u32,
+    /// Kernel BTF to read struct layouts from.
+    #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
+    pub btf: PathBuf,
 }
 
 impl LiveArgs {
@@ -144,11 +151,60 @@ impl LiveArgs {
             port: self.port.unwrap_or(any),
         }
     }
+
+    /// Everything [`LiveSource::open`] needs.
+    pub fn options(&self) -> LiveOptions {
+        LiveOptions {
+            snaplen: self.snaplen,
+            btf_path: self.btf.clone(),
+            attach: self.attach,
+            filters: self.filters(),
+        }
+    }
+}
+
+/// Ids of the dashboard's live-capture options ([`LiveArgs`] flattened into [`Cli`]).
+const LIVE_IDS: [&str; 7] = [
+    "attach", "protocol", "pid", "netns", "port", "snaplen", "btf",
+];
+
+impl Cli {
+    /// Parses the command line like [`Parser::try_parse_from`], and refuses
+    /// the dashboard's live-capture options before a subcommand (they would
+    /// be ignored there: `nlscope --protocol route record` means
+    /// `nlscope record --protocol route`).
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        if let Some((name, _)) = matches.subcommand() {
+            if let Some(id) = LIVE_IDS
+                .iter()
+                .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+            {
+                return Err(Cli::command().error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--{id} before `{name}` is an option of the live dashboard; \
+                         give it after the subcommand (`nlscope {name} --{id} ...`) if it has it"
+                    ),
+                ));
+            }
+        }
+        Ok(cli)
+    }
 }
 
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     crate::inject::set_read_only(cli.read_only);
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
@@ -158,7 +214,7 @@ pub fn main() -> ExitCode {
         Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events),
-            None => live_dashboard(cli.max_events),
+            None => live_dashboard(&cli.live, cli.max_events),
         },
     };
     match result {
@@ -182,6 +238,7 @@ fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
         source: Ok(source),
         max_events: max_events(max),
         hint: "",
+        ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
     })
 }
 
@@ -202,21 +259,22 @@ fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result
         source: Ok(Box::new(source)),
         max_events: max_events(max),
         hint: "",
+        ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
     })
 }
 
 /// `nlscope`: the dashboard on live capture, or without traffic (and a banner
 /// saying why) when live capture cannot start.
-fn live_dashboard(max: u64) -> anyhow::Result<()> {
-    let source: Result<Box<dyn CaptureSource>, String> =
-        match LiveSource::open(&LiveOptions::default()) {
-            Ok(source) => Ok(Box::new(source)),
-            Err(error) => Err(format!("Live capture is unavailable: {error:#}")),
-        };
+fn live_dashboard(live: &LiveArgs, max: u64) -> anyhow::Result<()> {
+    let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
+        Ok(source) => Ok(Box::new(source)),
+        Err(error) => Err(format!("Live capture is unavailable: {error:#}")),
+    };
     crate::ui::run(crate::ui::Dashboard {
         source,
         max_events: max_events(max),
         hint: crate::ui::LIVE_HINT,
+        ports: crate::ui::PortsOrigin::Machine,
     })
 }
 
@@ -241,13 +299,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             }),
         RecordFormat::Jsonl => Default::default(),
     };
-    let options = LiveOptions {
-        snaplen: args.snaplen,
-        btf_path: args.btf.clone(),
-        attach: args.live.attach,
-        filters: args.live.filters(),
-    };
-    let source = LiveSource::open(&options)?;
+    let source = LiveSource::open(&args.live.options())?;
 
     let out: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(std::io::stdout())

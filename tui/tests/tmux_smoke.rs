@@ -169,6 +169,101 @@ fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() 
     }
 }
 
+fn guest_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/guest-capture-paths.pcapng")
+}
+
+#[test]
+fn the_dashboard_opens_the_guest_pcapng_and_exports_it_as_pcapng() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(guest_fixture(), dir.path().join("guest.pcapng")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_nlscope");
+    let command = format!(
+        "sh -c '{bin} open guest.pcapng 2> stderr.out; stty -a > stty.out; echo $? > done.out; sleep 60'"
+    );
+    let session = Session::start("guest", dir.path(), &command);
+
+    let screen = session.wait_for("the guest capture", |s| s.contains("Traffic 340/340"));
+    assert!(screen.contains("src file guest.pcapng"), "{screen}");
+    assert!(screen.contains("RTM_DELLINK"), "{screen}");
+
+    // The demo exchange, by the protocol's name.
+    session.keys(&["/"]);
+    session.text("proto:nlscope-demo");
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("the demo exchange", |s| {
+        s.contains("Traffic 2/340 filter: proto:nlscope-demo")
+    });
+    assert!(screen.contains("seed_client"), "{screen}");
+    assert!(screen.contains("Hello"), "{screen}");
+    // Esc clears the filter (waited for: an Esc followed at once by another
+    // key would read as Alt+key).
+    session.keys(&["Escape"]);
+    session.wait_for("the cleared filter", |s| s.contains("Traffic 340/340"));
+
+    // Ports: what the file implies, and said so.
+    session.keys(&["2"]);
+    let screen = session.wait_for("the ports view", |s| {
+        s.contains("implied by the file guest.pcapng")
+    });
+    assert!(screen.contains("seed_client"), "{screen}");
+    // Groups: the rtnetlink link group, counted from the file.
+    session.keys(&["3"]);
+    let screen = session.wait_for("the groups view", |s| {
+        s.contains("multicast groups with traffic in the file")
+    });
+    assert!(screen.contains("link"), "{screen}");
+
+    // Export the route messages as pcapng.
+    session.keys(&["1", "/"]);
+    session.text("proto:route");
+    session.keys(&["Enter"]);
+    session.wait_for("the route filter", |s| s.contains("filter: proto:route"));
+    session.keys(&["e"]);
+    session.wait_for("the export prompt", |s| {
+        s.contains("export filtered view to:")
+    });
+    session.keys(&vec!["BSpace"; 64]);
+    session.text("route.pcapng");
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("the export", |s| s.contains("to route.pcapng (pcapng)"));
+    let read = nlscope::export::read_capture(dir.path().join("route.pcapng"));
+    assert!(read.error.is_none(), "{:?}", read.error);
+    assert!(!read.messages.is_empty());
+    assert!(read.messages.iter().all(|m| m.protocol == 0));
+    assert!(
+        screen.contains(&format!("exported {} messages", read.messages.len())),
+        "{screen}"
+    );
+
+    session.keys(&["q"]);
+    wait_for_file(&dir.path().join("done.out"));
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.out")).unwrap();
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+}
+
+#[test]
+fn the_live_dashboard_lists_this_machines_sockets_even_without_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_nlscope");
+    let command = format!(
+        "sh -c '{bin} --protocol route 2> stderr.out; stty -a > stty.out; echo $? > done.out; sleep 60'"
+    );
+    let session = Session::start("live", dir.path(), &command);
+    // Either live capture works here, or the banner says why; the socket
+    // table is read either way.
+    session.wait_for("the dashboard", |s| s.contains("1 Traffic"));
+    session.keys(&["2"]);
+    let screen = session.wait_for("this machine's sockets", |s| {
+        s.contains("netlink sockets on this machine")
+    });
+    assert!(screen.contains("kernel"), "{screen}");
+    session.keys(&["3"]);
+    session.wait_for("the groups view", |s| s.contains("multicast groups with"));
+    session.keys(&["q"]);
+    wait_for_file(&dir.path().join("done.out"));
+}
+
 #[test]
 fn sigterm_restores_the_terminal_too() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use clap::Args;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::{serve, Address, Listener, DEFAULT_BACKLOG};
-use crate::capture::live::{LiveOptions, LiveSource};
+use crate::capture::live::LiveSource;
 use crate::capture::{CaptureSource, StopSignal};
 use crate::cli::LiveArgs;
 
@@ -25,13 +25,6 @@ pub struct AgentArgs {
     /// Newest messages kept for clients that connect late.
     #[arg(long, default_value_t = DEFAULT_BACKLOG)]
     pub backlog: usize,
-    /// Payload bytes kept per message (1 to 4096).
-    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
-          value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
-    pub snaplen: u32,
-    /// Kernel BTF to read struct layouts from.
-    #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
-    pub btf: PathBuf,
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -40,12 +33,7 @@ pub struct AgentArgs {
 pub fn run(args: AgentArgs) -> anyhow::Result<()> {
     let source: Box<dyn CaptureSource> = match &args.file {
         Some(path) => crate::ui::open_source(path)?,
-        None => Box::new(LiveSource::open(&LiveOptions {
-            snaplen: args.snaplen,
-            btf_path: args.btf.clone(),
-            attach: args.live.attach,
-            filters: args.live.filters(),
-        })?),
+        None => Box::new(LiveSource::open(&args.live.options())?),
     };
     let detail = source.info().detail;
     let listener = Listener::bind(&args.listen)?;

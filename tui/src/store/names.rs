@@ -1,31 +1,11 @@
 //! Names of netlink protocols, message types and multicast groups, for the
-//! list view and the filter language. Numbers that have no name print as numbers.
+//! list view and the filter language. Protocols come from
+//! [`crate::event::PROTOCOLS`] and errnos from [`crate::decode::errno_name`];
+//! group names from [`crate::ports::names`] (rtnetlink ones shortened to
+//! `link`, as the filter language spells them); rtnetlink message types are
+//! kept here. Numbers that have no name print as numbers.
 
-/// (number, canonical name, aliases) of the netlink protocols in `linux/netlink.h`.
-const PROTOCOLS: &[(u32, &str, &[&str])] = &[
-    (0, "route", &["rtnetlink"]),
-    (1, "unused", &[]),
-    (2, "usersock", &[]),
-    (3, "firewall", &[]),
-    (4, "sock_diag", &["inet_diag", "diag"]),
-    (5, "nflog", &[]),
-    (6, "xfrm", &[]),
-    (7, "selinux", &[]),
-    (8, "iscsi", &[]),
-    (9, "audit", &[]),
-    (10, "fib_lookup", &[]),
-    (11, "connector", &[]),
-    (12, "netfilter", &["nfnetlink"]),
-    (13, "ip6_fw", &[]),
-    (14, "dnrtmsg", &[]),
-    (15, "uevent", &["kobject_uevent"]),
-    (16, "generic", &["genl", "genetlink"]),
-    (18, "scsitransport", &[]),
-    (19, "ecryptfs", &[]),
-    (20, "rdma", &[]),
-    (21, "crypto", &[]),
-    (22, "smc", &[]),
-];
+use crate::ports::names::{rtnl_group_name, GroupNames};
 
 /// Control message types shared by every protocol.
 const CONTROL_TYPES: &[(u16, &str)] = &[
@@ -62,62 +42,24 @@ const ROUTE_TYPES: &[(u16, &str)] = &[
     (44, "RTM_NEWTFILTER"),
     (45, "RTM_DELTFILTER"),
     (46, "RTM_GETTFILTER"),
-    (68, "RTM_NEWNETCONF"),
-    (70, "RTM_GETNETCONF"),
+    (80, "RTM_NEWNETCONF"),
+    (81, "RTM_DELNETCONF"),
+    (82, "RTM_GETNETCONF"),
     (88, "RTM_NEWNSID"),
     (90, "RTM_GETNSID"),
 ];
 
-/// rtnetlink multicast groups (`enum rtnetlink_groups`).
-const ROUTE_GROUPS: &[(u32, &str)] = &[
-    (1, "link"),
-    (2, "notify"),
-    (3, "neigh"),
-    (4, "tc"),
-    (5, "ipv4_ifaddr"),
-    (6, "ipv4_mroute"),
-    (7, "ipv4_route"),
-    (8, "ipv4_rule"),
-    (9, "ipv6_ifaddr"),
-    (10, "ipv6_mroute"),
-    (11, "ipv6_route"),
-    (12, "ipv6_ifinfo"),
-    (13, "decnet_ifaddr"),
-    (15, "decnet_route"),
-    (16, "decnet_rule"),
-    (18, "ipv6_prefix"),
-    (19, "ipv6_rule"),
-    (20, "nd_useropt"),
-    (21, "phonet_ifaddr"),
-    (22, "phonet_route"),
-    (23, "dcb"),
-    (24, "ipv4_netconf"),
-    (25, "ipv6_netconf"),
-    (26, "mdb"),
-    (27, "mpls_route"),
-    (28, "nsid"),
-];
-
-/// The protocol's name, or its number.
+/// The protocol's name (`crate::event::PROTOCOLS`), or its number.
 pub fn protocol_name(protocol: u32) -> String {
-    PROTOCOLS
-        .iter()
-        .find(|(n, _, _)| *n == protocol)
-        .map(|(_, name, _)| (*name).to_string())
-        .unwrap_or_else(|| protocol.to_string())
+    crate::event::protocol_name(protocol)
 }
 
-/// Looks a protocol up by name, alias or number (`route`, `NETLINK_ROUTE`, `0`).
+/// Looks a protocol up by name, alias or number (`route`, `NETLINK_ROUTE`,
+/// `uevent`, `0`), as `--protocol` does ([`crate::event::parse_protocol`]).
 pub fn protocol_by_name(text: &str) -> Option<u32> {
-    if let Ok(n) = text.parse::<u32>() {
-        return Some(n);
-    }
     let lower = text.to_ascii_lowercase();
     let lower = lower.strip_prefix("netlink_").unwrap_or(&lower);
-    PROTOCOLS
-        .iter()
-        .find(|(_, name, aliases)| *name == lower || aliases.contains(&lower))
-        .map(|(n, _, _)| *n)
+    crate::event::parse_protocol(lower).ok()
 }
 
 /// The message type's name on `protocol`, if it has one.
@@ -165,17 +107,25 @@ pub fn type_by_name(text: &str) -> Option<(u16, Option<u32>)> {
         .or_else(|| find(ROUTE_TYPES).map(|n| (n, Some(0))))
 }
 
-/// The multicast group's name on `protocol`, or its number (`-` for unicast).
+/// The short form of a group name from [`crate::ports::names`]: `link` for
+/// `RTNLGRP_LINK`; other names (`udev`, `nlctrl/notify`) as they are.
+pub fn short_group_name(name: &str) -> String {
+    match name.strip_prefix("RTNLGRP_") {
+        Some(rest) => rest.to_ascii_lowercase(),
+        None => name.to_string(),
+    }
+}
+
+/// The multicast group's name on `protocol` (rtnetlink and uevent groups, from
+/// [`crate::ports::names::GroupNames`]), or its number (`-` for unicast).
 pub fn group_label(protocol: u32, group: u32) -> String {
     if group == 0 {
         return "-".to_string();
     }
-    if protocol == 0 {
-        if let Some((_, name)) = ROUTE_GROUPS.iter().find(|(n, _)| *n == group) {
-            return (*name).to_string();
-        }
-    }
-    group.to_string()
+    GroupNames::default()
+        .known(protocol, group)
+        .map(|name| short_group_name(&name))
+        .unwrap_or_else(|| group.to_string())
 }
 
 /// Looks a group up by rtnetlink name (`link`, `RTNLGRP_LINK`) or number.
@@ -184,42 +134,20 @@ pub fn group_by_name(text: &str) -> Option<u32> {
         return Some(n);
     }
     let lower = text.to_ascii_lowercase();
-    let lower = lower.strip_prefix("rtnlgrp_").unwrap_or(&lower);
-    ROUTE_GROUPS
-        .iter()
-        .find(|(_, name)| *name == lower)
-        .map(|(n, _)| *n)
+    (1..64).find(|&group| {
+        rtnl_group_name(group)
+            .is_some_and(|name| short_group_name(name) == lower.trim_start_matches("rtnlgrp_"))
+    })
 }
 
-/// `ENODEV` for 19, or `errno 4095` for numbers without a name.
+/// `ENODEV` for 19 ([`crate::decode::errno_name`]), or `errno 4095` for
+/// numbers without a name.
 pub fn errno_name(errno: i64) -> String {
-    let name = match errno {
-        1 => "EPERM",
-        2 => "ENOENT",
-        3 => "ESRCH",
-        4 => "EINTR",
-        5 => "EIO",
-        11 => "EAGAIN",
-        12 => "ENOMEM",
-        13 => "EACCES",
-        16 => "EBUSY",
-        17 => "EEXIST",
-        19 => "ENODEV",
-        22 => "EINVAL",
-        34 => "ERANGE",
-        61 => "ENODATA",
-        71 => "EPROTO",
-        90 => "EMSGSIZE",
-        93 => "EPROTONOSUPPORT",
-        95 => "EOPNOTSUPP",
-        97 => "EAFNOSUPPORT",
-        98 => "EADDRINUSE",
-        99 => "EADDRNOTAVAIL",
-        105 => "ENOBUFS",
-        111 => "ECONNREFUSED",
-        _ => return format!("errno {errno}"),
-    };
-    name.to_string()
+    i32::try_from(errno)
+        .ok()
+        .and_then(crate::decode::errno_name)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("errno {errno}"))
 }
 
 #[cfg(test)]
@@ -232,16 +160,27 @@ mod tests {
         assert_eq!(protocol_by_name("NETLINK_GENERIC"), Some(16));
         assert_eq!(protocol_by_name("30"), Some(30));
         assert_eq!(protocol_by_name("nope"), None);
-        assert_eq!(protocol_name(30), "30");
+        assert_eq!(protocol_name(30), "nlscope-demo");
+        assert_eq!(protocol_by_name("nlscope-demo"), Some(30));
+        assert_eq!(protocol_by_name("uevent"), Some(15));
+        assert_eq!(protocol_name(15), "kobject_uevent");
         assert_eq!(type_by_name("RTM_NEWLINK"), Some((16, Some(0))));
         assert_eq!(type_by_name("newlink"), Some((16, Some(0))));
         assert_eq!(type_by_name("error"), Some((2, None)));
         assert_eq!(type_by_name("16"), Some((16, None)));
         assert_eq!(type_label(0, 16), "RTM_NEWLINK");
         assert_eq!(type_label(16, 16), "16");
+        assert_eq!(type_label(0, 81), "RTM_DELNETCONF");
         assert_eq!(group_by_name("link"), Some(1));
         assert_eq!(group_by_name("RTNLGRP_LINK"), Some(1));
         assert_eq!(group_label(0, 1), "link");
+        assert_eq!(group_label(0, 24), "ipv4_netconf");
+        assert_eq!(group_label(15, 1), "kernel");
+        assert_eq!(group_label(16, 5), "5");
+        assert_eq!(group_by_name("ipv6_route"), Some(11));
+        assert_eq!(group_by_name("nexthop"), Some(32));
         assert_eq!(errno_name(19), "ENODEV");
+        assert_eq!(errno_name(105), "ENOBUFS");
+        assert_eq!(errno_name(4095), "errno 4095");
     }
 }

@@ -3,7 +3,7 @@
 //! components only read the state (and record where they were drawn, for mouse
 //! clicks).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -13,6 +13,9 @@ use ratatui::layout::Rect;
 use crate::decode::{self, DecodeContext, Field};
 use crate::event::CapturedMessage;
 use crate::export::jsonl::JsonlWriter;
+use crate::export::pcapng::PcapngWriter;
+use crate::export::CaptureWriter;
+use crate::ports::{GroupModel, PortTable};
 use crate::store::filter::{self, quote, FilterError};
 use crate::store::{names, Store, Stored};
 use crate::ui::data::{GroupRow, PortRow};
@@ -192,10 +195,50 @@ impl Detail {
 
 struct ExportJob {
     path: PathBuf,
-    writer: JsonlWriter<BufWriter<File>>,
+    writer: CaptureWriter<BufWriter<File>>,
     seqs: Vec<u64>,
     next: usize,
     skipped: u64,
+}
+
+/// Where the Ports and Groups views get their sockets from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortsOrigin {
+    /// This machine's socket table ([`PortTable::read`]), re-read in the
+    /// background and handed over with [`App::update_ports`].
+    Machine,
+    /// The socket table a remote agent sent for its machine (the text names
+    /// the agent); until it arrives, what the traffic implies.
+    Remote(String),
+    /// Only what the traffic implies; the text says where it came from
+    /// (`the file x.pcapng`, `the agent at ...`).
+    Traffic(String),
+}
+
+/// One read of this machine's sockets, made off the render path.
+#[derive(Clone, Debug)]
+pub struct PortsUpdate {
+    /// The socket table, or why it could not be read.
+    pub table: Result<PortTable, String>,
+    /// The kernel's generic netlink families (id -> name), for pcapng exports.
+    pub genl_families: BTreeMap<u16, String>,
+}
+
+impl PortsUpdate {
+    /// Reads the socket table and the generic netlink families (blocking: a
+    /// few netlink dumps and a scan of /proc).
+    pub fn read() -> PortsUpdate {
+        PortsUpdate {
+            table: PortTable::read().map_err(|e| format!("{e:#}")),
+            genl_families: crate::export::genl_families::kernel_genl_families().unwrap_or_default(),
+        }
+    }
+}
+
+/// The export format a file name asks for: pcapng for `.pcapng`, else JSON Lines.
+pub fn export_is_pcapng(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("pcapng"))
 }
 
 /// Progress of a running export, for the footer.
@@ -231,8 +274,18 @@ pub struct App {
     pub table_scroll: usize,
     /// Rows for the Ports view; `None` derives them from traffic seen.
     pub ports: Option<Vec<PortRow>>,
-    /// Rows for the Groups view; `None` derives them from traffic seen.
+    /// Rows for the Groups view; `None` derives them from the group model.
     pub groups: Option<Vec<GroupRow>>,
+    /// Where Ports and Groups get their sockets.
+    pub ports_origin: PortsOrigin,
+    /// The last socket table read (Machine origin).
+    pub port_table: Option<PortTable>,
+    /// Why the last read of the socket table failed.
+    pub port_error: Option<String>,
+    /// Subscribers per group (from the table) and traffic per group.
+    pub group_model: GroupModel,
+    /// Generic netlink families the kernel reported, for pcapng exports.
+    pub genl_families: BTreeMap<u16, String>,
     pub areas: Areas,
     pub should_quit: bool,
     pub inject: crate::ui::inject::InjectState,
@@ -261,6 +314,11 @@ impl App {
             table_scroll: 0,
             ports: None,
             groups: None,
+            ports_origin: PortsOrigin::Traffic("the capture".into()),
+            port_table: None,
+            port_error: None,
+            group_model: GroupModel::default(),
+            genl_families: BTreeMap::new(),
             areas: Areas::default(),
             should_quit: false,
             inject: Default::default(),
@@ -269,45 +327,13 @@ impl App {
 
     /// Takes a batch from the source. While paused it waits (bounded by the
     /// store's capacity; overflow counts as evicted).
-    /// The port table of the machine the traffic comes from (a remote agent's),
-    /// shown in the Ports view instead of rows implied by the traffic.
+    /// The port table the source sent (a remote agent's, of its machine):
+    /// the Ports and Groups views show it as they show this machine's.
     pub fn set_source_ports(&mut self, table: crate::ports::PortTable) {
-        let rows = table
-            .sockets
-            .iter()
-            .map(|socket| {
-                let owner = socket.owners.first();
-                PortRow {
-                    protocol: socket.protocol_name.clone(),
-                    port: socket.port,
-                    pid: owner.map_or(0, |o| o.pid),
-                    comm: owner.map_or_else(
-                        || {
-                            if socket.kernel {
-                                "kernel".into()
-                            } else {
-                                "-".into()
-                            }
-                        },
-                        |o| o.comm.clone(),
-                    ),
-                    groups: if socket.groups.is_empty() {
-                        "-".into()
-                    } else {
-                        socket
-                            .groups
-                            .iter()
-                            .map(|g| g.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    },
-                    sent: 0,
-                    received: 0,
-                    last_seen: "-".into(),
-                }
-            })
-            .collect();
-        self.ports = Some(rows);
+        self.update_ports(PortsUpdate {
+            table: Ok(table),
+            genl_families: BTreeMap::new(),
+        });
     }
 
     pub fn ingest(&mut self, batch: Vec<CapturedMessage>) {
@@ -320,8 +346,33 @@ impl App {
                 self.store.add_evicted(extra as u64);
             }
         } else {
-            self.store.ingest(batch);
-            self.after_change();
+            self.store_batch(batch);
+        }
+    }
+
+    /// Counts multicasts in the group model, then stores the batch.
+    fn store_batch(&mut self, batch: Vec<CapturedMessage>) {
+        for message in &batch {
+            if message.dst_group != 0 {
+                self.group_model.observe(message);
+            }
+        }
+        self.store.ingest(batch);
+        self.after_change();
+    }
+
+    /// Takes a fresh read of the socket table (from the background reader).
+    pub fn update_ports(&mut self, update: PortsUpdate) {
+        match update.table {
+            Ok(table) => {
+                self.group_model.update_ports(&table);
+                self.port_table = Some(table);
+                self.port_error = None;
+            }
+            Err(why) => self.port_error = Some(why),
+        }
+        if !update.genl_families.is_empty() {
+            self.genl_families = update.genl_families;
         }
     }
 
@@ -525,11 +576,32 @@ impl App {
         }
         match File::create(&path) {
             Ok(file) => {
+                let out = BufWriter::new(file);
+                let writer = if export_is_pcapng(&path) {
+                    // Family names for Wireshark: what the kernel reported
+                    // and what the stream taught the decoder.
+                    let mut families = self.genl_families.clone();
+                    for family in self.store.context().families() {
+                        families
+                            .entry(family.id)
+                            .or_insert_with(|| family.name.clone());
+                    }
+                    match PcapngWriter::new(out) {
+                        Ok(writer) => CaptureWriter::Pcapng(writer.with_genl_families(families)),
+                        Err(e) => {
+                            self.status =
+                                Some(format!("export: cannot write {}: {e}", path.display()));
+                            return;
+                        }
+                    }
+                } else {
+                    CaptureWriter::Jsonl(JsonlWriter::new(out))
+                };
                 let seqs: Vec<u64> = self.store.matching_seqs().iter().copied().collect();
                 self.status = None;
                 self.export = Some(ExportJob {
                     path,
-                    writer: JsonlWriter::new(BufWriter::new(file)),
+                    writer,
                     seqs,
                     next: 0,
                     skipped: 0,
@@ -571,8 +643,12 @@ impl App {
             } else {
                 String::new()
             };
+            let format = match job.writer {
+                CaptureWriter::Pcapng(_) => "pcapng",
+                CaptureWriter::Jsonl(_) => "JSON Lines",
+            };
             self.status = Some(format!(
-                "exported {} messages to {}{skipped}",
+                "exported {} messages to {} ({format}){skipped}",
                 job.writer.messages_written(),
                 job.path.display()
             ));
@@ -757,8 +833,7 @@ impl App {
                 self.paused = !self.paused;
                 if !self.paused {
                     let pending: Vec<_> = self.pending.drain(..).collect();
-                    self.store.ingest(pending);
-                    self.after_change();
+                    self.store_batch(pending);
                 }
             }
             Action::Follow => {
@@ -836,18 +911,28 @@ impl App {
         }
     }
 
-    /// Rows for the Ports view: the real model's when set, else from traffic.
+    /// Rows for the Ports view: set rows, else the socket table's (with the
+    /// traffic counted per port), else what the traffic implies.
     pub fn port_rows(&self) -> Vec<PortRow> {
-        self.ports
-            .clone()
-            .unwrap_or_else(|| PortRow::from_stats(self.store.stats()))
+        if let Some(rows) = &self.ports {
+            return rows.clone();
+        }
+        match &self.port_table {
+            Some(table) => PortRow::from_table(table, self.store.stats()),
+            None => PortRow::from_stats(self.store.stats()),
+        }
     }
 
-    /// Rows for the Groups view: the real model's when set, else from traffic.
+    /// Rows for the Groups view: set rows, else the group model's.
     pub fn group_rows(&self) -> Vec<GroupRow> {
-        self.groups
-            .clone()
-            .unwrap_or_else(|| GroupRow::from_stats(self.store.stats()))
+        if let Some(rows) = &self.groups {
+            return rows.clone();
+        }
+        GroupRow::from_model(
+            &self.group_model,
+            self.port_table.is_some(),
+            self.store.context(),
+        )
     }
 }
 

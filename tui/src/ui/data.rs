@@ -1,7 +1,10 @@
 //! Plain rows for the Ports and Groups views. The views only know these
-//! structs, so any model (the traffic-derived one here, or `crate::ports`'
-//! socket table) can feed them by building rows.
+//! structs; they are built from the socket table (`crate::ports`) and the
+//! group model (`crate::ports::model`) when nlscope can read this machine's
+//! sockets, or from what the traffic implies (a capture file, an agent).
 
+use crate::decode::{self, DecodeContext};
+use crate::ports::{GroupModel, PortTable};
 use crate::store::names;
 use crate::store::stats::Stats;
 use crate::ui::format;
@@ -12,9 +15,14 @@ pub struct PortRow {
     pub protocol: String,
     pub port: u32,
     pub pid: u32,
+    /// The owning processes' names (several joined by `,`), `(kernel)` or `?`.
     pub comm: String,
     /// Multicast groups the socket is in, as text (`link,ipv4_route`), `-` when unknown.
     pub groups: String,
+    /// Bytes waiting in the receive queue (socket table only).
+    pub rmem: Option<u64>,
+    /// Messages the socket dropped (socket table only).
+    pub drops: Option<u64>,
     pub sent: u64,
     pub received: u64,
     /// Wall-clock time of the last message, `HH:MM:SS.mmm`, or `-`.
@@ -27,12 +35,16 @@ pub struct GroupRow {
     pub protocol: String,
     pub group: String,
     pub number: u32,
-    /// Listening sockets, when known.
+    /// Subscribed sockets, when the socket table is known.
     pub members: Option<u32>,
+    /// The subscribers' processes (`comm[pid]`, joined by `,`), `-` or `?`.
+    pub processes: String,
     pub messages: u64,
     pub bytes: u64,
     pub last_sender: String,
     pub last_seen: String,
+    /// The decoded summary of the last message sent to the group.
+    pub last_summary: String,
 }
 
 impl PortRow {
@@ -55,9 +67,54 @@ impl PortRow {
                         seen.comm.clone()
                     },
                     groups: "-".into(),
+                    rmem: None,
+                    drops: None,
                     sent: seen.sent,
                     received: seen.received,
                     last_seen: format::clock(seen.last_wall_ns),
+                }
+            })
+            .collect()
+    }
+
+    /// Every socket of the table, with the traffic counted for its port.
+    pub fn from_table(table: &PortTable, stats: &Stats) -> Vec<PortRow> {
+        table
+            .sockets
+            .iter()
+            .map(|socket| {
+                let seen = stats.ports.get(&(socket.protocol, socket.port));
+                let comm = if socket.kernel && socket.owners.is_empty() {
+                    "(kernel)".to_string()
+                } else if socket.owners.is_empty() {
+                    "?".to_string()
+                } else {
+                    let mut comms: Vec<&str> =
+                        socket.owners.iter().map(|o| o.comm.as_str()).collect();
+                    comms.dedup();
+                    comms.join(",")
+                };
+                let groups = if socket.groups.is_empty() {
+                    "-".to_string()
+                } else {
+                    socket
+                        .groups
+                        .iter()
+                        .map(|g| names::short_group_name(&g.name))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                PortRow {
+                    protocol: socket.protocol_name.clone(),
+                    port: socket.port,
+                    pid: socket.owners.first().map_or(0, |o| o.pid),
+                    comm,
+                    groups,
+                    rmem: Some(socket.rmem),
+                    drops: socket.drops,
+                    sent: seen.map_or(0, |s| s.sent),
+                    received: seen.map_or(0, |s| s.received),
+                    last_seen: seen.map_or_else(|| "-".into(), |s| format::clock(s.last_wall_ns)),
                 }
             })
             .collect()
@@ -75,10 +132,57 @@ impl GroupRow {
                 group: names::group_label(protocol, group),
                 number: group,
                 members: None,
+                processes: "?".into(),
                 messages: seen.messages,
                 bytes: seen.bytes,
                 last_sender: format!("{}[{}]", seen.last_comm, seen.last_pid),
                 last_seen: format::clock(seen.last_wall_ns),
+                last_summary: String::new(),
+            })
+            .collect()
+    }
+
+    /// The group model's groups. `subscribers_known` is false when no socket
+    /// table was read (a capture file): members then show as unknown.
+    pub fn from_model(
+        model: &GroupModel,
+        subscribers_known: bool,
+        context: &DecodeContext,
+    ) -> Vec<GroupRow> {
+        model
+            .iter()
+            .map(|entry| {
+                let processes = entry
+                    .processes()
+                    .iter()
+                    .map(|(pid, comm)| format!("{comm}[{pid}]"))
+                    .collect::<Vec<_>>();
+                let (last_sender, last_seen, last_summary) = match &entry.last {
+                    Some(m) => (
+                        format::process(m),
+                        format::clock(m.ts_wall_ns),
+                        decode::decode(m, context).summary,
+                    ),
+                    None => ("-".into(), "-".into(), String::new()),
+                };
+                GroupRow {
+                    protocol: entry.protocol_name.clone(),
+                    group: names::short_group_name(&entry.name),
+                    number: entry.key.group,
+                    members: subscribers_known.then_some(entry.subscribers.len() as u32),
+                    processes: if !subscribers_known {
+                        "?".into()
+                    } else if processes.is_empty() {
+                        "-".into()
+                    } else {
+                        processes.join(",")
+                    },
+                    messages: entry.messages,
+                    bytes: entry.bytes,
+                    last_sender,
+                    last_seen,
+                    last_summary,
+                }
             })
             .collect()
     }

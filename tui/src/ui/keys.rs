@@ -27,7 +27,7 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("p", "quick filter: the selected message's port"),
     ("P", "quick filter: the selected message's process"),
     ("m", "quick filter: the selected message's multicast group"),
-    ("e", "export the filtered messages (JSON Lines)"),
+    ("e", "export the filtered view (.pcapng, else JSON Lines)"),
     ("1 2 3 4", "views: Traffic, Ports, Groups, Stats"),
     ("mouse", "wheel scrolls, click selects and focuses"),
     ("?", "this help (any key closes it)"),

@@ -4,7 +4,9 @@
 //! ([`capture::spawn`]) and sends batches; the loop here ingests them into the
 //! [`Store`] and draws at a fixed frame rate. Terminal events become
 //! [`Action`]s ([`keys`]) that [`App::update`] applies. The UI owns no capture
-//! logic.
+//! logic. On live capture a second thread re-reads this machine's socket table
+//! ([`spawn_ports_reader`], every [`PORTS_REFRESH`]) for the Ports and Groups
+//! views, so no socket scan ever runs on the render path.
 
 pub mod app;
 pub mod components;
@@ -32,13 +34,15 @@ use tokio::sync::mpsc;
 use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
 use crate::store::Store;
 
-pub use app::{Action, App, Mode, Pane, SourceStatus, View};
+pub use app::{Action, App, Mode, Pane, PortsOrigin, PortsUpdate, SourceStatus, View};
 pub use source::open_source;
 
 /// Frames per second.
 pub const FPS: u64 = 30;
 /// Source batches ingested at most between two frames (keeps keys responsive).
 const BATCHES_PER_FRAME: usize = 32;
+/// How often the Ports and Groups views re-read this machine's sockets.
+pub const PORTS_REFRESH: Duration = Duration::from_secs(2);
 
 /// How the dashboard was started.
 pub struct Dashboard {
@@ -47,6 +51,8 @@ pub struct Dashboard {
     pub max_events: usize,
     /// What the banner adds after the error: how to get traffic anyway.
     pub hint: &'static str,
+    /// Where the Ports and Groups views get their sockets.
+    pub ports: PortsOrigin,
 }
 
 /// Advice shown when live capture is unavailable.
@@ -108,6 +114,30 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Reads this machine's socket table (and generic netlink families) every
+/// `every` on a thread of its own, never on the render path, until `stop` is
+/// set or the receiver is gone. The first read is sent at once.
+pub fn spawn_ports_reader(stop: Arc<AtomicBool>, every: Duration) -> mpsc::Receiver<PortsUpdate> {
+    let (sender, receiver) = mpsc::channel(1);
+    std::thread::Builder::new()
+        .name("nlscope-ports".into())
+        .spawn(move || {
+            let step = Duration::from_millis(50);
+            while !stop.load(Ordering::Relaxed) {
+                if sender.blocking_send(PortsUpdate::read()).is_err() {
+                    break;
+                }
+                let mut waited = Duration::ZERO;
+                while waited < every && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(step);
+                    waited += step;
+                }
+            }
+        })
+        .expect("spawning the ports thread");
+    receiver
+}
+
 /// Reads terminal events on a thread of its own until `stop` is set.
 fn spawn_terminal_reader(stop: Arc<AtomicBool>) -> mpsc::Receiver<ct_event::Event> {
     let (sender, receiver) = mpsc::channel(256);
@@ -166,9 +196,14 @@ async fn event_loop(
     };
     let mut app = App::new(Store::new(dashboard.max_events), status);
     app.banner = banner;
+    app.ports_origin = dashboard.ports;
 
     let input_stop = Arc::new(AtomicBool::new(false));
     let mut input = spawn_terminal_reader(input_stop.clone());
+    let mut ports = match app.ports_origin {
+        PortsOrigin::Machine => Some(spawn_ports_reader(input_stop.clone(), PORTS_REFRESH)),
+        PortsOrigin::Traffic(_) | PortsOrigin::Remote(_) => None,
+    };
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut hangup = signal(SignalKind::hangup())?;
@@ -213,6 +248,10 @@ async fn event_loop(
                     app.source.ended = Some(ended);
                 }
             },
+            update = recv_or_pending(&mut ports) => match update {
+                Some(update) => app.update_ports(update),
+                None => ports = None,
+            },
             event = input.recv() => match event {
                 Some(ct_event::Event::Resize(_, _)) => {
                     if let Err(e) = terminal.autoresize() {
@@ -241,7 +280,7 @@ async fn event_loop(
     result
 }
 
-async fn recv_or_pending(events: &mut Option<mpsc::Receiver<SourceEvent>>) -> Option<SourceEvent> {
+async fn recv_or_pending<T>(events: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
     match events {
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,

@@ -9,8 +9,12 @@ use ratatui::Terminal;
 
 use crate::event::Direction;
 use crate::export::jsonl::read_jsonl;
+use crate::ports::names::GroupNames;
+use crate::ports::owners::Owner;
+use crate::ports::{NamedGroup, PortEntry, PortTable};
 use crate::store::{corpus, Store};
 use crate::ui::app::{Action, App, Mode, Pane, SourceStatus, View};
+use crate::ui::app::{PortsOrigin, PortsUpdate};
 use crate::ui::data::{GroupRow, PortRow};
 use crate::ui::{components, keys};
 
@@ -21,6 +25,97 @@ fn file_status() -> SourceStatus {
         kind: "file".into(),
         detail: "corpus.jsonl".into(),
         ended: Some("end of file".into()),
+    }
+}
+
+/// The real guest capture (pcapng) the capture-paths scenario recorded.
+fn fixture_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/guest-capture-paths.pcapng")
+}
+
+/// An app that opened the guest fixture as `nlscope open` does: the family
+/// records first (as the file source sends them), then every message.
+fn fixture_app() -> App {
+    let read = crate::export::read_capture(fixture_path());
+    assert!(read.error.is_none(), "{:?}", read.error);
+    let mut app = App::new(
+        Store::new(10_000),
+        SourceStatus {
+            kind: "file".into(),
+            detail: "guest-capture-paths.pcapng".into(),
+            ended: Some("end of file".into()),
+        },
+    );
+    app.ports_origin = PortsOrigin::Traffic("the file guest-capture-paths.pcapng".into());
+    let first = read.messages.first().cloned().unwrap_or_default();
+    let records = read
+        .genl_families
+        .iter()
+        .map(|(id, name)| {
+            let mut record = crate::export::pcapng::synthesize_genl_family_record(*id, name);
+            record.ts_wall_ns = first.ts_wall_ns;
+            record.ts_mono_ns = first.ts_mono_ns;
+            record
+        })
+        .collect();
+    app.ingest(records);
+    app.ingest(read.messages);
+    app
+}
+
+/// A socket table as `PortTable::read` returns it, for a machine with
+/// NetworkManager, systemd-udevd and an `ip monitor`.
+fn machine_table() -> PortTable {
+    let names = GroupNames::default();
+    let socket =
+        |protocol: u32, port: u32, inode: u64, groups: &[u32], owner: Option<(u32, &str)>| {
+            PortEntry {
+                protocol,
+                protocol_name: crate::event::protocol_name(protocol),
+                port,
+                kernel: port == 0,
+                sock_type: Some("raw".into()),
+                state: Some("unconnected".into()),
+                dst_port: 0,
+                dst_group: 0,
+                groups: groups
+                    .iter()
+                    .map(|&group| NamedGroup {
+                        group,
+                        name: names.name(protocol, group),
+                    })
+                    .collect(),
+                rmem: u64::from(port % 7) * 256,
+                rcvbuf: Some(212_992),
+                wmem: Some(0),
+                drops: Some(u64::from(port % 3)),
+                dump_running: Some(false),
+                inode,
+                owners: owner
+                    .map(|(pid, comm)| {
+                        vec![Owner {
+                            pid,
+                            comm: comm.into(),
+                            fds: vec![3],
+                        }]
+                    })
+                    .unwrap_or_default(),
+                sources: vec!["netlink_diag".into(), "proc".into()],
+            }
+        };
+    PortTable {
+        sockets: vec![
+            socket(0, 0, 10, &[], None),
+            socket(0, 812, 11, &[1, 5, 11], Some((812, "NetworkManager"))),
+            socket(0, 1234, 12, &[], Some((1234, "ip"))),
+            socket(0, 1300, 16, &[1], Some((1300, "ip"))),
+            socket(30, 4242, 13, &[], Some((4242, "nl_client"))),
+            socket(15, 300, 14, &[2], Some((300, "systemd-udevd"))),
+            socket(30, 0, 15, &[], None),
+        ],
+        notes: vec!["3 of 120 processes could not be inspected".into()],
+        names,
     }
 }
 
@@ -118,6 +213,8 @@ fn snapshot_ports_from_plain_rows() {
                 pid: 0,
                 comm: "(kernel)".into(),
                 groups: "-".into(),
+                rmem: Some(0),
+                drops: Some(0),
                 sent: 120,
                 received: 64,
                 last_seen: "05:00:00.020".into(),
@@ -128,6 +225,8 @@ fn snapshot_ports_from_plain_rows() {
                 pid: 812,
                 comm: "NetworkManager".into(),
                 groups: "link,ipv4_ifaddr,ipv6_route".into(),
+                rmem: Some(2304),
+                drops: Some(7),
                 sent: 3,
                 received: 51,
                 last_seen: "05:00:00.020".into(),
@@ -150,10 +249,12 @@ fn snapshot_groups_from_plain_rows() {
             group: "link".into(),
             number: 1,
             members: Some(3),
+            processes: "NetworkManager[812],systemd-network[300]".into(),
             messages: 17,
             bytes: 1904,
             last_sender: "ip[1300]".into(),
             last_seen: "05:00:00.020".into(),
+            last_summary: "RTM_NEWLINK dummy0".into(),
         }]);
         press(app, KeyCode::Char('3'));
     });
@@ -306,7 +407,7 @@ fn quick_filters_narrow_to_the_selection() {
 
     press(&mut app, KeyCode::Char('g'));
     press(&mut app, KeyCode::Char('p'));
-    assert_eq!(app.store.filter().source, "proto:30 port:4242");
+    assert_eq!(app.store.filter().source, "proto:nlscope-demo port:4242");
     assert_eq!(app.store.matching_len(), 2);
     press(&mut app, KeyCode::Char('m'));
     assert_eq!(
@@ -455,7 +556,7 @@ fn export_writes_the_filtered_view_with_progress() {
     assert!(app.export_progress().is_none());
     assert_eq!(
         app.status.as_deref(),
-        Some(format!("exported 6000 messages to {}", path.display()).as_str())
+        Some(format!("exported 6000 messages to {} (JSON Lines)", path.display()).as_str())
     );
     let written = read_jsonl(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(written, expected);
@@ -540,4 +641,316 @@ fn the_command_line_opens_the_dashboard() {
     assert!(cli.command.is_none(), "no subcommand: the live dashboard");
     assert_eq!(cli.max_events, crate::store::DEFAULT_MAX_EVENTS as u64);
     assert!(crate::cli::Cli::try_parse_from(["nlscope", "--max-events", "0"]).is_err());
+}
+
+#[test]
+fn snapshot_ports_and_groups_of_this_machine() {
+    snapshot_all("ports_machine", |app| {
+        app.ports_origin = PortsOrigin::Machine;
+        app.update_ports(PortsUpdate {
+            table: Ok(machine_table()),
+            genl_families: Default::default(),
+        });
+        press(app, KeyCode::Char('2'));
+    });
+    snapshot_all("groups_machine", |app| {
+        app.ports_origin = PortsOrigin::Machine;
+        app.update_ports(PortsUpdate {
+            table: Ok(machine_table()),
+            genl_families: Default::default(),
+        });
+        press(app, KeyCode::Char('3'));
+    });
+}
+
+#[test]
+fn the_group_model_joins_the_socket_table_and_the_traffic() {
+    let mut app = App::new(Store::new(1000), file_status());
+    app.ports_origin = PortsOrigin::Machine;
+    // Traffic before the first table: counted, subscribers unknown.
+    app.ingest(corpus::messages());
+    let rows = app.group_rows();
+    let link = rows.iter().find(|r| r.protocol == "route" && r.number == 1);
+    let link = link.expect("the link multicast was seen");
+    assert_eq!((link.messages, link.members), (1, None));
+    assert_eq!(link.group, "link");
+
+    app.update_ports(PortsUpdate {
+        table: Ok(machine_table()),
+        genl_families: Default::default(),
+    });
+    let rows = app.group_rows();
+    let link = rows
+        .iter()
+        .find(|r| r.protocol == "route" && r.number == 1)
+        .unwrap();
+    assert_eq!(link.members, Some(2));
+    assert_eq!(link.processes, "NetworkManager[812],ip[1300]");
+    assert_eq!(link.messages, 1, "counts survive a table update");
+    assert!(link.last_summary.contains("RTM_NEWLINK"), "{link:?}");
+    // A group with subscribers and no traffic is listed too.
+    let v6 = rows.iter().find(|r| r.group == "ipv6_route").unwrap();
+    assert_eq!((v6.members, v6.messages), (Some(1), 0));
+
+    // Ports: every socket of the table, with the traffic seen on its port.
+    let ports = app.port_rows();
+    assert_eq!(ports.len(), 7);
+    let client = ports.iter().find(|r| r.port == 4242).unwrap();
+    assert_eq!(client.comm, "nl_client");
+    assert_eq!(client.protocol, "nlscope-demo");
+    assert_eq!((client.sent, client.received), (1, 1));
+    let nm = ports.iter().find(|r| r.port == 812).unwrap();
+    assert_eq!(nm.groups, "link,ipv4_ifaddr,ipv6_route");
+    assert_eq!(nm.drops, Some(2));
+
+    // A failed re-read keeps the last table and says why.
+    app.update_ports(PortsUpdate {
+        table: Err("netlink_diag: Permission denied".into()),
+        genl_families: Default::default(),
+    });
+    assert_eq!(app.port_rows().len(), 7);
+    assert!(app.port_error.is_some());
+}
+
+#[test]
+fn the_ports_reader_lists_this_machines_sockets_off_the_ui_thread() {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut updates = crate::ui::spawn_ports_reader(stop.clone(), crate::ui::PORTS_REFRESH);
+    let update = updates.blocking_recv().expect("a first read");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let table = update
+        .table
+        .clone()
+        .expect("this host lists its netlink sockets");
+    assert!(
+        table.sockets.iter().any(|s| s.protocol == 0 && s.kernel),
+        "the kernel's rtnetlink socket: {:?}",
+        table.sockets
+    );
+    let mut app = App::new(Store::new(100), file_status());
+    app.ports_origin = PortsOrigin::Machine;
+    app.update_ports(update);
+    press(&mut app, KeyCode::Char('2'));
+    let screen = screen(&mut app, 160, 48);
+    assert!(
+        screen.contains("netlink sockets on this machine"),
+        "{screen}"
+    );
+    press(&mut app, KeyCode::Char('3'));
+    assert!(!app.group_rows().is_empty() || table.sockets.iter().all(|s| s.groups.is_empty()));
+}
+
+#[test]
+fn snapshot_the_guest_capture() {
+    for (width, height) in SIZES {
+        let mut app = fixture_app();
+        for (name, key) in [("traffic", '1'), ("ports", '2'), ("groups", '3')] {
+            press(&mut app, KeyCode::Char(key));
+            render(&mut app, width, height);
+            insta::assert_snapshot!(
+                format!("guest_{name}_{width}x{height}"),
+                screen(&mut app, width, height)
+            );
+        }
+    }
+}
+
+fn export_via_prompt(app: &mut App, path: &std::path::Path) {
+    press(app, KeyCode::Char('e'));
+    while !app.export_input.is_empty() {
+        press(app, KeyCode::Backspace);
+    }
+    chars(app, path.to_str().unwrap());
+    press(app, KeyCode::Enter);
+}
+
+#[test]
+fn export_to_pcapng_by_extension_keeps_the_guest_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("route.pcapng");
+    let mut app = fixture_app();
+    app.apply_filter("proto:route").unwrap();
+    let expected: Vec<_> = app
+        .store
+        .iter()
+        .filter(|e| e.message.protocol == 0)
+        .map(|e| e.message.clone())
+        .collect();
+    assert!(expected.len() > 100, "{}", expected.len());
+
+    export_via_prompt(&mut app, &path);
+    let progress = app.export_progress().expect("running");
+    assert_eq!((progress.done, progress.total), (0, expected.len()));
+    assert!(screen(&mut app, 80, 24).contains("exporting 0/"));
+    app.finish_export();
+    let status = app.status.clone().unwrap();
+    assert_eq!(
+        status,
+        format!(
+            "exported {} messages to {} (pcapng)",
+            expected.len(),
+            path.display()
+        )
+    );
+
+    let read = crate::export::read_capture(&path);
+    assert!(read.error.is_none(), "{:?}", read.error);
+    assert_eq!(
+        read.format,
+        Some(crate::export::read::CaptureFormat::Pcapng)
+    );
+    assert_eq!(read.messages, expected);
+}
+
+#[test]
+fn a_pcapng_export_names_the_generic_netlink_families_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genl.pcapng");
+    let mut app = fixture_app();
+    // An nl80211 request (family id 28 on this imaginary kernel), as `iw` sends it.
+    let mut payload = Vec::new();
+    payload.extend_from_slice(&20u32.to_ne_bytes());
+    payload.extend_from_slice(&28u16.to_ne_bytes());
+    payload.extend_from_slice(&0x301u16.to_ne_bytes());
+    payload.extend_from_slice(&7u32.to_ne_bytes());
+    payload.extend_from_slice(&0u32.to_ne_bytes());
+    payload.extend_from_slice(&[5, 0, 0, 0]);
+    let request = crate::event::CapturedMessage {
+        ts_mono_ns: 1,
+        ts_wall_ns: 1_795_843_782_000_000_000,
+        pid: 77,
+        tid: 77,
+        comm: "iw".into(),
+        netns: 4026531840,
+        protocol: 16,
+        src_port: 77,
+        dst_port: 0,
+        dst_group: 0,
+        len: 20,
+        hook: "netlink_unicast".into(),
+        result: Some(20),
+        payload,
+        deliveries: Vec::new(),
+    };
+    app.ingest(vec![request]);
+    // What the live dashboard's background reader learns from the kernel.
+    app.update_ports(PortsUpdate {
+        table: Err("not read in this test".into()),
+        genl_families: [(28u16, "nl80211".to_string())].into_iter().collect(),
+    });
+    app.apply_filter("proto:generic").unwrap();
+    let expected: Vec<_> = app
+        .store
+        .iter()
+        .filter(|e| e.message.protocol == 16)
+        .map(|e| e.message.clone())
+        .collect();
+    export_via_prompt(&mut app, &path);
+    app.finish_export();
+    let read = crate::export::read_capture(&path);
+    assert!(read.error.is_none(), "{:?}", read.error);
+    assert_eq!(read.messages, expected);
+    assert_eq!(
+        read.genl_families.get(&28).map(String::as_str),
+        Some("nl80211"),
+        "an nlctrl NEWFAMILY record precedes the first nl80211 message"
+    );
+}
+
+#[test]
+fn long_exports_show_progress_in_both_formats() {
+    for name in ["all.jsonl", "all.pcapng"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        let mut app = App::new(Store::new(100_000), file_status());
+        app.ingest(corpus::stream(12_000).collect());
+        app.export_input = path.to_str().unwrap().to_string();
+        app.update(Action::OpenExport);
+        app.update(Action::Submit);
+        app.tick();
+        let progress = app.export_progress().expect("still running");
+        assert_eq!(
+            (progress.done, progress.total),
+            (crate::ui::app::EXPORT_CHUNK, 12_000)
+        );
+        let text = screen(&mut app, 80, 24);
+        assert!(text.contains("exporting 5,000/12,000 (41%)"), "{text}");
+        app.finish_export();
+        let read = crate::export::read_capture(&path);
+        assert!(read.error.is_none(), "{name}: {:?}", read.error);
+        assert_eq!(read.messages.len(), 12_000, "{name}");
+        let expected: Vec<_> = app.store.iter().map(|e| e.message.clone()).collect();
+        if name.ends_with(".jsonl") {
+            assert_eq!(read.messages, expected);
+        } else {
+            // pcapng keeps every field nlscope's comment carries.
+            assert_eq!(read.messages[0], expected[0]);
+            assert_eq!(read.messages[11_999], expected[11_999]);
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_takes_the_live_capture_options_of_record() {
+    let cli = crate::cli::Cli::parse_args([
+        "nlscope",
+        "--protocol",
+        "route",
+        "--pid",
+        "42",
+        "--snaplen",
+        "256",
+        "--attach",
+        "kprobe",
+    ])
+    .unwrap();
+    assert!(cli.command.is_none());
+    let options = cli.live.options();
+    assert_eq!(options.snaplen, 256);
+    assert_eq!(options.filters.protocol, 0);
+    assert_eq!(options.filters.pid, 42);
+    assert_eq!(options.attach, crate::capture::live::AttachMode::Kprobe);
+    let cli = crate::cli::Cli::parse_args(["nlscope", "--protocol", "demo"]).unwrap();
+    assert_eq!(cli.live.filters().protocol, 30);
+    // Given before a subcommand they would be ignored: refused.
+    let error = crate::cli::Cli::parse_args(["nlscope", "--protocol", "route", "record"])
+        .err()
+        .unwrap();
+    assert!(
+        error.to_string().contains("give it after the subcommand"),
+        "{error}"
+    );
+    let cli = crate::cli::Cli::parse_args([
+        "nlscope",
+        "record",
+        "--protocol",
+        "route",
+        "--snaplen",
+        "64",
+    ])
+    .unwrap();
+    match cli.command {
+        Some(crate::cli::Command::Record(args)) => {
+            assert_eq!(args.live.options().snaplen, 64);
+            assert_eq!(args.live.filters().protocol, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    // --max-events stays global, before or after the subcommand.
+    let cli = crate::cli::Cli::parse_args(["nlscope", "--max-events", "7", "open", "f"]).unwrap();
+    assert_eq!(cli.max_events, 7);
+}
+
+#[test]
+fn a_remote_agents_port_table_fills_the_ports_view() {
+    let mut app = App::new(Store::new(1000), file_status());
+    app.ports_origin = PortsOrigin::Remote("the agent at unix:/run/nlscope.sock".into());
+    assert!(app.port_table.is_none());
+    let table = machine_table();
+    let sockets = table.sockets.len();
+    crate::ui::handle_source_event(
+        &mut app,
+        crate::capture::SourceEvent::Ports(Box::new(table)),
+    );
+    assert_eq!(app.port_rows().len(), sockets);
 }

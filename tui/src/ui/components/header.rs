@@ -109,11 +109,17 @@ pub fn render_footer(frame: &mut Frame, area: Rect, app: &App) {
         ])],
         _ => {
             if let Some(progress) = app.export_progress() {
+                let percent = (progress.done * 100)
+                    .checked_div(progress.total)
+                    .unwrap_or(100);
+                let filled = percent / 5;
                 vec![Line::styled(
                     format!(
-                        "exporting {}/{} to {}",
+                        "exporting {}/{} ({percent}%) [{}{}] to {}",
                         count(progress.done as u64),
                         count(progress.total as u64),
+                        "#".repeat(filled),
+                        ".".repeat(20 - filled),
                         progress.path.display()
                     ),
                     Style::new().fg(Color::Yellow),

@@ -50,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     }
     app.areas.list_offset = offset;
 
-    let wide = area.width >= 120;
+    // The wide layout needs room left for the summary.
+    let wide = area.width >= 140;
     let rows: Vec<Row> = (offset..(offset + visible).min(total))
         .filter_map(|i| app.store.matching_at(i))
         .map(|event| {
@@ -100,10 +101,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             vec![
                 Constraint::Length(12),
                 Constraint::Length(3),
-                Constraint::Length(9),
+                Constraint::Length(14),
                 Constraint::Length(18),
                 Constraint::Length(16),
-                Constraint::Length(7),
+                Constraint::Length(12),
                 Constraint::Length(14),
                 Constraint::Length(5),
                 Constraint::Length(12),
@@ -124,7 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             vec![
                 Constraint::Length(12),
                 Constraint::Length(3),
-                Constraint::Length(6),
+                Constraint::Length(8),
                 Constraint::Length(16),
                 Constraint::Length(12),
                 Constraint::Length(6),

@@ -66,6 +66,10 @@ pub enum Command {
     /// Capture headlessly and serve the stream to dashboards
     /// (`nlscope --connect ADDR`) over a socket. Read-only.
     Agent(crate::agent::command::AgentArgs),
+    /// Print every message of a capture file decoded, as `tshark -V` does
+    /// (or as JSON Lines with --json). A damaged file: every complete message
+    /// is printed, then an error names the byte offset.
+    Decode(crate::decode::command::DecodeArgs),
     /// Send one netlink message and show the replies, decoded, next to it.
     ///
     /// To the kernel, a user port or multicast groups, on any protocol; the
@@ -211,6 +215,7 @@ pub fn main() -> ExitCode {
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
+        Some(Command::Decode(args)) => crate::decode::command::run(args),
         Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events),

@@ -85,6 +85,7 @@ pub struct DecodedMessage {
     pub messages: Vec<Field>,
 }
 
+pub mod command;
 pub use context::{DecodeContext, GenlFamily};
 pub use names::{errno_name, protocol_name};
 

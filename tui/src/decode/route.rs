@@ -415,6 +415,43 @@ const TCMSG: &[Member] = &[
 ];
 const RTGENMSG: &[Member] = &[member("rtgen_family", 0, Kind::U8, 1)];
 
+/// `struct netconfmsg` (RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF): one
+/// family byte, padded; netlink-packet-route does not parse these.
+const NETCONFMSG: &[Member] = &[member("ncm_family", 0, Kind::U8, 1)];
+
+static NETCONFA: Schema = Schema::new(&[
+    (1, "NETCONFA_IFINDEX", Kind::S32),
+    (2, "NETCONFA_FORWARDING", Kind::U32),
+    (3, "NETCONFA_RP_FILTER", Kind::U32),
+    (4, "NETCONFA_MC_FORWARDING", Kind::U32),
+    (5, "NETCONFA_PROXY_NEIGH", Kind::U32),
+    (6, "NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN", Kind::U32),
+    (7, "NETCONFA_INPUT", Kind::U32),
+    (8, "NETCONFA_BC_FORWARDING", Kind::U32),
+]);
+
+/// RTM_*NETCONF types, decoded here rather than by netlink-packet-route.
+fn is_netconf(kind: u16) -> bool {
+    (80..=82).contains(&kind)
+}
+
+/// `ifindex N` (or `all` / `default`) from a netconf message's attributes.
+fn netconf_detail(cx: &Cx, attributes: std::ops::Range<usize>) -> String {
+    let (raw, _) = split_attrs(cx, attributes);
+    let Some(index) = raw
+        .iter()
+        .find(|a| a.kind == 1)
+        .and_then(|a| cx.i32(a.value.start))
+    else {
+        return String::new();
+    };
+    match index {
+        -1 => "all".into(),
+        -2 => "default".into(),
+        n => format!("ifindex {n}"),
+    }
+}
+
 /// The fixed header (name, members, size) and attribute schema of `kind`.
 fn layout(
     kind: u16,
@@ -432,6 +469,7 @@ fn layout(
         32..=34 => ("fib_rule_hdr", FIB_RULE_HDR, 12, Some(&FRA)),
         36..=46 | 100..=102 => ("tcmsg", TCMSG, 20, Some(&TCA)),
         48..=50 => ("tcamsg", RTGENMSG, 4, None),
+        80..=82 => ("netconfmsg", NETCONFMSG, 4, Some(&NETCONFA)),
         _ => ("rtgenmsg", RTGENMSG, 4, None),
     }
 }
@@ -497,7 +535,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         );
     }
     if let Err(error) = &parsed {
-        if !data.is_empty() && msg.depth < MAX_DEPTH {
+        if !data.is_empty() && msg.depth < MAX_DEPTH && !is_netconf(kind) {
             fields.push(Field::new(
                 "netlink-packet-route",
                 format!("not parsed: {error}"),
@@ -507,6 +545,9 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
 
     let detail = match &parsed {
         Ok(message) => summary(message, msg.header.flags),
+        Err(_) if is_netconf(kind) && header_end < body.end => {
+            netconf_detail(cx, header_end..body.end)
+        }
         Err(_) => String::new(),
     };
     let summary = if detail.is_empty() {

@@ -1,0 +1,218 @@
+//! `nlscope decode FILE`: every message of a capture, decoded, as `tshark -V`
+//! prints packets: a metadata block, then the decoded tree. `--json` writes one
+//! JSON object per message and line instead.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
+use crate::event::{protocol_name, CapturedMessage, Delivery};
+use crate::export::read::read_capture;
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// A capture: nlscope pcapng or JSON Lines, or any LINKTYPE_NETLINK pcap/pcapng.
+    pub file: PathBuf,
+    /// One JSON object per message and line (JSON Lines): the message's
+    /// metadata, its one-line summary, and the decoded tree.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One message as `--json` writes it.
+#[derive(Serialize)]
+struct JsonMessage<'a> {
+    index: usize,
+    ts_wall_ns: u64,
+    ts_mono_ns: u64,
+    pid: u32,
+    tid: u32,
+    comm: &'a str,
+    netns: u32,
+    direction: &'static str,
+    protocol: u32,
+    protocol_name: String,
+    src_port: u32,
+    dst_port: u32,
+    dst_group: u32,
+    len: u32,
+    captured: usize,
+    hook: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<i64>,
+    #[serde(skip_serializing_if = "<[Delivery]>::is_empty")]
+    deliveries: &'a [Delivery],
+    summary: &'a str,
+    messages: &'a [Field],
+}
+
+/// Runs the command. Prints every complete message; a damaged file then ends
+/// in an error that names the byte offset.
+pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
+    let read = read_capture(&args.file);
+    let mut context = DecodeContext::new();
+    for (id, name) in &read.genl_families {
+        context.add_family(*id, name, Vec::new());
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = (|| -> std::io::Result<()> {
+        for (index, message) in read.messages.iter().enumerate() {
+            context.learn(message);
+            let decoded = decode(message, &context);
+            if args.json {
+                serde_json::to_writer(&mut out, &json_message(index + 1, message, &decoded))?;
+                writeln!(out)?;
+            } else {
+                write_text(&mut out, index + 1, message, &decoded)?;
+            }
+        }
+        out.flush()
+    })();
+    match written {
+        // A reader that went away (`| head`) is not an error.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(error) => return Err(error.into()),
+        Ok(()) => {}
+    }
+    if let Some(error) = read.error {
+        anyhow::bail!(
+            "{}: {} (at byte offset {}); the {} complete messages before it were printed",
+            args.file.display(),
+            error.kind,
+            error.offset,
+            read.messages.len()
+        );
+    }
+    Ok(())
+}
+
+fn json_message<'a>(
+    index: usize,
+    message: &'a CapturedMessage,
+    decoded: &'a DecodedMessage,
+) -> JsonMessage<'a> {
+    JsonMessage {
+        index,
+        ts_wall_ns: message.ts_wall_ns,
+        ts_mono_ns: message.ts_mono_ns,
+        pid: message.pid,
+        tid: message.tid,
+        comm: &message.comm,
+        netns: message.netns,
+        direction: message.direction().short(),
+        protocol: message.protocol,
+        protocol_name: protocol_name(message.protocol),
+        src_port: message.src_port,
+        dst_port: message.dst_port,
+        dst_group: message.dst_group,
+        len: message.len,
+        captured: message.payload.len(),
+        hook: &message.hook,
+        result: message.result,
+        deliveries: &message.deliveries,
+        summary: &decoded.summary,
+        messages: &decoded.messages,
+    }
+}
+
+/// Text for a delivery result: bytes, or the errno's name.
+fn result_text(result: i64) -> String {
+    if result >= 0 {
+        return format!("{result} (delivered)");
+    }
+    let errno = i32::try_from(-result).unwrap_or(i32::MAX);
+    match errno_name(errno) {
+        Some(name) => format!("-{name} ({result})"),
+        None => result.to_string(),
+    }
+}
+
+fn endpoint(port: u32, group: u32) -> String {
+    match (port, group) {
+        (_, group) if group != 0 => format!("group {group}"),
+        (0, _) => "kernel".into(),
+        (port, _) => format!("port {port}"),
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    index: usize,
+    message: &CapturedMessage,
+    decoded: &DecodedMessage,
+) -> std::io::Result<()> {
+    let seconds = message.ts_wall_ns / 1_000_000_000;
+    let nanos = message.ts_wall_ns % 1_000_000_000;
+    writeln!(out, "Message {index}: {}", decoded.summary)?;
+    writeln!(
+        out,
+        "    time: {seconds}.{nanos:09} (monotonic {} ns)",
+        message.ts_mono_ns
+    )?;
+    writeln!(
+        out,
+        "    process: {} (pid {}, tid {})",
+        if message.comm.is_empty() {
+            "?"
+        } else {
+            &message.comm
+        },
+        message.pid,
+        message.tid
+    )?;
+    writeln!(
+        out,
+        "    {} {}: {} -> {}  [{}]",
+        protocol_name(message.protocol),
+        message.protocol,
+        endpoint(message.src_port, 0),
+        endpoint(message.dst_port, message.dst_group),
+        message.direction().short()
+    )?;
+    writeln!(
+        out,
+        "    length: {} bytes ({} captured), netns {}, hook {}",
+        message.len,
+        message.payload.len(),
+        message.netns,
+        if message.hook.is_empty() {
+            "?"
+        } else {
+            &message.hook
+        }
+    )?;
+    if let Some(result) = message.result {
+        writeln!(out, "    result: {}", result_text(result))?;
+    }
+    for delivery in &message.deliveries {
+        writeln!(
+            out,
+            "    delivered to port {}: {}",
+            delivery.port,
+            result_text(delivery.result)
+        )?;
+    }
+    for line in decoded.to_text().lines() {
+        writeln!(out, "    {line}")?;
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_name_their_errno() {
+        assert_eq!(result_text(29), "29 (delivered)");
+        assert_eq!(result_text(-105), "-ENOBUFS (-105)");
+        assert_eq!(result_text(-3), "-ESRCH (-3)");
+        assert_eq!(endpoint(0, 0), "kernel");
+        assert_eq!(endpoint(0, 1), "group 1");
+        assert_eq!(endpoint(7, 0), "port 7");
+    }
+}

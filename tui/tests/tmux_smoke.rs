@@ -57,7 +57,7 @@ impl Session {
     /// so a slow machine only makes the test slower).
     fn wait_for(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
         let mut screen = String::new();
-        for _ in 0..300 {
+        for _ in 0..600 {
             screen = self.screen();
             if predicate(&screen) {
                 return screen;
@@ -76,8 +76,15 @@ impl Drop for Session {
     }
 }
 
+/// The dashboards run one at a time: several at once on a loaded two-core
+/// machine made key presses and screens race.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn wait_for_file(path: &Path) {
-    for _ in 0..300 {
+    for _ in 0..600 {
         if path.exists() {
             return;
         }
@@ -88,6 +95,7 @@ fn wait_for_file(path: &Path) {
 
 #[test]
 fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("corpus.jsonl"),
@@ -175,6 +183,7 @@ fn guest_fixture() -> std::path::PathBuf {
 
 #[test]
 fn the_dashboard_opens_the_guest_pcapng_and_exports_it_as_pcapng() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(guest_fixture(), dir.path().join("guest.pcapng")).unwrap();
     let bin = env!("CARGO_BIN_EXE_nlscope");
@@ -244,6 +253,7 @@ fn the_dashboard_opens_the_guest_pcapng_and_exports_it_as_pcapng() {
 
 #[test]
 fn the_live_dashboard_lists_this_machines_sockets_even_without_capture() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_nlscope");
     let command = format!(
@@ -266,6 +276,7 @@ fn the_live_dashboard_lists_this_machines_sockets_even_without_capture() {
 
 #[test]
 fn sigterm_restores_the_terminal_too() {
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("corpus.jsonl"),

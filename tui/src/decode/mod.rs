@@ -88,6 +88,7 @@ pub struct DecodedMessage {
 pub mod command;
 pub use context::{DecodeContext, GenlFamily};
 pub use names::{errno_name, protocol_name};
+pub use route::RTM_TYPES;
 
 /// The fixed netlink header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,9 @@ use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{attrs, member, members, split_attrs, Cx, Kind, Member, Schema, MAX_DEPTH};
 use super::{Body, Field, Msg};
 
-const TYPES: &[(u16, &str)] = &[
+/// rtnetlink message types (linux/rtnetlink.h): the one table nlscope names
+/// them from (decoding, the store's filters, `nlscope send --type`).
+pub const RTM_TYPES: &[(u16, &str)] = &[
     (16, "RTM_NEWLINK"),
     (17, "RTM_DELLINK"),
     (18, "RTM_GETLINK"),
@@ -93,7 +95,7 @@ const TYPES: &[(u16, &str)] = &[
 ];
 
 pub fn type_name(kind: u16) -> (String, Option<Op>) {
-    let name = lookup(TYPES, kind)
+    let name = lookup(RTM_TYPES, kind)
         .map(str::to_string)
         .unwrap_or_else(|| format!("RTM type {kind}"));
     let op = (kind >= 16).then(|| match (kind - 16) % 4 {

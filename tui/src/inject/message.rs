@@ -28,53 +28,8 @@ pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
 pub const RTM_GETLINK: u16 = 18;
 pub const RTM_GETADDR: u16 = 22;
 
-/// rtnetlink message types (linux/rtnetlink.h), enough to name requests.
-pub const RTM_TYPES: &[(u16, &str)] = &[
-    (16, "RTM_NEWLINK"),
-    (17, "RTM_DELLINK"),
-    (18, "RTM_GETLINK"),
-    (19, "RTM_SETLINK"),
-    (20, "RTM_NEWADDR"),
-    (21, "RTM_DELADDR"),
-    (22, "RTM_GETADDR"),
-    (24, "RTM_NEWROUTE"),
-    (25, "RTM_DELROUTE"),
-    (26, "RTM_GETROUTE"),
-    (28, "RTM_NEWNEIGH"),
-    (29, "RTM_DELNEIGH"),
-    (30, "RTM_GETNEIGH"),
-    (32, "RTM_NEWRULE"),
-    (33, "RTM_DELRULE"),
-    (34, "RTM_GETRULE"),
-    (36, "RTM_NEWQDISC"),
-    (37, "RTM_DELQDISC"),
-    (38, "RTM_GETQDISC"),
-    (40, "RTM_NEWTCLASS"),
-    (41, "RTM_DELTCLASS"),
-    (42, "RTM_GETTCLASS"),
-    (44, "RTM_NEWTFILTER"),
-    (45, "RTM_DELTFILTER"),
-    (46, "RTM_GETTFILTER"),
-    (48, "RTM_NEWACTION"),
-    (49, "RTM_DELACTION"),
-    (50, "RTM_GETACTION"),
-    (58, "RTM_GETMULTICAST"),
-    (62, "RTM_GETANYCAST"),
-    (64, "RTM_NEWNEIGHTBL"),
-    (66, "RTM_GETNEIGHTBL"),
-    (67, "RTM_SETNEIGHTBL"),
-    (68, "RTM_NEWNDUSEROPT"),
-    (72, "RTM_NEWPREFIX"),
-    (78, "RTM_GETNETCONF"),
-    (84, "RTM_NEWNSID"),
-    (85, "RTM_DELNSID"),
-    (86, "RTM_GETNSID"),
-    (88, "RTM_NEWSTATS"),
-    (90, "RTM_GETSTATS"),
-    (104, "RTM_NEWNEXTHOP"),
-    (105, "RTM_DELNEXTHOP"),
-    (106, "RTM_GETNEXTHOP"),
-];
+/// rtnetlink message types: decode's table.
+pub use crate::decode::RTM_TYPES;
 
 const CONTROL_TYPES: &[(u16, &str)] = &[
     (1, "NLMSG_NOOP"),

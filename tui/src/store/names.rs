@@ -15,39 +15,8 @@ const CONTROL_TYPES: &[(u16, &str)] = &[
     (4, "NLMSG_OVERRUN"),
 ];
 
-/// rtnetlink message types (`linux/rtnetlink.h`).
-const ROUTE_TYPES: &[(u16, &str)] = &[
-    (16, "RTM_NEWLINK"),
-    (17, "RTM_DELLINK"),
-    (18, "RTM_GETLINK"),
-    (19, "RTM_SETLINK"),
-    (20, "RTM_NEWADDR"),
-    (21, "RTM_DELADDR"),
-    (22, "RTM_GETADDR"),
-    (24, "RTM_NEWROUTE"),
-    (25, "RTM_DELROUTE"),
-    (26, "RTM_GETROUTE"),
-    (28, "RTM_NEWNEIGH"),
-    (29, "RTM_DELNEIGH"),
-    (30, "RTM_GETNEIGH"),
-    (32, "RTM_NEWRULE"),
-    (33, "RTM_DELRULE"),
-    (34, "RTM_GETRULE"),
-    (36, "RTM_NEWQDISC"),
-    (37, "RTM_DELQDISC"),
-    (38, "RTM_GETQDISC"),
-    (40, "RTM_NEWTCLASS"),
-    (41, "RTM_DELTCLASS"),
-    (42, "RTM_GETTCLASS"),
-    (44, "RTM_NEWTFILTER"),
-    (45, "RTM_DELTFILTER"),
-    (46, "RTM_GETTFILTER"),
-    (80, "RTM_NEWNETCONF"),
-    (81, "RTM_DELNETCONF"),
-    (82, "RTM_GETNETCONF"),
-    (88, "RTM_NEWNSID"),
-    (90, "RTM_GETNSID"),
-];
+/// rtnetlink message types: decode's table.
+const ROUTE_TYPES: &[(u16, &str)] = crate::decode::RTM_TYPES;
 
 /// The protocol's name (`crate::event::PROTOCOLS`), or its number.
 pub fn protocol_name(protocol: u32) -> String {

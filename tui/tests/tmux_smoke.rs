@@ -162,6 +162,10 @@ fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() 
     session.keys(&["?"]);
     session.wait_for("the help", |s| s.contains("keys (any key closes)"));
     session.keys(&["Escape"]);
+    // Escape and a key sent together read as Alt+key: wait for the help to close.
+    session.wait_for("the help to close", |s| {
+        !s.contains("keys (any key closes)")
+    });
     session.keys(&["q"]);
 
     wait_for_file(&dir.path().join("done.out"));

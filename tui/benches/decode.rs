@@ -1,7 +1,14 @@
-//! Decode throughput: decodes the golden corpus (hand-built messages of every
-//! family plus the host recordings) over and over for about two seconds and
-//! prints netlink messages per second (decode + summary, the work a list
-//! view does per row).
+//! Decode throughput on one core, two corpora:
+//! - `fixture`: every message of the guest capture under `tests/fixtures/`
+//!   (`guest-capture-paths.pcapng`, real traffic: dumps, multicasts, genl,
+//!   demo, usersock, drops), the corpus the issue names;
+//! - `synthetic`: the golden corpus (hand-built messages of every family plus
+//!   the host recordings).
+//!
+//! For each: decode + summary (the full field tree and the one-line summary,
+//! what the detail view and `nlscope decode` need) and summary alone (what the
+//! store and list views need per message). Whole passes over the corpus for
+//! about two seconds each; prints messages per second.
 //!
 //! Run: `cargo bench -p nlscope --bench decode` (optionally
 //! `-- --seconds 5`).
@@ -12,7 +19,118 @@ mod corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use nlscope::decode::{decode_bytes, split_messages, DecodeContext};
+use nlscope::decode::{decode_bytes, split_messages, summarize_bytes, DecodeContext};
+
+struct Buffer {
+    name: String,
+    protocol: u32,
+    bytes: Vec<u8>,
+}
+
+fn fixture_corpus() -> Vec<Buffer> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/guest-capture-paths.pcapng"
+    );
+    let read = nlscope::export::read_capture(path);
+    assert!(read.error.is_none(), "{path}: {:?}", read.error);
+    read.messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| Buffer {
+            name: format!("fixture #{i} ({} bytes)", m.payload.len()),
+            protocol: m.protocol,
+            bytes: m.payload,
+        })
+        .collect()
+}
+
+fn synthetic_corpus() -> Vec<Buffer> {
+    corpus::all_samples()
+        .into_iter()
+        .map(|s| Buffer {
+            name: s.name,
+            protocol: s.protocol,
+            bytes: s.bytes,
+        })
+        .collect()
+}
+
+/// Runs `work` over every buffer, pass after pass, for `seconds`; returns
+/// passes per second.
+fn passes_per_second(buffers: &[Buffer], seconds: f64, work: impl Fn(&Buffer) -> usize) -> f64 {
+    for buffer in buffers {
+        black_box(work(buffer));
+    }
+    let budget = Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let mut passes = 0u64;
+    while start.elapsed() < budget {
+        for buffer in buffers {
+            black_box(work(black_box(buffer)));
+        }
+        passes += 1;
+    }
+    passes as f64 / start.elapsed().as_secs_f64()
+}
+
+fn measure(label: &str, buffers: &[Buffer], seconds: f64) {
+    let mut context = DecodeContext::default();
+    for buffer in buffers {
+        context.learn_bytes(buffer.protocol, &buffer.bytes);
+    }
+    let messages_per_pass: usize = buffers
+        .iter()
+        .map(|b| split_messages(&b.bytes).len().max(1))
+        .sum();
+    let bytes_per_pass: usize = buffers.iter().map(|b| b.bytes.len()).sum();
+    println!(
+        "{label}: {} buffers, {} netlink messages, {} bytes per pass",
+        buffers.len(),
+        messages_per_pass,
+        bytes_per_pass
+    );
+    let full = passes_per_second(buffers, seconds, |b| {
+        let decoded = decode_bytes(b.protocol, &b.bytes, &context);
+        decoded.summary.len() + decoded.messages.len()
+    });
+    println!(
+        "{label} decode+summary: {:.0} messages/s, {:.1} MB/s",
+        full * messages_per_pass as f64,
+        full * bytes_per_pass as f64 / 1e6
+    );
+    let summary = passes_per_second(buffers, seconds, |b| {
+        summarize_bytes(b.protocol, &b.bytes, &context).len()
+    });
+    println!(
+        "{label} summary only: {:.0} messages/s, {:.1} MB/s",
+        summary * messages_per_pass as f64,
+        summary * bytes_per_pass as f64 / 1e6
+    );
+
+    // The costliest buffers, per full decode.
+    let mut costs: Vec<(f64, &str, usize)> = buffers
+        .iter()
+        .map(|b| {
+            let rounds = 200;
+            let t = Instant::now();
+            for _ in 0..rounds {
+                black_box(decode_bytes(b.protocol, black_box(&b.bytes), &context));
+            }
+            let micros = t.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
+            (
+                micros,
+                b.name.as_str(),
+                split_messages(&b.bytes).len().max(1),
+            )
+        })
+        .collect();
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("{label} costliest buffers:");
+    for (micros, name, messages) in costs.iter().take(5) {
+        println!("  {name}: {micros:.1} µs ({messages} messages)");
+    }
+}
 
 fn main() {
     let seconds: f64 = std::env::args()
@@ -20,72 +138,6 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(2.0);
-    let samples = corpus::all_samples();
-    let mut context = DecodeContext::default();
-    for sample in &samples {
-        context.learn_bytes(sample.protocol, &sample.bytes);
-    }
-    let messages_per_pass: usize = samples
-        .iter()
-        .map(|s| split_messages(&s.bytes).len().max(1))
-        .sum();
-    let bytes_per_pass: usize = samples.iter().map(|s| s.bytes.len()).sum();
-
-    // Warm up, then measure whole passes over the corpus.
-    for sample in &samples {
-        black_box(decode_bytes(sample.protocol, &sample.bytes, &context).summary);
-    }
-    let budget = Duration::from_secs_f64(seconds);
-    let start = Instant::now();
-    let mut passes = 0u64;
-    while start.elapsed() < budget {
-        for sample in &samples {
-            let decoded = decode_bytes(sample.protocol, black_box(&sample.bytes), &context);
-            black_box(decoded.summary.len() + decoded.messages.len());
-        }
-        passes += 1;
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-
-    // The costliest buffers, per decode.
-    let mut costs: Vec<(f64, &str, usize)> = samples
-        .iter()
-        .map(|sample| {
-            let rounds = 200;
-            let t = Instant::now();
-            for _ in 0..rounds {
-                black_box(decode_bytes(
-                    sample.protocol,
-                    black_box(&sample.bytes),
-                    &context,
-                ));
-            }
-            let micros = t.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
-            (
-                micros,
-                sample.name.as_str(),
-                split_messages(&sample.bytes).len().max(1),
-            )
-        })
-        .collect();
-    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let messages = passes as f64 * messages_per_pass as f64;
-    println!(
-        "corpus: {} buffers, {} netlink messages, {} bytes per pass",
-        samples.len(),
-        messages_per_pass,
-        bytes_per_pass
-    );
-    println!(
-        "decode+summary: {:.0} messages/s, {:.0} buffers/s, {:.1} MB/s ({} passes in {:.2} s)",
-        messages / elapsed,
-        passes as f64 * samples.len() as f64 / elapsed,
-        passes as f64 * bytes_per_pass as f64 / elapsed / 1e6,
-        passes,
-        elapsed
-    );
-    println!("costliest buffers:");
-    for (micros, name, messages) in costs.iter().take(5) {
-        println!("  {name}: {micros:.1} µs ({messages} messages)");
-    }
+    measure("fixture", &fixture_corpus(), seconds);
+    measure("synthetic", &synthetic_corpus(), seconds);
 }

@@ -14,3 +14,9 @@ pub mod inject;
 pub mod ports;
 pub mod store;
 pub mod ui;
+
+/// Every binary linking nlscope (the `nlscope` command, tests, benchmarks)
+/// allocates through mimalloc: decoding and the store make many small,
+/// short-lived allocations, which it serves markedly faster than glibc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,11 +1,13 @@
 //! Property tests: the decoder never panics on arbitrary or damaged input,
 //! every field's byte range lies inside the buffer, and the work it does is
-//! bounded (tree depth, field count). 10,000 arbitrary buffers plus 6,000
-//! structured and mutated ones per run.
+//! bounded (tree depth, field count); and the summary-only path
+//! (`summarize_bytes`, what the store uses) always gives the full decode's
+//! summary. 10,000 arbitrary buffers plus 6,000 structured and mutated ones
+//! per run, plus every message of the fixture captures.
 
 mod support;
 
-use nlscope::decode::{decode_bytes, DecodeContext, DecodedMessage, Field};
+use nlscope::decode::{decode_bytes, summarize_bytes, DecodeContext, DecodedMessage, Field};
 use proptest::prelude::*;
 use support::corpus;
 
@@ -31,7 +33,11 @@ fn check(decoded: &DecodedMessage, len: usize) -> Result<(), TestCaseError> {
                 len
             );
         }
-        prop_assert!(field.value.len() <= 4096, "{} value too long", field.name);
+        prop_assert!(
+            field.value.text().len() <= 4096,
+            "{} value too long",
+            field.name
+        );
         for child in &field.children {
             walk(child, len, depth + 1, count)?;
         }
@@ -64,6 +70,7 @@ proptest! {
     ) {
         let decoded = decode_bytes(protocol, &bytes, &context());
         check(&decoded, bytes.len())?;
+        prop_assert_eq!(summarize_bytes(protocol, &bytes, &context()), decoded.summary);
         let mut learner = DecodeContext::default();
         learner.learn_bytes(protocol, &bytes);
     }
@@ -105,6 +112,7 @@ proptest! {
         let decoded = decode_bytes(protocol, &bytes, &context());
         check(&decoded, bytes.len())?;
         prop_assert!(!decoded.messages.is_empty());
+        prop_assert_eq!(summarize_bytes(protocol, &bytes, &context()), decoded.summary);
     }
 
     #[test]
@@ -126,10 +134,44 @@ proptest! {
         }
         let decoded = decode_bytes(sample.protocol, &bytes, &context());
         check(&decoded, bytes.len())?;
+        prop_assert_eq!(summarize_bytes(sample.protocol, &bytes, &context()), decoded.summary);
         let mut learner = DecodeContext::default();
         learner.learn_bytes(sample.protocol, &bytes);
         prop_assert!(learner.families().count() <= 4096);
     }
+}
+
+#[test]
+fn summary_only_matches_the_full_decode_on_every_fixture_message() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let mut checked = 0;
+    for path in [
+        "tests/fixtures/guest-capture-paths.pcapng",
+        "tests/fixtures/guest-capture-paths.jsonl",
+    ] {
+        let read = nlscope::export::read_capture(format!("{root}/{path}"));
+        assert!(read.error.is_none(), "{path}: {:?}", read.error);
+        let mut context = DecodeContext::default();
+        for message in &read.messages {
+            context.learn(message);
+            let full = decode_bytes(message.protocol, &message.payload, &context).summary;
+            let fast = summarize_bytes(message.protocol, &message.payload, &context);
+            assert_eq!(fast, full, "{path}: {message:?}");
+            checked += 1;
+        }
+    }
+    for sample in corpus::all_samples() {
+        let context = context();
+        let full = decode_bytes(sample.protocol, &sample.bytes, &context).summary;
+        assert_eq!(
+            summarize_bytes(sample.protocol, &sample.bytes, &context),
+            full,
+            "{}",
+            sample.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 680, "{checked} messages");
 }
 
 #[test]

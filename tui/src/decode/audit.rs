@@ -148,7 +148,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         fields.push(Field::new("data", hex(data)).at(body));
     }
     Body {
-        type_name: name,
+        type_name: name.into(),
         op: None,
         fields,
         summary,

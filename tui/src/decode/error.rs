@@ -2,8 +2,9 @@
 //! TLVs) and NLMSG_DONE.
 
 use super::names::{errno_name, Op};
-use super::nla::{attrs, Cx, Kind, Schema};
+use super::nla::{attrs, quoted, AttrWalk, Cx, Kind, Schema};
 use super::{decode_message, parse_header, type_name, Body, Field, Msg, NLMSG_HDRLEN};
+use compact_str::format_compact;
 
 const NLM_F_CAPPED: u16 = 0x100;
 const NLM_F_ACK_TLVS: u16 = 0x200;
@@ -73,7 +74,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         orig_name = Some(name);
         if !capped && orig_len >= NLMSG_HDRLEN && msg.depth < 2 {
             let (mut request, _) = decode_message(cx, orig_start, orig, msg.depth + 1);
-            request.value = format!("request: {}", request.value);
+            request.value = format_compact!("request: {}", request.value).into();
             fields.push(request);
         } else {
             let (request, _) = decode_message(
@@ -99,7 +100,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         let mut tlvs = attrs(cx, tlv_start..body.end, Some(&EXT_ACK), 1);
         // Say what NLMSGERR_ATTR_OFFS points at in the quoted request.
         for tlv in tlvs.iter_mut().filter(|f| f.name == "NLMSGERR_ATTR_OFFS") {
-            let Ok(offset) = tlv.value.parse::<usize>() else {
+            let Some(offset) = tlv.value.number().and_then(|n| usize::try_from(n).ok()) else {
                 continue;
             };
             let at = orig_start.saturating_add(offset);
@@ -108,14 +109,15 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
                 .find(|f| f.name != "error")
                 .and_then(|request| field_at(request, at, &mut Vec::new()));
             tlv.value = match target {
-                Some(path) => format!("{offset} (byte {at}: {path})"),
-                None => format!("{offset} (byte {at})"),
+                Some(path) => format_compact!("{offset} (byte {at}: {path})").into(),
+                None => format_compact!("{offset} (byte {at})").into(),
             };
         }
-        ext_msg = tlvs
-            .iter()
-            .find(|f| f.name == "NLMSGERR_ATTR_MSG")
-            .map(|f| f.value.clone());
+        // From the bytes, not the fields: the summary must not depend on
+        // whether the tree is built (Cx::tree).
+        ext_msg = AttrWalk::new(cx, tlv_start..body.end)
+            .find(|a| a.kind == 1)
+            .map(|a| quoted(cx.bytes(a.value)).to_string());
         fields.push(
             Field::new("extended ack", format!("{} bytes", body.end - tlv_start))
                 .at(tlv_start..body.end)
@@ -179,7 +181,7 @@ fn field_at(field: &Field, at: usize, path: &mut Vec<String>) -> Option<String> 
     if !(range.start <= at && at < range.end.max(range.start + 1)) {
         return None;
     }
-    path.push(field.name.clone());
+    path.push(field.name.to_string());
     for child in &field.children {
         if let Some(found) = field_at(child, at, path) {
             return Some(found);

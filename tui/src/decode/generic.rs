@@ -21,7 +21,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
 /// Fields of an unknown body in `range`.
 pub fn body_fields(cx: &Cx, range: std::ops::Range<usize>) -> Vec<Field> {
     let data = cx.bytes(range.clone());
-    if data.is_empty() {
+    if data.is_empty() || !cx.tree {
         return Vec::new();
     }
     if let Some(text) = as_text(data) {

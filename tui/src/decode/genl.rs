@@ -5,6 +5,7 @@ use super::context::{cstr, parse_family};
 use super::names::{lookup, Op};
 use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
 use super::{Body, Field, Msg};
+use compact_str::format_compact;
 
 pub const GENL_ID_CTRL: u16 = 0x10;
 const GENL_HDRLEN: usize = 4;
@@ -177,7 +178,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     let header_end = (body.start + GENL_HDRLEN).min(body.end);
     let mut header = members(cx, body.start, header_end, GENLMSGHDR);
     if let (Some(first), Some(command)) = (header.first_mut(), &command) {
-        first.value = format!("{} ({command})", first.value);
+        first.value = format_compact!("{} ({command})", first.value).into();
     }
     fields.push(
         Field::new("genlmsghdr", format!("{} bytes", header_end - body.start))
@@ -239,7 +240,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         summary.push_str(" dump");
     }
     Body {
-        type_name: family,
+        type_name: family.into(),
         op,
         fields,
         summary,

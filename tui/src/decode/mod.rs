@@ -6,7 +6,7 @@
 //! tree per netlink message in the buffer, each field knowing the byte range it
 //! came from (for the hex view).
 //!
-//! Per protocol family (submodules): `route` (NETLINK_ROUTE, typed parse by
+//! Per protocol family (submodules): `route` (NETLINK_ROUTE, summaries via
 //! netlink-packet-route), `genl` (NETLINK_GENERIC, nlctrl in full, other
 //! families named through [`DecodeContext`]), `sockdiag`, `audit`,
 //! `netfilter`, `uevent` (no netlink header), `text` (NETLINK_USERSOCK and the
@@ -19,8 +19,11 @@
 //! marker), hex values show at most 64 bytes, text at most 512 characters,
 //! and an NLMSG_ERROR quotes its request at most two levels deep.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
+pub use compact_str::CompactString;
+use compact_str::ToCompactString;
 use serde::Serialize;
 
 use crate::event::CapturedMessage;
@@ -46,10 +49,15 @@ pub use nla::{MAX_DEPTH, MAX_FIELDS};
 pub const NLMSG_HDRLEN: usize = 16;
 
 /// One named value in the decoded tree.
+///
+/// Names are mostly `&'static str` from the schemas and values mostly short
+/// (numbers, names), so neither allocates in the common case: a buffer's tree
+/// costs about one allocation per field with children, which is what lets
+/// decoding keep up with capture (see `cargo bench --bench decode`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Field {
-    pub name: String,
-    pub value: String,
+    pub name: Cow<'static, str>,
+    pub value: Value,
     /// Bytes of the captured payload this field covers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Range<usize>>,
@@ -58,7 +66,7 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Field {
+    pub fn new(name: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Field {
         Field {
             name: name.into(),
             value: value.into(),
@@ -73,6 +81,108 @@ impl Field {
     pub fn with_children(mut self, children: Vec<Field>) -> Field {
         self.children = children;
         self
+    }
+}
+
+/// A field's value. Plain numbers (most values) are kept as numbers and
+/// turned into text only when shown; text up to 24 bytes is stored inline.
+/// Either way a value costs no allocation in the common case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(CompactString),
+    Unsigned(u64),
+    Signed(i64),
+}
+
+impl Value {
+    pub const EMPTY: Value = Value::Text(CompactString::const_new(""));
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Value::Text(text) if text.is_empty())
+    }
+
+    /// The value as text.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Text(text) => Cow::Borrowed(text.as_str()),
+            Value::Unsigned(n) => Cow::Owned(n.to_string()),
+            Value::Signed(n) => Cow::Owned(n.to_string()),
+        }
+    }
+
+    /// The value as a number, when it is one.
+    pub fn number(&self) -> Option<i128> {
+        match self {
+            Value::Unsigned(n) => Some(i128::from(*n)),
+            Value::Signed(n) => Some(i128::from(*n)),
+            Value::Text(text) => text.parse().ok(),
+        }
+    }
+
+    /// Appends the text to `out` (numbers without an allocation).
+    pub fn push_to(&self, out: &mut String) {
+        match self {
+            Value::Text(text) => out.push_str(text),
+            Value::Unsigned(n) => out.push_str(&n.to_compact_string()),
+            Value::Signed(n) => out.push_str(&n.to_compact_string()),
+        }
+    }
+
+    /// Appends the text to `out` (numbers without an allocation).
+    pub fn append_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Text(text) => out.extend_from_slice(text.as_bytes()),
+            Value::Unsigned(n) => out.extend_from_slice(n.to_compact_string().as_bytes()),
+            Value::Signed(n) => out.extend_from_slice(n.to_compact_string().as_bytes()),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(text) => f.write_str(text),
+            Value::Unsigned(n) => n.fmt(f),
+            Value::Signed(n) => n.fmt(f),
+        }
+    }
+}
+
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == *other
+    }
+}
+
+/// Values are text in JSON, as they are on screen.
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Text(text) => serializer.serialize_str(text),
+            Value::Unsigned(n) => serializer.serialize_str(&n.to_compact_string()),
+            Value::Signed(n) => serializer.serialize_str(&n.to_compact_string()),
+        }
+    }
+}
+
+impl From<CompactString> for Value {
+    fn from(text: CompactString) -> Value {
+        Value::Text(text)
+    }
+}
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Text(text.into())
+    }
+}
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(text.into())
+    }
+}
+impl From<Cow<'_, str>> for Value {
+    fn from(text: Cow<'_, str>) -> Value {
+        Value::Text(text.as_ref().into())
     }
 }
 
@@ -144,7 +254,12 @@ pub fn decode(message: &CapturedMessage, context: &DecodeContext) -> DecodedMess
 /// Decodes `payload` as a buffer of netlink `protocol` (what [`decode`] does
 /// with a captured message's payload).
 pub fn decode_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -> DecodedMessage {
-    let cx = Cx::new(payload, protocol, context);
+    decode_with(Cx::new(payload, protocol, context))
+}
+
+fn decode_with(cx: Cx) -> DecodedMessage {
+    let payload = cx.payload;
+    let protocol = cx.protocol;
     // Kernel uevents carry no netlink header at all.
     if protocol == 15 && !has_plausible_header(payload) {
         return uevent::decode(&cx);
@@ -172,49 +287,106 @@ pub fn decode_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -> D
     // A netfilter batch is named after what it carries.
     let batch = protocol == 12 && parts.len() > 1 && parts[0].1.kind == 0x10;
     let summary = if batch {
-        let inner = messages.get(1).map(|m| m.value.clone()).unwrap_or_default();
+        let inner = messages
+            .get(1)
+            .map(|m| m.value.to_string())
+            .unwrap_or_default();
         format!("{inner} (batch of {})", parts.len())
     } else if parts.len() > 1 {
         format!("{first_summary} (+{} more)", parts.len() - 1)
     } else {
         first_summary
     };
-    DecodedMessage {
-        summary: one_line(&summary),
-        messages,
-    }
+    // Every part was made one line already (decode_message, uevent).
+    DecodedMessage { summary, messages }
+}
+
+/// The one-line summary of `payload` alone (what the store and list views
+/// need per message), without building the field tree: always the same as
+/// `decode_bytes(..).summary` (tested), at a fraction of the cost.
+pub fn summarize_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -> String {
+    decode_with(Cx::summary_only(payload, protocol, context)).summary
+}
+
+/// The summary of a captured message (see [`summarize_bytes`]).
+pub fn summarize(message: &CapturedMessage, context: &DecodeContext) -> String {
+    summarize_bytes(message.protocol, &message.payload, context)
 }
 
 impl DecodedMessage {
     /// The tree as indented text, one field a line: `name: value [from..to]`.
     pub fn to_text(&self) -> String {
-        fn walk(out: &mut String, field: &Field, depth: usize) {
-            for _ in 0..depth {
-                out.push_str("  ");
+        let mut out = Vec::with_capacity(1024);
+        self.append_text(&mut out, "");
+        // Only whole UTF-8 strings were appended.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// [`to_text`](Self::to_text) appended to `out`, every line starting with
+    /// `prefix`. Written with byte copies only (`nlscope decode` prints
+    /// millions of these lines; formatting machinery would dominate).
+    pub fn append_text(&self, out: &mut Vec<u8>, prefix: &str) {
+        fn push_line_text(out: &mut Vec<u8>, text: &str, prefix: &str) {
+            // Values carry no raw newlines (text is escaped); should one get
+            // through, the continuation keeps the indentation.
+            if !text.as_bytes().contains(&b'\n') {
+                out.extend_from_slice(text.as_bytes());
+                return;
             }
-            out.push_str(&field.name);
-            if !field.value.is_empty() {
-                out.push_str(": ");
-                out.push_str(&field.value);
+            for (i, part) in text.split('\n').enumerate() {
+                if i > 0 {
+                    out.push(b'\n');
+                    out.extend_from_slice(prefix.as_bytes());
+                }
+                out.extend_from_slice(part.as_bytes());
+            }
+        }
+        fn walk(out: &mut Vec<u8>, field: &Field, depth: usize, prefix: &str) {
+            out.extend_from_slice(prefix.as_bytes());
+            for _ in 0..depth {
+                out.extend_from_slice(b"  ");
+            }
+            push_line_text(out, &field.name, prefix);
+            match &field.value {
+                Value::Text(text) if text.is_empty() => {}
+                Value::Text(text) => {
+                    out.extend_from_slice(b": ");
+                    push_line_text(out, text, prefix);
+                }
+                number => {
+                    out.extend_from_slice(b": ");
+                    number.append_to(out);
+                }
             }
             if let Some(range) = &field.bytes {
-                out.push_str(&format!(" [{}..{}]", range.start, range.end));
+                out.extend_from_slice(b" [");
+                out.extend_from_slice(range.start.to_compact_string().as_bytes());
+                out.extend_from_slice(b"..");
+                out.extend_from_slice(range.end.to_compact_string().as_bytes());
+                out.push(b']');
             }
-            out.push('\n');
+            out.push(b'\n');
             for child in &field.children {
-                walk(out, child, depth + 1);
+                walk(out, child, depth + 1, prefix);
             }
         }
-        let mut out = format!("summary: {}\n", self.summary);
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(b"summary: ");
+        push_line_text(out, &self.summary, prefix);
+        out.push(b'\n');
         for message in &self.messages {
-            walk(&mut out, message, 0);
+            walk(out, message, 0, prefix);
         }
-        out
     }
 }
 
 /// The summary as one printable line: control characters become spaces.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: String) -> String {
+    // Control characters are ASCII below 0x20, 0x7f, or U+0080..U+009F
+    // (0xc2 0x80..0x9f in UTF-8): a byte scan rules them out quickly.
+    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return text;
+    }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -262,7 +434,7 @@ pub(crate) struct Msg {
 /// What a protocol decoder makes of one message body.
 pub(crate) struct Body {
     /// The message type's name (`RTM_NEWLINK`).
-    pub type_name: String,
+    pub type_name: Cow<'static, str>,
     /// How the header flags read for this type.
     pub op: Option<Op>,
     /// Fields of the body.
@@ -273,20 +445,26 @@ pub(crate) struct Body {
 
 /// Name of message type `kind` of `protocol` and how its flags read, without
 /// looking at a body.
-pub(crate) fn type_name(cx: &Cx, kind: u16, body: Option<&Msg>) -> (String, Option<Op>) {
+pub(crate) fn type_name(cx: &Cx, kind: u16, body: Option<&Msg>) -> (Cow<'static, str>, Option<Op>) {
     if let Some(name) = names::control_type_name(kind) {
         if !(cx.protocol == 2 || cx.protocol == 30) || kind != 3 {
-            return (name.to_string(), (kind == 2).then_some(Op::Ack));
+            return (name.into(), (kind == 2).then_some(Op::Ack));
         }
-        return (name.to_string(), None);
+        return (name.into(), None);
     }
     match cx.protocol {
         0 => route::type_name(kind),
         4 => sockdiag::type_name(kind),
-        9 => (audit::type_name(kind), None),
-        12 => netfilter::type_name(kind),
-        16 => genl::type_name(cx, kind, body),
-        _ => (format!("type {kind}"), None),
+        9 => (audit::type_name(kind).into(), None),
+        12 => {
+            let (name, op) = netfilter::type_name(kind);
+            (name.into(), op)
+        }
+        16 => {
+            let (name, op) = genl::type_name(cx, kind, body);
+            (name.into(), op)
+        }
+        _ => (format!("type {kind}").into(), None),
     }
 }
 
@@ -306,6 +484,11 @@ pub(crate) fn decode_message(
         depth,
     };
     let body = decode_body(cx, &msg);
+    if !cx.tree {
+        let summary = one_line(body.summary);
+        let field = Field::new(body.type_name, summary.as_str()).at(offset..end);
+        return (field, summary);
+    }
     let mut children = Vec::with_capacity(body.fields.len() + 2);
     children.push(header_field(cx, &msg, &body));
     if (header.len as usize) > end - offset {
@@ -315,7 +498,7 @@ pub(crate) fn decode_message(
         ));
     }
     children.extend(body.fields);
-    let summary = one_line(&body.summary);
+    let summary = one_line(body.summary);
     let field = Field::new(body.type_name, summary.clone())
         .at(offset..end)
         .with_children(children);
@@ -326,28 +509,46 @@ fn header_field(cx: &Cx, msg: &Msg, body: &Body) -> Field {
     let o = msg.offset;
     let h = msg.header;
     let flags = names::flag_names(h.flags, body.op);
-    Field::new(
-        "nlmsghdr",
-        format!(
-            "len {} type {} flags {} seq {} port {}",
-            h.len, h.kind, flags, h.seq, h.port
-        ),
-    )
-    .at(o..o + NLMSG_HDRLEN)
-    .with_children(vec![
-        Field::new("len", h.len.to_string()).at(o..o + 4),
-        Field::new("type", format!("{} ({})", h.kind, body.type_name)).at(o + 4..o + 6),
-        Field::new("flags", format!("{:#06x} ({flags})", h.flags)).at(o + 6..o + 8),
-        Field::new("seq", h.seq.to_string()).at(o + 8..o + 12),
-        Field::new("port", port_text(cx, h.port)).at(o + 12..o + 16),
-    ])
+    // Built by pushes: this runs for every message, and `format!` costs more
+    // than the rest of a small message's decode.
+    let mut line = String::with_capacity(64);
+    line.push_str("len ");
+    line.push_str(&h.len.to_compact_string());
+    line.push_str(" type ");
+    line.push_str(&h.kind.to_compact_string());
+    line.push_str(" flags ");
+    line.push_str(&flags);
+    line.push_str(" seq ");
+    line.push_str(&h.seq.to_compact_string());
+    line.push_str(" port ");
+    line.push_str(&h.port.to_compact_string());
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let hex: [u8; 6] = [
+        b'0',
+        b'x',
+        DIGITS[usize::from(h.flags >> 12)],
+        DIGITS[usize::from((h.flags >> 8) & 0xf)],
+        DIGITS[usize::from((h.flags >> 4) & 0xf)],
+        DIGITS[usize::from(h.flags & 0xf)],
+    ];
+    let hex = std::str::from_utf8(&hex).unwrap_or_default();
+    let flags_value = nla::cat(&[hex, " (", &flags, ")"]);
+    Field::new("nlmsghdr", line)
+        .at(o..o + NLMSG_HDRLEN)
+        .with_children(vec![
+            Field::new("len", Value::Unsigned(h.len.into())).at(o..o + 4),
+            Field::new("type", names::with_name(h.kind, &body.type_name)).at(o + 4..o + 6),
+            Field::new("flags", flags_value).at(o + 6..o + 8),
+            Field::new("seq", Value::Unsigned(h.seq.into())).at(o + 8..o + 12),
+            Field::new("port", port_text(cx, h.port)).at(o + 12..o + 16),
+        ])
 }
 
-fn port_text(_cx: &Cx, port: u32) -> String {
+fn port_text(_cx: &Cx, port: u32) -> Value {
     if port == 0 {
-        "0 (kernel)".to_string()
+        Value::Text(CompactString::const_new("0 (kernel)"))
     } else {
-        port.to_string()
+        Value::Unsigned(port.into())
     }
 }
 
@@ -381,7 +582,7 @@ fn control(cx: &Cx, msg: &Msg, name: &str) -> Body {
         fields.push(Field::new("data", nla::hex(cx.bytes(msg.body.clone()))).at(msg.body.clone()));
     }
     Body {
-        type_name: name.to_string(),
+        type_name: name.to_string().into(),
         op: None,
         fields,
         summary: name.to_string(),

@@ -1,6 +1,10 @@
 //! Name tables shared by the protocol decoders: netlink protocols, control
 //! message types, header flags and errno values.
 
+use std::fmt::Write as _;
+
+use compact_str::{CompactString, ToCompactString};
+
 /// Name of a netlink protocol number (`NETLINK_ROUTE` is 0 ...).
 pub fn protocol_name(protocol: u32) -> Option<&'static str> {
     Some(match protocol {
@@ -53,52 +57,67 @@ pub enum Op {
 }
 
 /// Names of the set bits of `flags`, e.g. `REQUEST|DUMP`.
-pub fn flag_names(flags: u16, op: Option<Op>) -> String {
-    let mut names: Vec<String> = Vec::new();
+pub fn flag_names(flags: u16, op: Option<Op>) -> CompactString {
+    // Parts ("REQUEST", "|", "ACK", ...) joined once at the end.
+    let mut parts: [&str; 32] = [""; 32];
+    let mut count = 0;
     let mut rest = flags;
-    let mut take = |bit: u16, name: &str, names: &mut Vec<String>| {
+    let mut take = |bit: u16, name: &'static str| {
         if rest & bit == bit && bit != 0 {
-            names.push(name.to_string());
+            if count > 0 {
+                parts[count] = "|";
+                count += 1;
+            }
+            parts[count] = name;
+            count += 1;
             rest &= !bit;
         }
     };
-    take(0x01, "REQUEST", &mut names);
-    take(0x02, "MULTI", &mut names);
-    take(0x04, "ACK", &mut names);
-    take(0x08, "ECHO", &mut names);
-    take(0x10, "DUMP_INTR", &mut names);
-    take(0x20, "DUMP_FILTERED", &mut names);
+    take(0x01, "REQUEST");
+    take(0x02, "MULTI");
+    take(0x04, "ACK");
+    take(0x08, "ECHO");
+    take(0x10, "DUMP_INTR");
+    take(0x20, "DUMP_FILTERED");
     match op {
         Some(Op::Get) => {
-            take(0x300, "DUMP", &mut names);
-            take(0x100, "ROOT", &mut names);
-            take(0x200, "MATCH", &mut names);
-            take(0x400, "ATOMIC", &mut names);
+            take(0x300, "DUMP");
+            take(0x100, "ROOT");
+            take(0x200, "MATCH");
+            take(0x400, "ATOMIC");
         }
         Some(Op::New) => {
-            take(0x100, "REPLACE", &mut names);
-            take(0x200, "EXCL", &mut names);
-            take(0x400, "CREATE", &mut names);
-            take(0x800, "APPEND", &mut names);
+            take(0x100, "REPLACE");
+            take(0x200, "EXCL");
+            take(0x400, "CREATE");
+            take(0x800, "APPEND");
         }
         Some(Op::Del) => {
-            take(0x100, "NONREC", &mut names);
-            take(0x200, "BULK", &mut names);
+            take(0x100, "NONREC");
+            take(0x200, "BULK");
         }
         Some(Op::Ack) => {
-            take(0x100, "CAPPED", &mut names);
-            take(0x200, "ACK_TLVS", &mut names);
+            take(0x100, "CAPPED");
+            take(0x200, "ACK_TLVS");
         }
         None => {}
     }
+    let mut names = super::nla::cat(&parts[..count]);
     if rest != 0 {
-        names.push(format!("{rest:#x}"));
+        if !names.is_empty() {
+            names.push('|');
+        }
+        let _ = write!(names, "{rest:#x}");
     }
     if names.is_empty() {
-        "0".to_string()
-    } else {
-        names.join("|")
+        names.push('0');
     }
+    names
+}
+
+/// `number (NAME)`, the way values with a symbolic name are shown.
+pub fn with_name(number: impl ToCompactString, name: &str) -> CompactString {
+    super::nla::cat(&[&number.to_compact_string(), " (", name, ")"])
 }
 
 /// Linux errno name (`ENOENT` for 2).

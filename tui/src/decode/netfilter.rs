@@ -4,6 +4,7 @@
 use super::names::{lookup, name_or_number, Op};
 use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
 use super::{Body, Field, Msg};
+use compact_str::format_compact;
 
 const SUBSYSTEMS: &[(u8, &str)] = &[
     (0, "NFNL_SUBSYS_NONE"),
@@ -183,7 +184,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     let family = cx.u8(body.start).filter(|_| !body.is_empty());
     if let (Some(first), Some(f)) = (header.first_mut(), family) {
         if let Some(fname) = lookup(NFPROTO, f) {
-            first.value = format!("{f} ({fname})");
+            first.value = format_compact!("{f} ({fname})").into();
         }
     }
     fields.push(Field::new(
@@ -219,7 +220,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         summary.push_str(" dump");
     }
     Body {
-        type_name: name,
+        type_name: name.into(),
         op,
         fields,
         summary,

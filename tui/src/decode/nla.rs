@@ -2,11 +2,14 @@
 //! sequences into [`Field`]s, guided by an optional schema of names and value
 //! kinds, and the byte readers and value formatters every decoder shares.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use super::{DecodeContext, Field};
+use compact_str::{CompactString, ToCompactString};
+
+use super::{DecodeContext, Field, Value};
 
 /// Deepest attribute nesting the walker follows.
 pub const MAX_DEPTH: usize = 8;
@@ -26,6 +29,10 @@ pub struct Cx<'a> {
     pub payload: &'a [u8],
     pub protocol: u32,
     pub context: &'a DecodeContext,
+    /// False when only the summary is wanted: the field walkers
+    /// ([`attrs`], [`members`]) then return nothing. Summaries are made from
+    /// the bytes, never from fields, so they come out the same either way.
+    pub tree: bool,
     fields_left: Cell<usize>,
 }
 
@@ -35,7 +42,16 @@ impl<'a> Cx<'a> {
             payload,
             protocol,
             context,
+            tree: true,
             fields_left: Cell::new(MAX_FIELDS),
+        }
+    }
+
+    /// A context for the summary alone (see [`Cx::tree`]).
+    pub fn summary_only(payload: &'a [u8], protocol: u32, context: &'a DecodeContext) -> Cx<'a> {
+        Cx {
+            tree: false,
+            ..Cx::new(payload, protocol, context)
         }
     }
 
@@ -100,6 +116,9 @@ pub enum Kind {
     Mac,
     Flag,
     Hex,
+    /// A fixed C struct (`struct rtnl_link_stats64` and the like): every
+    /// member as `name value` on one line.
+    Struct(&'static [Member]),
     /// Nested attributes described by a schema (or unnamed when `None`).
     Nested(Option<&'static Schema>),
     /// Nested array: each element's type is its index, each element nested.
@@ -133,7 +152,12 @@ impl Schema {
         }
     }
     pub fn find(&self, kind: u16) -> Option<&'static AttrSpec> {
-        self.attrs.iter().find(|spec| spec.0 == kind)
+        // Most tables list types 1, 2, 3, ... in order: try the slot first.
+        let slot = usize::from(kind).wrapping_sub(1);
+        match self.attrs.get(slot) {
+            Some(spec) if spec.0 == kind => Some(spec),
+            _ => self.attrs.iter().find(|spec| spec.0 == kind),
+        }
     }
 }
 
@@ -154,51 +178,109 @@ pub struct RawAttr {
 /// that is cut off. The second value is the range of trailing bytes that are
 /// not a whole attribute (empty when none).
 pub fn split_attrs(cx: &Cx, range: Range<usize>) -> (Vec<RawAttr>, Range<usize>) {
-    let end = range.end.min(cx.payload.len());
-    let mut at = range.start;
-    let mut attrs = Vec::new();
-    while at + 4 <= end {
-        let (Some(len), Some(raw_kind)) = (cx.u16(at), cx.u16(at + 2)) else {
-            break;
-        };
-        let len = len as usize;
-        if len < 4 || at + len > end {
-            break;
+    let mut walk = AttrWalk::new(cx, range);
+    let attrs: Vec<RawAttr> = walk.by_ref().collect();
+    (attrs, walk.rest())
+}
+
+/// The attributes of a range one by one, without collecting them (what
+/// [`split_attrs`] does, for the decoder's hot path).
+pub struct AttrWalk<'a> {
+    payload: &'a [u8],
+    at: usize,
+    end: usize,
+    count: usize,
+    done: bool,
+}
+
+impl<'a> AttrWalk<'a> {
+    pub fn new(cx: &Cx<'a>, range: Range<usize>) -> AttrWalk<'a> {
+        let end = range.end.min(cx.payload.len());
+        AttrWalk {
+            payload: cx.payload,
+            at: range.start,
+            end,
+            count: 0,
+            done: false,
         }
-        attrs.push(RawAttr {
+    }
+
+    /// Bytes after the last whole attribute (empty when none); meaningful
+    /// once the walk has ended.
+    pub fn rest(&self) -> Range<usize> {
+        self.at.min(self.end)..self.end
+    }
+
+    /// True when the walk stopped at [`MAX_FIELDS`] attributes.
+    pub fn hit_limit(&self) -> bool {
+        self.count >= MAX_FIELDS
+    }
+}
+
+impl Iterator for AttrWalk<'_> {
+    type Item = RawAttr;
+
+    fn next(&mut self) -> Option<RawAttr> {
+        if self.done || self.count >= MAX_FIELDS {
+            return None;
+        }
+        let at = self.at;
+        let header = self
+            .payload
+            .get(at..at.checked_add(4)?)
+            .filter(|_| at + 4 <= self.end);
+        let Some(header) = header else {
+            self.done = true;
+            return None;
+        };
+        let len = usize::from(u16::from_ne_bytes([header[0], header[1]]));
+        let raw_kind = u16::from_ne_bytes([header[2], header[3]]);
+        if len < 4 || at + len > self.end {
+            self.done = true;
+            return None;
+        }
+        self.count += 1;
+        if self.count < MAX_FIELDS {
+            self.at += (len + 3) & !3;
+        } else {
+            // Stop here; what follows is reported as not walked.
+            self.at += len;
+        }
+        Some(RawAttr {
             kind: raw_kind & NLA_TYPE_MASK,
             nested: raw_kind & NLA_F_NESTED != 0,
             net_byteorder: raw_kind & NLA_F_NET_BYTEORDER != 0,
             range: at..at + len,
             value: at + 4..at + len,
-        });
-        if attrs.len() >= MAX_FIELDS {
-            break;
-        }
-        at += (len + 3) & !3;
+        })
     }
-    let rest = at.min(end)..end;
-    (attrs, rest)
 }
 
 /// Decodes the attributes in `range` as fields.
 pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize) -> Vec<Field> {
-    let (raw, rest) = split_attrs(cx, range);
-    let mut fields = Vec::with_capacity(raw.len().min(256));
-    for attr in &raw {
+    if !cx.tree {
+        return Vec::new();
+    }
+    // Counting first (lengths only) sizes the vector exactly: no regrowing,
+    // no oversized allocation.
+    let count = AttrWalk::new(cx, range.clone()).count();
+    let mut fields = Vec::with_capacity(count + 1);
+    let mut walk = AttrWalk::new(cx, range);
+    for attr in walk.by_ref() {
         if !cx.take() {
             fields.push(Field::new("…", "field limit reached"));
             return fields;
         }
-        fields.push(attr_field(cx, attr, schema, depth));
+        fields.push(attr_field(cx, &attr, schema, depth));
     }
-    if raw.len() >= MAX_FIELDS {
+    let rest = walk.rest();
+    if walk.hit_limit() {
         fields.push(Field::new("…", "field limit reached"));
     } else if !rest.is_empty() && cx.take() {
         fields.push(
             Field::new(
                 "trailing bytes",
-                format!("{} bytes: {}", rest.len(), hex(cx.bytes(rest.clone()))),
+                cat(&[&bytes_text(rest.len()), ": ", &hex(cx.bytes(rest.clone()))]),
             )
             .at(rest),
         );
@@ -209,23 +291,23 @@ pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize
 /// One attribute as a field: name from the schema, value by kind.
 pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize) -> Field {
     let spec = schema.and_then(|s| s.find(attr.kind));
-    let name = match spec {
-        Some((_, name, _)) => (*name).to_string(),
-        None => format!("attr {}", attr.kind),
+    let name: Cow<'static, str> = match spec {
+        Some((_, name, _)) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("attr {}", attr.kind)),
     };
     let kind = spec.map(|s| s.2).unwrap_or(Kind::Auto);
     let big_endian = attr.net_byteorder || schema.is_some_and(|s| s.big_endian);
     let data = cx.bytes(attr.value.clone());
-    let mut field = Field::new(name, String::new()).at(attr.range.clone());
+    let mut field = Field::new(name, CompactString::const_new("")).at(attr.range.clone());
     match kind {
         Kind::Nested(inner) => {
-            field.value = format!("nested, {} bytes", data.len());
+            field.value = cat(&["nested, ", &bytes_text(data.len())]).into();
             if depth < MAX_DEPTH {
                 field.children = attrs(cx, attr.value.clone(), inner, depth + 1);
             }
         }
         Kind::Array(inner) => {
-            field.value = format!("array, {} bytes", data.len());
+            field.value = cat(&["array, ", &bytes_text(data.len())]).into();
             if depth < MAX_DEPTH {
                 let (elements, _) = split_attrs(cx, attr.value.clone());
                 for element in elements {
@@ -238,7 +320,7 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
                         Vec::new()
                     };
                     field.children.push(
-                        Field::new(format!("[{}]", element.kind), "")
+                        Field::new(format!("[{}]", element.kind), CompactString::const_new(""))
                             .at(element.range.clone())
                             .with_children(children),
                     );
@@ -247,7 +329,7 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
         }
         Kind::Auto => {
             if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
-                field.value = format!("nested, {} bytes", data.len());
+                field.value = cat(&["nested, ", &bytes_text(data.len())]).into();
                 let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
                 field.children = attrs(cx, attr.value.clone(), inherited, depth + 1);
             } else {
@@ -272,38 +354,91 @@ pub fn looks_nested(cx: &Cx, range: Range<usize>) -> bool {
 }
 
 /// A value of a known kind as text.
-pub fn scalar_value(data: &[u8], kind: Kind, big_endian: bool) -> String {
+pub fn scalar_value(data: &[u8], kind: Kind, big_endian: bool) -> Value {
     let fixed = |n: usize| data.len() == n;
     match kind {
-        Kind::U8 if fixed(1) => data[0].to_string(),
-        Kind::U16 if fixed(2) => num16(data, big_endian).to_string(),
-        Kind::U32 if fixed(4) => num32(data, big_endian).to_string(),
-        Kind::S32 if fixed(4) => (num32(data, big_endian) as i32).to_string(),
-        Kind::U64 if fixed(8) => num64(data, big_endian).to_string(),
-        Kind::Be16 if fixed(2) => num16(data, true).to_string(),
-        Kind::Be32 if fixed(4) => num32(data, true).to_string(),
-        Kind::Be64 if fixed(8) => num64(data, true).to_string(),
-        Kind::Str => quoted(data),
-        Kind::Ip if fixed(4) || fixed(16) => ip(data),
-        Kind::Mac if !data.is_empty() && data.len() <= 32 => mac(data),
-        Kind::Flag if data.is_empty() => "true".to_string(),
-        Kind::Hex => hex(data),
+        Kind::U8 if fixed(1) => Value::Unsigned(data[0].into()),
+        Kind::U16 if fixed(2) => Value::Unsigned(num16(data, big_endian).into()),
+        Kind::U32 if fixed(4) => Value::Unsigned(num32(data, big_endian).into()),
+        Kind::S32 if fixed(4) => Value::Signed((num32(data, big_endian) as i32).into()),
+        Kind::U64 if fixed(8) => Value::Unsigned(num64(data, big_endian)),
+        Kind::Be16 if fixed(2) => Value::Unsigned(num16(data, true).into()),
+        Kind::Be32 if fixed(4) => Value::Unsigned(num32(data, true).into()),
+        Kind::Be64 if fixed(8) => Value::Unsigned(num64(data, true)),
+        Kind::Str => quoted(data).into(),
+        Kind::Ip if fixed(4) || fixed(16) => ip(data).into(),
+        Kind::Mac if !data.is_empty() && data.len() <= 32 => mac(data).into(),
+        Kind::Flag if data.is_empty() => Value::Text(CompactString::const_new("true")),
+        Kind::Hex => hex(data).into(),
+        Kind::Struct(list)
+            if list
+                .first()
+                .is_some_and(|m| m.offset + m.size <= data.len()) =>
+        {
+            struct_text(data, list).into()
+        }
         _ => guess_value(data, big_endian),
     }
 }
 
+/// `name value, name value, ...` for a fixed struct whose members are
+/// numbers: the non-zero members that are there (older kernels send shorter
+/// structs), how many are zero, then how many bytes follow that nlscope has
+/// no names for (newer kernels). Counter blocks are mostly zeros, and a list
+/// of the ones that are not reads better.
+fn struct_text(data: &[u8], list: &[Member]) -> String {
+    let mut out = String::with_capacity(64);
+    let mut end = 0;
+    let mut zero = 0;
+    let mut present = 0;
+    for m in list {
+        let Some(bytes) = data.get(m.offset..m.offset + m.size) else {
+            break;
+        };
+        present += 1;
+        end = end.max(m.offset + m.size);
+        if bytes.iter().all(|b| *b == 0) {
+            zero += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(m.name);
+        out.push(' ');
+        scalar_value(bytes, m.kind, false).push_to(&mut out);
+    }
+    match (zero, out.is_empty()) {
+        (0, _) => {}
+        (_, true) if zero == 1 => out.push_str("zero"),
+        (_, true) => {
+            let _ = write!(out, "all {zero} zero");
+        }
+        (_, false) => {
+            let _ = write!(out, " ({zero} more zero)");
+        }
+    }
+    debug_assert!(present >= zero);
+    // C pads a struct to its widest member; that is not "more".
+    let align = list.iter().map(|m| m.size).max().unwrap_or(1);
+    if data.len() > end.div_ceil(align) * align {
+        let _ = write!(out, ", +{} bytes", data.len() - end);
+    }
+    out
+}
+
 /// Best guess for a value of unknown kind: text, a number, or hex.
-pub fn guess_value(data: &[u8], big_endian: bool) -> String {
+pub fn guess_value(data: &[u8], big_endian: bool) -> Value {
     if let Some(text) = printable_string(data) {
-        return format!("\"{}\"", escape(text));
+        return quote(text).into();
     }
     match data.len() {
-        0 => "(empty)".to_string(),
-        1 => data[0].to_string(),
-        2 => num16(data, big_endian).to_string(),
-        4 => num32(data, big_endian).to_string(),
-        8 => num64(data, big_endian).to_string(),
-        _ => hex(data),
+        0 => Value::Text(CompactString::const_new("(empty)")),
+        1 => Value::Unsigned(data[0].into()),
+        2 => Value::Unsigned(num16(data, big_endian).into()),
+        4 => Value::Unsigned(num32(data, big_endian).into()),
+        8 => Value::Unsigned(num64(data, big_endian)),
+        _ => hex(data).into(),
     }
 }
 
@@ -348,79 +483,155 @@ pub fn printable_string(data: &[u8]) -> Option<&str> {
 
 /// Text payload, quoted, with the trailing NULs dropped and control
 /// characters escaped; cut at [`MAX_TEXT`] characters.
-pub fn quoted(data: &[u8]) -> String {
+pub fn quoted(data: &[u8]) -> CompactString {
     let mut end = data.len();
     while end > 0 && data[end - 1] == 0 {
         end -= 1;
     }
-    let text = String::from_utf8_lossy(&data[..end]);
-    format!("\"{}\"", escape(&text))
+    quote(&String::from_utf8_lossy(&data[..end]))
 }
 
 /// Escapes control characters and cuts long text.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_TEXT + 8));
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`] appending to `out`.
+pub fn escape_into(out: &mut impl std::fmt::Write, text: &str) {
+    if !needs_escape(text) {
+        let _ = out.write_str(text);
+        return;
+    }
     for (count, c) in text.chars().enumerate() {
         if count >= MAX_TEXT {
-            out.push('…');
+            let _ = out.write_char('…');
             break;
         }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
+        let _ = match c {
+            '"' => out.write_str("\\\""),
+            '\\' => out.write_str("\\\\"),
+            '\n' => out.write_str("\\n"),
+            '\t' => out.write_str("\\t"),
+            '\0' => out.write_str("\\0"),
+            c if c.is_control() => write!(out, "\\x{:02x}", c as u32),
+            c => out.write_char(c),
+        };
+    }
+}
+
+/// Concatenates `parts` into one value. Decoding builds most values this way
+/// rather than with `format!`, whose formatting machinery costs several times
+/// more than the copying (see `cargo bench --bench decode`).
+pub fn cat(parts: &[&str]) -> CompactString {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    if total <= INLINE {
+        // Short values are assembled on the stack and stored inline.
+        let mut buffer = [0u8; INLINE];
+        let mut at = 0;
+        for part in parts {
+            buffer[at..at + part.len()].copy_from_slice(part.as_bytes());
+            at += part.len();
         }
+        // Whole UTF-8 strings were copied, so this cannot fail.
+        return CompactString::from(std::str::from_utf8(&buffer[..at]).unwrap_or_default());
+    }
+    // Longer ones keep the String's allocation.
+    CompactString::from(cat_string(parts))
+}
+
+/// Bytes a `CompactString` holds without allocating.
+const INLINE: usize = std::mem::size_of::<CompactString>();
+
+/// `"text"` with control characters escaped (see [`escape_into`]).
+pub fn quote(text: &str) -> CompactString {
+    if !needs_escape(text) {
+        return cat(&["\"", text, "\""]);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push('"');
+    escape_into(&mut out, text);
+    out.push('"');
+    CompactString::from(out)
+}
+
+/// True when [`escape_into`] would change `text` (or cut it).
+fn needs_escape(text: &str) -> bool {
+    text.len() > MAX_TEXT
+        || text
+            .bytes()
+            .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f || b >= 0x80)
+}
+
+/// [`cat`] into a `String`.
+pub fn cat_string(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
     }
     out
+}
+
+/// A number as decimal text (no allocation for any integer).
+pub fn num(n: impl ToCompactString) -> CompactString {
+    n.to_compact_string()
+}
+
+/// `N bytes`.
+pub fn bytes_text(n: usize) -> CompactString {
+    cat(&[&num(n), " bytes"])
 }
 
 /// Lowercase hex, cut at [`MAX_HEX`] bytes.
 pub fn hex(data: &[u8]) -> String {
     let shown = &data[..data.len().min(MAX_HEX)];
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(shown.len() * 2 + 16);
+    let mut digits = Vec::with_capacity(shown.len() * 2 + 24);
     for byte in shown {
-        out.push(DIGITS[usize::from(byte >> 4)] as char);
-        out.push(DIGITS[usize::from(byte & 0xf)] as char);
+        digits.push(DIGITS[usize::from(byte >> 4)]);
+        digits.push(DIGITS[usize::from(byte & 0xf)]);
     }
+    // Only ASCII digits were pushed.
+    let mut out = String::from_utf8(digits).unwrap_or_default();
     if data.len() > MAX_HEX {
-        let _ = write!(out, "… ({} bytes)", data.len());
+        out.push_str("… (");
+        out.push_str(&num(data.len()));
+        out.push_str(" bytes)");
     }
     out
 }
 
 /// `aa:bb:cc:...`.
-pub fn mac(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len() * 3);
+pub fn mac(data: &[u8]) -> CompactString {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = Vec::with_capacity(data.len() * 3);
     for (i, byte) in data.iter().enumerate() {
         if i > 0 {
-            out.push(':');
+            text.push(b':');
         }
-        out.push_str(&hex(&[*byte]));
+        text.push(DIGITS[usize::from(byte >> 4)]);
+        text.push(DIGITS[usize::from(byte & 0xf)]);
     }
-    out
+    // Only ASCII was pushed.
+    CompactString::from_utf8(&text).unwrap_or_default()
 }
 
 /// An IPv4 or IPv6 address (network byte order), hex otherwise.
-pub fn ip(data: &[u8]) -> String {
+pub fn ip(data: &[u8]) -> CompactString {
     match data.len() {
-        4 => std::net::Ipv4Addr::new(data[0], data[1], data[2], data[3]).to_string(),
+        4 => std::net::Ipv4Addr::new(data[0], data[1], data[2], data[3]).to_compact_string(),
         16 => {
             let mut b = [0u8; 16];
             b.copy_from_slice(data);
-            std::net::Ipv6Addr::from(b).to_string()
+            std::net::Ipv6Addr::from(b).to_compact_string()
         }
-        _ => hex(data),
+        _ => hex(data).into(),
     }
 }
 
 /// One fixed-size field of a fixed header.
+#[derive(Debug)]
 pub struct Member {
     pub name: &'static str,
     pub offset: usize,
@@ -440,6 +651,9 @@ pub const fn member(name: &'static str, offset: usize, kind: Kind, size: usize) 
 /// Decodes a fixed header (`struct ifinfomsg` and friends) at `start`: one
 /// field per member that lies wholly inside `end`.
 pub fn members(cx: &Cx, start: usize, end: usize, list: &[Member]) -> Vec<Field> {
+    if !cx.tree {
+        return Vec::new();
+    }
     let mut fields = Vec::with_capacity(list.len());
     for m in list {
         let from = start + m.offset;

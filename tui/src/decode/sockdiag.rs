@@ -12,10 +12,11 @@ const TYPES: &[(u16, &str)] = &[
     (21, "SOCK_DESTROY"),
 ];
 
-pub fn type_name(kind: u16) -> (String, Option<Op>) {
-    let name = lookup(TYPES, kind)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("SOCK_DIAG type {kind}"));
+pub fn type_name(kind: u16) -> (std::borrow::Cow<'static, str>, Option<Op>) {
+    let name = match lookup(TYPES, kind) {
+        Some(name) => name.into(),
+        None => format!("SOCK_DIAG type {kind}").into(),
+    };
     let op = match kind {
         18..=20 => Some(Op::Get),
         21 => Some(Op::Del),

@@ -1,6 +1,8 @@
 //! Protocols whose payload is plain text: NETLINK_USERSOCK (2) and the demo
 //! protocol (30), whose module answers "Hello userspace" as NLMSG_DONE.
 
+use std::borrow::Cow;
+
 use super::nla::{escape, hex, Cx};
 use super::{type_name, Body, Field, Msg};
 
@@ -20,12 +22,15 @@ pub fn as_text(data: &[u8]) -> Option<String> {
 }
 
 /// The first `max` characters of `text`, with `…` when cut.
-pub fn cut(text: &str, max: usize) -> String {
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
+pub fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    // No more bytes than `max` means no more characters either.
+    if text.len() <= max {
+        return Cow::Borrowed(text);
     }
-    out
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
 }
 
 pub fn decode(cx: &Cx, msg: &Msg) -> Body {
@@ -38,7 +43,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
             fields.push(Field::new("hex", hex(data)).at(msg.body.clone()));
             format!("{name} \"{}\"", escape(&cut(&text, 60)))
         }
-        None if data.is_empty() => name.clone(),
+        None if data.is_empty() => name.to_string(),
         None => {
             let generic = super::generic::decode(cx, msg);
             fields = generic.fields;

@@ -2,10 +2,38 @@
 //! no netlink header) and libudev's re-broadcasts (a binary header, then the
 //! same properties).
 
-use super::nla::{escape, hex, Cx};
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
+use super::nla::{escape, hex, quote, Cx};
 use super::text::cut;
 use super::Body;
 use super::{DecodedMessage, Field, Msg};
+
+/// Keys most uevents carry, named without an allocation.
+const COMMON_KEYS: &[&str] = &[
+    "ACTION",
+    "DEVPATH",
+    "SUBSYSTEM",
+    "SEQNUM",
+    "INTERFACE",
+    "IFINDEX",
+    "DEVTYPE",
+    "DEVNAME",
+    "DEVMODE",
+    "MAJOR",
+    "MINOR",
+    "DRIVER",
+    "MODALIAS",
+    "PRODUCT",
+    "TYPE",
+    "SYNTH_UUID",
+    "USEC_INITIALIZED",
+    "ID_NET_NAME",
+    "TAGS",
+    "CURRENT_TAGS",
+];
 
 /// Most properties shown.
 const MAX_PROPERTIES: usize = 512;
@@ -53,18 +81,26 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
                 .iter()
                 .position(|&b| b == 0)
                 .unwrap_or(payload.len());
-            let headline = String::from_utf8_lossy(&payload[..end]).to_string();
-            let field = Field::new("headline", format!("\"{}\"", escape(&headline))).at(0..end);
+            let headline = String::from_utf8_lossy(&payload[..end]).into_owned();
+            let field = Field::new("headline", quote(&headline)).at(0..end);
             (vec![field], (end + 1).min(payload.len()), Some(headline))
         };
     let (properties, action, devpath) = properties(cx, props_start..payload.len());
     children.push(
-        Field::new("properties", format!("{}", properties.len()))
-            .at(props_start..payload.len())
-            .with_children(properties),
+        Field::new(
+            "properties",
+            super::Value::Unsigned(properties.len() as u64),
+        )
+        .at(props_start..payload.len())
+        .with_children(properties),
     );
     let summary = match (summary_head, action, devpath) {
-        (Some(head), _, _) if head.contains('@') => format!("uevent {}", cut(&head, 100)),
+        (Some(head), _, _) if head.contains('@') => {
+            let mut line = String::with_capacity(head.len() + 8);
+            line.push_str("uevent ");
+            line.push_str(&cut(&head, 100));
+            line
+        }
         (None, Some(action), Some(devpath)) => {
             format!("uevent {action}@{} (libudev)", cut(&devpath, 100))
         }
@@ -72,18 +108,15 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
         _ => format!("uevent {} bytes", payload.len()),
     };
     DecodedMessage {
-        summary: summary
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect(),
+        summary: super::one_line(summary),
         messages: vec![Field::new("uevent", summary_value(payload.len()))
             .at(all)
             .with_children(children)],
     }
 }
 
-fn summary_value(len: usize) -> String {
-    format!("{len} bytes")
+fn summary_value(len: usize) -> CompactString {
+    super::nla::bytes_text(len)
 }
 
 /// `KEY=VALUE` strings as fields, plus ACTION and DEVPATH when present.
@@ -106,17 +139,24 @@ fn properties(
             fields.push(Field::new("…", "more properties not shown"));
             break;
         }
-        let text = String::from_utf8_lossy(part);
+        // Valid UTF-8 (nearly always) is checked fast; lossy otherwise.
+        let text = match std::str::from_utf8(part) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(part),
+        };
         let (key, value) = text.split_once('=').unwrap_or((&text, ""));
         match key {
             "ACTION" => action = Some(value.to_string()),
             "DEVPATH" => devpath = Some(value.to_string()),
             _ => {}
         }
-        fields.push(
-            Field::new(escape(&cut(key, 64)), format!("\"{}\"", escape(value)))
-                .at(start..start + part.len()),
-        );
+        let name: Cow<'static, str> = match COMMON_KEYS.iter().find(|k| **k == key) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(escape(&cut(key, 64))),
+        };
+        if cx.tree {
+            fields.push(Field::new(name, quote(value)).at(start..start + part.len()));
+        }
     }
     (fields, action, devpath)
 }

@@ -112,6 +112,9 @@ fn escape(value: &str) -> String {
 }
 
 fn unescape(value: &str) -> Option<String> {
+    if !value.as_bytes().contains(&b'%') {
+        return Some(value.to_string());
+    }
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -240,36 +243,59 @@ pub struct CommentFields {
 /// ignored (later versions may add some).
 pub fn decode_comment(comment: &str) -> Option<CommentFields> {
     let rest = comment.trim().strip_prefix(COMMENT_PREFIX)?;
-    let mut keys: BTreeMap<&str, &str> = BTreeMap::new();
-    for pair in rest.split_ascii_whitespace() {
+    // One pass over the pairs, each key stored where it belongs (this runs
+    // for every packet of a file being read). A repeated key: the last one
+    // counts. Unknown keys (from newer versions) are skipped.
+    let mut version = None;
+    let (mut mono, mut pid, mut tid, mut comm, mut netns) = (None, None, None, None, None);
+    let (mut sport, mut dport, mut group, mut hook, mut result) = (None, None, None, None, None);
+    let (mut len, mut proto) = (None, None);
+    for pair in rest.split(|c: char| c.is_ascii_whitespace()) {
+        if pair.is_empty() {
+            continue;
+        }
         let (key, value) = pair.split_once('=')?;
-        keys.insert(key, value);
+        match key {
+            "v" => version = Some(value),
+            "mono" => mono = Some(value),
+            "pid" => pid = Some(value),
+            "tid" => tid = Some(value),
+            "comm" => comm = Some(value),
+            "netns" => netns = Some(value),
+            "sport" => sport = Some(value),
+            "dport" => dport = Some(value),
+            "group" => group = Some(value),
+            "hook" => hook = Some(value),
+            "result" => result = Some(value),
+            "len" => len = Some(value),
+            "proto" => proto = Some(value),
+            _ => {}
+        }
     }
-    let number = |key: &str| -> Option<u64> { keys.get(key)?.parse().ok() };
-    let u32_of = |key: &str| -> Option<u32> { keys.get(key)?.parse().ok() };
-    let version = number("v")?;
+    let version: u64 = version?.parse().ok()?;
     if version == 0 {
         return None;
     }
+    let u32_of = |value: Option<&str>| -> Option<u32> { value?.parse().ok() };
     Some(CommentFields {
-        ts_mono_ns: number("mono")?,
-        pid: u32_of("pid")?,
-        tid: u32_of("tid")?,
-        comm: unescape(keys.get("comm")?)?,
-        netns: u32_of("netns")?,
-        src_port: u32_of("sport")?,
-        dst_port: u32_of("dport")?,
-        dst_group: u32_of("group")?,
-        hook: unescape(keys.get("hook")?)?,
-        result: match *keys.get("result")? {
+        ts_mono_ns: mono?.parse().ok()?,
+        pid: u32_of(pid)?,
+        tid: u32_of(tid)?,
+        comm: unescape(comm?)?,
+        netns: u32_of(netns)?,
+        src_port: u32_of(sport)?,
+        dst_port: u32_of(dport)?,
+        dst_group: u32_of(group)?,
+        hook: unescape(hook?)?,
+        result: match result? {
             "none" => None,
             text => Some(text.parse().ok()?),
         },
-        len: match keys.get("len") {
+        len: match len {
             Some(text) => Some(text.parse().ok()?),
             None => None,
         },
-        protocol: match keys.get("proto") {
+        protocol: match proto {
             Some(text) => Some(text.parse().ok()?),
             None => None,
         },

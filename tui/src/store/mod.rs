@@ -38,7 +38,7 @@ impl Stored {
     /// Builds the stored form: learns from and decodes `message` once.
     pub fn new(seq: u64, message: CapturedMessage, context: &mut DecodeContext) -> Stored {
         context.learn(&message);
-        let summary = decode::decode(&message, context).summary;
+        let summary = decode::summarize(&message, context);
         let parts = decode::split_messages(&message.payload);
         let kinds: Box<[u16]> = parts.iter().map(|(_, h)| h.kind).collect();
         let errno = parts

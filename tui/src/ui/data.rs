@@ -161,7 +161,7 @@ impl GroupRow {
                     Some(m) => (
                         format::process(m),
                         format::clock(m.ts_wall_ns),
-                        decode::decode(m, context).summary,
+                        decode::summarize(m, context),
                     ),
                     None => ("-".into(), "-".into(), String::new()),
                 };

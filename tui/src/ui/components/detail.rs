@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                 Span::styled(marker, Style::new().fg(Color::DarkGray)),
                 Span::styled(row.field.name.clone(), Style::new().fg(Color::Cyan)),
                 Span::raw(": "),
-                Span::raw(row.field.value.clone()),
+                Span::raw(row.field.value.to_string()),
             ];
             if let Some(bytes) = &row.field.bytes {
                 spans.push(Span::styled(

@@ -384,7 +384,10 @@ impl DecodedMessage {
 pub(crate) fn one_line(text: String) -> String {
     // Control characters are ASCII below 0x20, 0x7f, or U+0080..U+009F
     // (0xc2 0x80..0x9f in UTF-8): a byte scan rules them out quickly.
-    if !text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+    let suspect = text.bytes().fold(false, |found, b| {
+        found | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+    });
+    if !suspect {
         return text;
     }
     text.chars()

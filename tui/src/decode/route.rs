@@ -22,7 +22,8 @@ use netlink_packet_route::AddressFamily;
 
 use super::names::{lookup, with_name, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, bytes_text, cat, cat_string, member, members, num, split_attrs, Cx, Kind, Member, Schema,
+    attrs, bytes_text, cat, cat_string, member, members, num, split_attrs, AttrWalk, Cx, Kind,
+    Member, Schema,
 };
 use super::{Body, Field, Msg};
 
@@ -580,9 +581,7 @@ static NETCONFA: Schema = Schema::new(&[
 
 /// `ifindex N` (or `all` / `default`) from a netconf message's attributes.
 fn netconf_detail(cx: &Cx, attributes: Range<usize>) -> String {
-    let (raw, _) = split_attrs(cx, attributes);
-    let Some(index) = raw
-        .iter()
+    let Some(index) = AttrWalk::new(cx, attributes)
         .find(|a| a.kind == 1)
         .and_then(|a| cx.i32(a.value.start))
     else {
@@ -591,7 +590,7 @@ fn netconf_detail(cx: &Cx, attributes: Range<usize>) -> String {
     match index {
         -1 => "all".into(),
         -2 => "default".into(),
-        n => format!("ifindex {n}"),
+        n => cat_string(&["ifindex ", &num(n)]),
     }
 }
 
@@ -728,7 +727,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
     let u32_at = |offset: usize| cx.u32(body + offset).filter(|_| inside(offset, 4));
     let i32_at = |offset: usize| cx.i32(body + offset).filter(|_| inside(offset, 4));
     let family = AddressFamily::from(u8_at(0).unwrap_or(0));
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts = Words::default();
     match kind {
         16..=19 => {
             let name = nla_buffers(cx, attributes).find_map(|nla| {
@@ -742,13 +741,13 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
             });
             let index = i32_at(4).unwrap_or(0);
             match name {
-                Some(name) => parts.push(name),
-                None if index != 0 => parts.push(cat_string(&["index ", &num(index)])),
+                Some(name) => parts.push(&name),
+                None if index != 0 => parts.push(&cat_string(&["index ", &num(index)])),
                 None => {}
             }
             if kind == 16 || kind == 17 {
                 let up = u32_at(8).unwrap_or(0) & LinkFlags::Up.bits() != 0;
-                parts.push(if up { "UP" } else { "DOWN" }.to_string());
+                parts.push(if up { "UP" } else { "DOWN" });
             }
         }
         20..=22 => {
@@ -762,11 +761,11 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
                 }
             }
             if let Some(address) = local.or(address) {
-                parts.push(format!("{address}/{}", u8_at(1).unwrap_or(0)));
+                parts.push(&format!("{address}/{}", u8_at(1).unwrap_or(0)));
             }
             let index = u32_at(4).unwrap_or(0);
             if index != 0 {
-                parts.push(cat_string(&["dev ", &num(index)]));
+                parts.push(&cat_string(&["dev ", &num(index)]));
             }
         }
         24..=26 => {
@@ -789,56 +788,56 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
                 }
             }
             if !(dump && destination.is_none()) {
-                parts.push(match destination {
+                parts.push(&match destination {
                     Some(d) => format!("{d}/{}", u8_at(1).unwrap_or(0)),
                     None => "default".to_string(),
                 });
             }
             if let Some(g) = gateway {
-                parts.push(format!("via {g}"));
+                parts.push(&format!("via {g}"));
             }
             if let Some(i) = oif {
-                parts.push(format!("dev {i}"));
+                parts.push(&format!("dev {i}"));
             }
             if table != 0 {
-                parts.push(format!("table {}", table_name(table)));
+                parts.push(&format!("table {}", table_name(table)));
             }
         }
         28..=30 => {
             for nla in nla_buffers(cx, attributes) {
                 match NeighbourAttribute::parse_with_param(&nla, family) {
                     Ok(NeighbourAttribute::Destination(NeighbourAddress::Inet(a))) => {
-                        parts.insert(0, a.to_string())
+                        parts.push_front(&a.to_string())
                     }
                     Ok(NeighbourAttribute::Destination(NeighbourAddress::Inet6(a))) => {
-                        parts.insert(0, a.to_string())
+                        parts.push_front(&a.to_string())
                     }
                     Ok(NeighbourAttribute::LinkLayerAddress(mac)) => {
-                        parts.push(format!("lladdr {}", super::nla::mac(&mac)))
+                        parts.push(&format!("lladdr {}", super::nla::mac(&mac)))
                     }
                     _ => {}
                 }
             }
             let index = i32_at(4).unwrap_or(0);
             if index != 0 {
-                parts.push(format!("dev {index}"));
+                parts.push(&format!("dev {index}"));
             }
             if kind != 30 {
                 let state = NeighbourState::from(u16_at(8).unwrap_or(0));
-                parts.push(state.to_string().to_ascii_uppercase());
+                parts.push(&state.to_string().to_ascii_uppercase());
             }
         }
         32..=34 => {
             let mut table = u32::from(u8_at(4).unwrap_or(0));
             for nla in nla_buffers(cx, attributes) {
                 match RuleAttribute::parse(&nla) {
-                    Ok(RuleAttribute::Priority(p)) => parts.push(format!("pref {p}")),
+                    Ok(RuleAttribute::Priority(p)) => parts.push(&format!("pref {p}")),
                     Ok(RuleAttribute::Table(t)) => table = t,
                     _ => {}
                 }
             }
             if table != 0 {
-                parts.push(format!("table {}", table_name(table)));
+                parts.push(&format!("table {}", table_name(table)));
             }
         }
         36..=46 => {
@@ -851,29 +850,51 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
                     _ => None,
                 }
             }) {
-                parts.push(kind);
+                parts.push(&kind);
             }
             let index = i32_at(4).unwrap_or(0);
             if index != 0 {
-                parts.push(format!("dev {index}"));
+                parts.push(&format!("dev {index}"));
             }
             let handle = TcHandle::from(u32_at(8).unwrap_or(0));
             if handle.major != 0 || handle.minor != 0 {
-                parts.push(format!("handle {handle}"));
+                parts.push(&format!("handle {handle}"));
             }
         }
         80..=82 => {
             let detail = netconf_detail(cx, attributes);
             if !detail.is_empty() {
-                parts.push(detail);
+                parts.push(&detail);
             }
         }
         _ => {}
     }
     if dump && kind != 80 && kind != 81 && kind != 82 {
-        parts.push("dump".to_string());
+        parts.push("dump");
     }
-    parts.join(" ")
+    parts.0
+}
+
+/// Summary words joined by single spaces.
+#[derive(Default)]
+struct Words(String);
+
+impl Words {
+    fn push(&mut self, word: &str) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+        self.0.push_str(word);
+    }
+
+    fn push_front(&mut self, word: &str) {
+        if self.0.is_empty() {
+            self.0.push_str(word);
+        } else {
+            self.0.insert(0, ' ');
+            self.0.insert_str(0, word);
+        }
+    }
 }
 
 fn route_address(address: &RouteAddress) -> String {

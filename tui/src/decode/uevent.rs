@@ -81,7 +81,7 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
                 .iter()
                 .position(|&b| b == 0)
                 .unwrap_or(payload.len());
-            let headline = String::from_utf8_lossy(&payload[..end]).into_owned();
+            let headline = String::from_utf8_lossy(&payload[..end]);
             let field = Field::new("headline", quote(&headline)).at(0..end);
             (vec![field], (end + 1).min(payload.len()), Some(headline))
         };
@@ -124,21 +124,28 @@ fn properties(
     cx: &Cx,
     range: std::ops::Range<usize>,
 ) -> (Vec<Field>, Option<String>, Option<String>) {
-    let mut fields = Vec::new();
+    let data = cx.bytes(range.clone());
+    let mut fields = if cx.tree {
+        Vec::with_capacity((data.iter().filter(|&&b| b == 0).count() + 1).min(MAX_PROPERTIES + 1))
+    } else {
+        Vec::new()
+    };
     let mut action = None;
     let mut devpath = None;
     let mut at = range.start;
-    let data = cx.bytes(range.clone());
+    // Counted apart from `fields`, which stays empty for a summary alone.
+    let mut shown = 0;
     for part in data.split(|&b| b == 0) {
         let start = at;
         at += part.len() + 1;
         if part.is_empty() {
             continue;
         }
-        if fields.len() >= MAX_PROPERTIES || !cx.take() {
+        if shown >= MAX_PROPERTIES || !cx.take() {
             fields.push(Field::new("…", "more properties not shown"));
             break;
         }
+        shown += 1;
         // Valid UTF-8 (nearly always) is checked fast; lossy otherwise.
         let text = match std::str::from_utf8(part) {
             Ok(text) => Cow::Borrowed(text),
@@ -150,11 +157,11 @@ fn properties(
             "DEVPATH" => devpath = Some(value.to_string()),
             _ => {}
         }
-        let name: Cow<'static, str> = match COMMON_KEYS.iter().find(|k| **k == key) {
-            Some(known) => Cow::Borrowed(known),
-            None => Cow::Owned(escape(&cut(key, 64))),
-        };
         if cx.tree {
+            let name: Cow<'static, str> = match COMMON_KEYS.iter().find(|k| **k == key) {
+                Some(known) => Cow::Borrowed(known),
+                None => Cow::Owned(escape(&cut(key, 64))),
+            };
             fields.push(Field::new(name, quote(value)).at(start..start + part.len()));
         }
     }

@@ -10,6 +10,11 @@
 # ratio alike. The table gives the median time per message and the median
 # ratio with its range over the rounds. strace is so slow under emulation
 # that it sends N/20.
+# The guest boots with tsc=reliable (file kernel-args): under TCG the two
+# vCPUs' TSCs fail the kernel's boot-time sync check and it falls back to the
+# HPET, whose every read (each eBPF timestamp, each packet tcpdump stamps,
+# each clock_gettime) is an emulated MMIO access under QEMU's global lock,
+# which the other vCPU then waits for. On hardware the TSC is the clock.
 N=${N:-20000}
 SIZE=64
 ROUNDS=${ROUNDS:-5}
@@ -18,9 +23,13 @@ insmod /lib/modules/nlmon.ko || exit 10
 nl_traffic link-add nlmon0 nlmon > /dev/null || exit 11
 ip link set nlmon0 up || exit 12
 
-# One sample: configuration name, messages, nanoseconds, captured, lost (in
+# One sample: configuration name, messages, nanoseconds, captured, lost, and
+# the capture tool's CPU time while the messages were sent, in clock ticks (in
 # the order they ran, which the ratios below rely on).
-sample() { echo "$1 $2 $3 ${4:--} ${5:--}" >> /results/samples.txt; echo "sample: $1 $2 $3 ${4:--} ${5:--}"; }
+sample() { echo "$1 $2 $3 ${4:--} ${5:--} ${6:--}" >> /results/samples.txt; echo "sample: $1 $2 $3 ${4:--} ${5:--} ${6:--}"; }
+# User + system CPU time of process $1 so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' /proc/$1/stat; }
+TICK_NS=$((1000000000 / $(getconf CLK_TCK 2>/dev/null || echo 100)))
 # The traffic (sender and its receiver) runs on CPU 0 and every capture tool
 # on CPU 1, as on a machine with cores to spare: the ratio then shows what
 # capturing costs the traffic itself, not two programs sharing one CPU.
@@ -34,11 +43,13 @@ run_nlscope() {  # name, then record options
     taskset -c 1 nlscope record "$@" -o /dev/null 2> "$log" &
     recorder=$!
     for i in $(seq 1 600); do grep -q capturing "$log" && break; sleep 0.1; done
+    cpu=$(cpu_ticks $recorder)
     ns=$(flood_ns $N)
+    cpu=$(( $(cpu_ticks $recorder) - cpu ))
     kill -INT $recorder
     wait $recorder
     counts=$(sed -n 's/^nlscope: \([0-9]*\) messages written, \([0-9]*\) lost/\1 \2/p' "$log")
-    sample "$name" $N "$ns" $counts
+    sample "$name" $N "$ns" $counts $cpu
 }
 
 # tcpdump drops privileges to a user it looks up; the initramfs has no users.
@@ -51,11 +62,14 @@ run_nlmon() {
     taskset -c 1 tcpdump -Z root -i nlmon0 -w /dev/null -U 2> "$log" &
     dumper=$!
     for i in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
+    cpu=$(cpu_ticks $dumper)
     ns=$(flood_ns $N)
+    cpu=$(( $(cpu_ticks $dumper) - cpu ))
     sleep 1
     kill -INT $dumper
     wait $dumper
-    sample nlmon+tcpdump $N "$ns" "$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")" 0
+    sample nlmon+tcpdump $N "$ns" "$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")" \
+        "$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$log")" $cpu
 }
 
 run_strace() {
@@ -82,7 +96,8 @@ run_none
 
 # Per configuration: the median nanoseconds per message, the median (and
 # range) of its ratios to the uncaptured runs just before and after it, the
-# fewest messages captured in a round and the most lost in one.
+# fewest messages captured in a round and the most lost in one, and the
+# median share of one CPU the capture tool used while the messages were sent.
 awk '
     function median(list,    v, n, i, j, t) {
         n = split(substr(list, 2), v, " ")
@@ -91,6 +106,7 @@ awk '
         return v[int((n + 1) / 2)]
     }
     { name[NR] = $1; ns[NR] = $3 / $2; sent[$1] = $2; per[$1] = per[$1] " " ns[NR]
+      if ($6 != "-" && $6 != "") cpu[$1] = cpu[$1] " " ($6 * tick_ns / $3)
       # captured: the fewest of any round; lost: the most of any round.
       if ($4 != "-") {
           if (!($1 in captured) || $4 + 0 < captured[$1]) captured[$1] = $4 + 0
@@ -104,14 +120,16 @@ awk '
             base = (before && after) ? (before + after) / 2 : before + after
             if (base) ratios[name[k]] = ratios[name[k]] " " (ns[k] / base)
         }
-        printf "%-24s %8s %10s %10s %7s %13s %10s %6s\n", "configuration", "sent", "ns/msg", "msgs/s", "ratio", "ratio range", "captured", "lost"
+        printf "%-24s %8s %10s %10s %7s %13s %10s %6s %9s\n", "configuration", "sent", "ns/msg", "msgs/s", "ratio", "ratio range", "captured", "lost", "tool CPU"
         split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-kprobe nlmon+tcpdump strace", order, " ")
         for (k = 1; k <= 7; k++) {
             c = order[k]
             m = median(per[c])
             if (c == "none") { r = "1.00"; range = "-" }
             else { r = sprintf("%.2f", median(ratios[c])); range = sprintf("%.2f-%.2f", low, high) }
-            printf "%-24s %8d %10.0f %10.0f %7s %13s %10s %6s\n", c, sent[c], m, 1e9 / m, r, range, (c in captured) ? captured[c] : "-", (c in lost) ? lost[c] : "-"
+            busy = (c in cpu) ? sprintf("%.0f%%", 100 * median(cpu[c])) : "-"
+            printf "%-24s %8d %10.0f %10.0f %7s %13s %10s %6s %9s\n", c, sent[c], m, 1e9 / m, r, range, (c in captured) ? captured[c] : "-", (c in lost) ? lost[c] : "-", busy
         }
-    }' /results/samples.txt > /results/bench.txt
+    }' tick_ns=$TICK_NS /results/samples.txt > /results/bench.txt
+echo "N=$N, $ROUNDS rounds, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >> /results/bench.txt
 cat /results/bench.txt

@@ -16,7 +16,12 @@
 //!
 //! Calls nest (a user->kernel unicast runs the kernel's input handler, which
 //! may reply or start a dump on the same task), so each task keeps a small
-//! stack of the calls it is inside, keyed by (tid, depth).
+//! stack of the calls it is inside: one entry per thread id in an LRU hash
+//! map. Each program looks its task's entry up once and works on it in
+//! place; an entry is created at a task's first send and never deleted (the
+//! LRU evicts entries of tasks gone quiet), so in steady state a unicast costs
+//! three lookups and no map updates (updates and deletes of an LRU hash take
+//! locks and cost far more than a lookup).
 //!
 //! Every program exists twice: fentry/fexit (preferred) and kprobe/kretprobe
 //! (for kernels without BPF trampolines). Userspace attaches one set.
@@ -59,13 +64,25 @@ static SCRATCH: PerCpuArray<Event> = PerCpuArray::with_max_entries(1, 0);
 #[map]
 static NEXT_ID: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
 
-/// tid -> how many hooked calls the task is inside.
+/// tid -> the hooked calls the task is inside.
 #[map]
-static DEPTH: LruHashMap<u32, u32> = LruHashMap::with_max_entries(16384, 0);
+static STACKS: LruHashMap<u32, TaskStack> = LruHashMap::with_max_entries(16384, 0);
 
-/// (tid << 8 | depth) -> the hooked call at that depth.
-#[map]
-static FRAMES: LruHashMap<u64, Frame> = LruHashMap::with_max_entries(65536, 0);
+/// What a new task's entry in STACKS starts as (a map value, so the verifier
+/// takes it as the value of a map update; the stack would be too small).
+static EMPTY_STACK: TaskStack = TaskStack {
+    depth: 0,
+    _reserved: 0,
+    frames: [Frame {
+        id: 0,
+        hook: 0,
+        dst_portid: 0,
+        protocol: 0,
+        recorded: 0,
+        shadow: 0,
+        _reserved: 0,
+    }; MAX_DEPTH as usize + 1],
+};
 
 /// BPF_RB_NO_WAKEUP: records do not wake the reader; it drains the ring on a
 /// short timer instead. A wakeup per message (an irq_work and a context switch
@@ -90,6 +107,19 @@ struct Frame {
     /// 1 for an inner broadcast call whose outer call records.
     shadow: u32,
     _reserved: u32,
+}
+
+/// The hooked calls one task is inside: the call at depth `d` (1 for the
+/// outermost) in `frames[d]`, so the innermost is `frames[depth]` (slot 0 is
+/// unused: indexing by the depth itself keeps every offset non-negative, which
+/// the verifier needs). `depth` keeps counting past MAX_DEPTH (those calls have
+/// no frame) so the exits pair up.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct TaskStack {
+    depth: u32,
+    _reserved: u32,
+    frames: [Frame; MAX_DEPTH as usize + 1],
 }
 
 /// Written by userspace before load; read-only afterwards.
@@ -141,8 +171,9 @@ struct SockInfo {
     netns: u32,
 }
 
+/// `sk->sk_protocol`.
 #[inline(always)]
-fn sock_info(sk: *const u8, offsets: &KernelOffsets) -> SockInfo {
+fn sock_protocol(sk: *const u8, offsets: &KernelOffsets) -> u32 {
     let protocol_word: u32 = read_kernel(sk, offsets.sock_protocol_bit_offset / 8).unwrap_or(0);
     let shifted = protocol_word >> (offsets.sock_protocol_bit_offset % 8);
     let mask = if offsets.sock_protocol_bits >= 32 {
@@ -150,16 +181,23 @@ fn sock_info(sk: *const u8, offsets: &KernelOffsets) -> SockInfo {
     } else {
         (1u32 << (offsets.sock_protocol_bits & 31)) - 1
     };
+    shifted & mask
+}
+
+/// `nlk_sk(sk)->portid`.
+#[inline(always)]
+fn sock_portid(sk: *const u8, offsets: &KernelOffsets) -> u32 {
+    read_kernel(sk, offsets.netlink_sock_portid).unwrap_or(0)
+}
+
+/// The inode of `sock_net(sk)`.
+#[inline(always)]
+fn sock_netns(sk: *const u8, offsets: &KernelOffsets) -> u32 {
     let net: *const u8 = read_kernel(sk, offsets.sock_net).unwrap_or(core::ptr::null());
-    let netns = if net.is_null() {
+    if net.is_null() {
         0
     } else {
         read_kernel(net, offsets.net_ns_inum).unwrap_or(0)
-    };
-    SockInfo {
-        portid: read_kernel(sk, offsets.netlink_sock_portid).unwrap_or(0),
-        protocol: shifted & mask,
-        netns,
     }
 }
 
@@ -192,26 +230,35 @@ fn next_id() -> u64 {
     }
 }
 
+/// The task's stack of hooked calls, if it has one.
 #[inline(always)]
-fn frame_key(tid: u32, depth: u32) -> u64 {
-    ((tid as u64) << 8) | depth as u64
+fn task_stack(tid: u32) -> Option<*mut TaskStack> {
+    STACKS.get_ptr_mut(&tid)
 }
 
+/// The task's stack of hooked calls, created empty at its first send.
 #[inline(always)]
-fn current_depth(tid: u32) -> u32 {
-    // SAFETY: the value is copied out at once; LRU eviction cannot race a copy.
-    unsafe { DEPTH.get(&tid).copied().unwrap_or(0) }
+fn task_stack_or_new(tid: u32) -> Option<*mut TaskStack> {
+    if let Some(stack) = STACKS.get_ptr_mut(&tid) {
+        return Some(stack);
+    }
+    let _ = STACKS.insert(&tid, &EMPTY_STACK, 0);
+    STACKS.get_ptr_mut(&tid)
 }
 
 /// The innermost hooked call the task is in, if any.
 #[inline(always)]
 fn top_frame(tid: u32) -> Option<Frame> {
-    let depth = current_depth(tid);
+    let stack = task_stack(tid)?;
+    // SAFETY: a pointer into the map value the lookup returned; the task's own
+    // entry, which only this task writes, and which RCU keeps valid while the
+    // program runs.
+    let depth = unsafe { (*stack).depth };
     if depth == 0 || depth > MAX_DEPTH {
         return None;
     }
-    // SAFETY: as in current_depth.
-    unsafe { FRAMES.get(&frame_key(tid, depth - 1)).copied() }
+    // SAFETY: as above; the index is at most MAX_DEPTH.
+    unsafe { (*stack).frames.get(depth as usize).copied() }
 }
 
 /// Builds a message record in scratch memory and sends header + payload.
@@ -314,93 +361,93 @@ fn emit_delivery(hook: Hook, id: u64, portid: u32, result: i32) {
 fn enter_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, group: u32) {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tid = pid_tgid as u32;
-    let depth = current_depth(tid);
-    let _ = DEPTH.insert(&tid, &(depth + 1), 0);
+    let Some(stack) = task_stack_or_new(tid) else {
+        return;
+    };
+    // SAFETY (every dereference of `stack` below): see top_frame.
+    let depth = unsafe { (*stack).depth };
+    unsafe { (*stack).depth = depth + 1 };
     if depth >= MAX_DEPTH {
         return;
     }
     let config = config();
-    let sock = sock_info(ssk, &config.offsets);
+    let offsets = &config.offsets;
+    let filters = &config.filters;
     let is_broadcast = hook != Hook::NetlinkUnicast;
 
-    if is_broadcast {
-        if let Some(outer) = top_frame_at(tid, depth) {
+    if is_broadcast && depth > 0 {
+        if let Some(outer) = unsafe { (*stack).frames.get(depth as usize).copied() } {
             if outer.hook != Hook::NetlinkUnicast as u32 {
                 // netlink_broadcast calling netlink_broadcast_filtered: the outer
                 // call records; this one only lends its deliveries to it.
-                let shadow = Frame { shadow: 1, ..outer };
-                let _ = FRAMES.insert(&frame_key(tid, depth), &shadow, 0);
+                if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
+                    *slot = Frame { shadow: 1, ..outer };
+                }
                 return;
             }
         }
     }
     // For a broadcast the port argument is the one port to leave out, not a destination.
     let dst = if is_broadcast { 0 } else { portid_arg };
-    let recorded = passes(
-        &config.filters,
-        sock.protocol,
-        (pid_tgid >> 32) as u32,
-        sock.netns,
-        sock.portid,
-        dst,
-    );
-    let id = next_id();
+    let tgid = (pid_tgid >> 32) as u32;
+    // The filters first, each field read only when it is needed: traffic a
+    // filter drops costs the protocol read and nothing more.
+    let protocol = sock_protocol(ssk, offsets);
+    let mut recorded = (filters.protocol == ANY || filters.protocol == protocol)
+        && (filters.pid == ANY || filters.pid == tgid);
+    let mut id = 0;
     if recorded {
-        emit_message(
-            &config,
-            hook,
+        let sock = SockInfo {
+            portid: sock_portid(ssk, offsets),
+            protocol,
+            netns: sock_netns(ssk, offsets),
+        };
+        recorded = passes(filters, protocol, tgid, sock.netns, sock.portid, dst);
+        if recorded {
+            id = next_id();
+            emit_message(
+                &config,
+                hook,
+                id,
+                pid_tgid,
+                &sock,
+                sock.portid,
+                dst,
+                group,
+                skb,
+            );
+        }
+    }
+    if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
+        *slot = Frame {
             id,
-            pid_tgid,
-            &sock,
-            sock.portid,
-            dst,
-            group,
-            skb,
-        );
+            hook: hook as u32,
+            dst_portid: dst,
+            protocol,
+            recorded: recorded as u32,
+            shadow: 0,
+            _reserved: 0,
+        };
     }
-    let frame = Frame {
-        id,
-        hook: hook as u32,
-        dst_portid: dst,
-        protocol: sock.protocol,
-        recorded: recorded as u32,
-        shadow: 0,
-        _reserved: 0,
-    };
-    let _ = FRAMES.insert(&frame_key(tid, depth), &frame, 0);
-}
-
-#[inline(always)]
-fn top_frame_at(tid: u32, depth: u32) -> Option<Frame> {
-    if depth == 0 {
-        return None;
-    }
-    // SAFETY: the value is copied out at once.
-    unsafe { FRAMES.get(&frame_key(tid, depth - 1)).copied() }
 }
 
 /// Exit of netlink_unicast / netlink_broadcast(_filtered): the result.
 #[inline(always)]
 fn exit_send(result: i64) {
     let tid = bpf_get_current_pid_tgid() as u32;
-    let depth = current_depth(tid);
+    let Some(stack) = task_stack(tid) else {
+        return; // attached while the call was already running
+    };
+    // SAFETY (both dereferences): see top_frame.
+    let depth = unsafe { (*stack).depth };
     if depth == 0 {
         return; // attached while the call was already running
     }
-    let inner = depth - 1;
-    if inner == 0 {
-        let _ = DEPTH.remove(&tid);
-    } else {
-        let _ = DEPTH.insert(&tid, &inner, 0);
-    }
-    if inner >= MAX_DEPTH {
+    unsafe { (*stack).depth = depth - 1 };
+    if depth > MAX_DEPTH {
         return;
     }
-    let key = frame_key(tid, inner);
-    // SAFETY: the value is copied out at once.
-    let frame = unsafe { FRAMES.get(&key).copied() };
-    let _ = FRAMES.remove(&key);
-    if let Some(frame) = frame {
+    if let Some(frame) = unsafe { (*stack).frames.get(depth as usize).copied() } {
         if frame.recorded == 1 && frame.shadow == 0 {
             emit_result(frame.hook, frame.id, result);
         }
@@ -412,29 +459,35 @@ fn exit_send(result: i64) {
 fn enter_sendskb(sk: *const u8, skb: *const u8) {
     let pid_tgid = bpf_get_current_pid_tgid();
     let config = config();
-    let receiver = sock_info(sk, &config.offsets);
+    let offsets = &config.offsets;
+    let portid = sock_portid(sk, offsets);
     if let Some(top) = top_frame(pid_tgid as u32) {
-        if top.hook == Hook::NetlinkUnicast as u32 {
-            if top.dst_portid == receiver.portid && top.protocol == receiver.protocol {
-                return; // the unicast's own delivery, recorded at netlink_unicast
-            }
-        } else {
+        if top.hook != Hook::NetlinkUnicast as u32 {
             if top.recorded == 1 {
-                let len: u32 = read_kernel(skb, config.offsets.sk_buff_len).unwrap_or(0);
-                emit_delivery(Hook::NetlinkSendSkb, top.id, receiver.portid, len as i32);
+                let len: u32 = read_kernel(skb, offsets.sk_buff_len).unwrap_or(0);
+                emit_delivery(Hook::NetlinkSendSkb, top.id, portid, len as i32);
             }
             return;
         }
+        if top.dst_portid == portid && top.protocol == sock_protocol(sk, offsets) {
+            return; // the unicast's own delivery, recorded at netlink_unicast
+        }
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.
-    if passes(
-        &config.filters,
-        receiver.protocol,
-        (pid_tgid >> 32) as u32,
-        receiver.netns,
-        0,
-        receiver.portid,
-    ) {
+    let protocol = sock_protocol(sk, offsets);
+    let filters = &config.filters;
+    let tgid = (pid_tgid >> 32) as u32;
+    if !((filters.protocol == ANY || filters.protocol == protocol)
+        && (filters.pid == ANY || filters.pid == tgid))
+    {
+        return;
+    }
+    let receiver = SockInfo {
+        portid,
+        protocol,
+        netns: sock_netns(sk, offsets),
+    };
+    if passes(filters, protocol, tgid, receiver.netns, 0, portid) {
         emit_message(
             &config,
             Hook::NetlinkSendSkb,
@@ -442,7 +495,7 @@ fn enter_sendskb(sk: *const u8, skb: *const u8) {
             pid_tgid,
             &receiver,
             0,
-            receiver.portid,
+            portid,
             0,
             skb,
         );
@@ -456,8 +509,8 @@ fn enter_overrun(sk: *const u8) {
     if let Some(top) = top_frame(pid_tgid as u32) {
         if top.recorded == 1 {
             let config = config();
-            let receiver = sock_info(sk, &config.offsets);
-            emit_delivery(Hook::NetlinkOverrun, top.id, receiver.portid, -ENOBUFS);
+            let portid = sock_portid(sk, &config.offsets);
+            emit_delivery(Hook::NetlinkOverrun, top.id, portid, -ENOBUFS);
         }
     }
 }

@@ -423,6 +423,19 @@ pub fn qemu_command(
     .ok()
     .and_then(|text| text.trim().parse::<u32>().ok())
     .unwrap_or(1);
+    // And kernel command-line arguments of its own (file `kernel-args`).
+    let mut append = String::from("console=ttyS0 panic=-1 quiet loglevel=4");
+    if let Ok(extra) = fs::read_to_string(
+        workspace_root()
+            .join("tests/scenarios")
+            .join(scenario)
+            .join("kernel-args"),
+    ) {
+        for arg in extra.split_whitespace() {
+            append.push(' ');
+            append.push_str(arg);
+        }
+    }
     let mut command = Command::new("qemu-system-x86_64");
     command
         .args([
@@ -442,7 +455,8 @@ pub fn qemu_command(
         .arg(&artifacts.kernel.image)
         .arg("-initrd")
         .arg(initramfs)
-        .args(["-append", "console=ttyS0 panic=-1 quiet loglevel=4"])
+        .arg("-append")
+        .arg(&append)
         .arg("-serial")
         .arg(format!("file:{}", run_dir.join("console.log").display()))
         .arg("-serial")

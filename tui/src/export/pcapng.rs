@@ -28,10 +28,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::time::Duration;
 
 use byteorder::LittleEndian;
-use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
@@ -53,6 +51,10 @@ pub const PACKET_USER: u16 = 6;
 /// Cooked-header packet type for a message received by a kernel socket
 /// (`PACKET_KERNEL`), i.e. sent to the kernel.
 pub const PACKET_KERNEL: u16 = 7;
+/// pcapng block type of an Enhanced Packet Block.
+const ENHANCED_PACKET_BLOCK: u32 = 6;
+/// pcapng option code `opt_comment`.
+const OPT_COMMENT: u16 = 1;
 /// Prefix of the per-packet comment.
 pub const COMMENT_PREFIX: &str = "nlscope:";
 /// Prefix of the comments listing a multicast's deliveries
@@ -97,18 +99,20 @@ pub fn packet_type_of(message: &CapturedMessage) -> u16 {
     }
 }
 
-/// Percent-encodes everything outside `[A-Za-z0-9._:/+-]`, so values never hold
-/// spaces, `=` or non-ASCII bytes and the comment splits unambiguously.
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+/// Appends `value` to `out`, percent-encoding everything outside
+/// `[A-Za-z0-9._:/+-]`, so values never hold spaces, `=` or non-ASCII bytes
+/// and the comment splits unambiguously.
+fn escape_into(out: &mut String, value: &str) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for &byte in value.as_bytes() {
         if byte.is_ascii_alphanumeric() || b"._:/+-".contains(&byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(DIGITS[usize::from(byte >> 4)] as char);
+            out.push(DIGITS[usize::from(byte & 0xf)] as char);
         }
     }
-    out
 }
 
 fn unescape(value: &str) -> Option<String> {
@@ -140,30 +144,50 @@ fn unescape(value: &str) -> Option<String> {
 ///
 /// `nlscope: v=1 mono=12 pid=42 tid=43 comm=ip netns=4026531840 dir=u2k sport=100 dport=0 group=0 hook=netlink_unicast result=none`
 pub fn encode_comment(message: &CapturedMessage) -> String {
-    let mut comment = format!(
-        "{COMMENT_PREFIX} v={COMMENT_VERSION} mono={} pid={} tid={} comm={} netns={} dir={} sport={} dport={} group={} hook={} result={}",
-        message.ts_mono_ns,
-        message.pid,
-        message.tid,
-        escape(&message.comm),
-        message.netns,
-        message.direction().short(),
-        message.src_port,
-        message.dst_port,
-        message.dst_group,
-        escape(&message.hook),
-        match message.result {
-            Some(result) => result.to_string(),
-            None => "none".to_string(),
-        },
-    );
+    let mut comment = String::with_capacity(192);
+    encode_comment_into(&mut comment, message);
+    comment
+}
+
+/// [`encode_comment`], appended to `out` (the writer reuses one buffer).
+pub fn encode_comment_into(out: &mut String, message: &CapturedMessage) {
+    let mut number = itoa::Buffer::new();
+    out.push_str(COMMENT_PREFIX);
+    out.push_str(" v=");
+    out.push_str(number.format(COMMENT_VERSION));
+    out.push_str(" mono=");
+    out.push_str(number.format(message.ts_mono_ns));
+    out.push_str(" pid=");
+    out.push_str(number.format(message.pid));
+    out.push_str(" tid=");
+    out.push_str(number.format(message.tid));
+    out.push_str(" comm=");
+    escape_into(out, &message.comm);
+    out.push_str(" netns=");
+    out.push_str(number.format(message.netns));
+    out.push_str(" dir=");
+    out.push_str(message.direction().short());
+    out.push_str(" sport=");
+    out.push_str(number.format(message.src_port));
+    out.push_str(" dport=");
+    out.push_str(number.format(message.dst_port));
+    out.push_str(" group=");
+    out.push_str(number.format(message.dst_group));
+    out.push_str(" hook=");
+    escape_into(out, &message.hook);
+    out.push_str(" result=");
+    match message.result {
+        Some(result) => out.push_str(number.format(result)),
+        None => out.push_str("none"),
+    }
     if original_payload_len(message) != u64::from(message.len) {
-        comment.push_str(&format!(" len={}", message.len));
+        out.push_str(" len=");
+        out.push_str(number.format(message.len));
     }
     if message.protocol > u32::from(u16::MAX) {
-        comment.push_str(&format!(" proto={}", message.protocol));
+        out.push_str(" proto=");
+        out.push_str(number.format(message.protocol));
     }
-    comment
 }
 
 /// The deliveries of a multicast as comments of at most 60 000 bytes each:
@@ -423,6 +447,7 @@ pub fn genl_family_ids(payload: &[u8]) -> Vec<u16> {
 pub struct PcapngWriter<W: Write> {
     out: W,
     block: Vec<u8>,
+    comment: String,
     written: u64,
     families: BTreeMap<u16, String>,
     announced: BTreeSet<u16>,
@@ -461,6 +486,7 @@ impl<W: Write> PcapngWriter<W> {
         Ok(PcapngWriter {
             out,
             block: Vec::with_capacity(4096 + 256),
+            comment: String::with_capacity(256),
             written: 0,
             families: BTreeMap::new(),
             announced: BTreeSet::new(),
@@ -506,39 +532,68 @@ impl<W: Write> PcapngWriter<W> {
         Ok(())
     }
 
+    /// One Enhanced Packet Block, laid out here directly (the same bytes as
+    /// pcap-file's `Block::EnhancedPacket(..).write_to`, which a test checks,
+    /// without its per-packet allocations and its second pass to size the
+    /// block), handed to the output in one write.
     fn write_block(&mut self, message: &CapturedMessage) -> std::io::Result<()> {
-        let protocol = u16::try_from(message.protocol).unwrap_or(u16::MAX);
-        let mut data = Vec::with_capacity(COOKED_HEADER_LEN + message.payload.len());
-        data.extend_from_slice(&cooked_header(packet_type_of(message), protocol));
-        data.extend_from_slice(&message.payload);
-        let original_len = (original_payload_len(message) + COOKED_HEADER_LEN as u64) as u32;
-        let comment = encode_comment(message);
-        if comment.len() > MAX_OPTION_LEN {
-            // pcap-file would write the length modulo 2^16: a corrupt block.
+        self.comment.clear();
+        encode_comment_into(&mut self.comment, message);
+        if self.comment.len() > MAX_OPTION_LEN {
+            // The option length is 16 bits: a longer value would corrupt the block.
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!(
                     "the pcapng comment for this message would be {} bytes (comm or hook too long); pcapng options hold at most {MAX_OPTION_LEN}",
-                    comment.len()
+                    self.comment.len()
                 ),
             ));
         }
-        let mut options = vec![EnhancedPacketOption::Comment(Cow::Owned(comment))];
-        options.extend(
+        let deliveries = if message.deliveries.is_empty() {
+            Vec::new()
+        } else {
             encode_deliveries(&message.deliveries)
-                .into_iter()
-                .map(|text| EnhancedPacketOption::Comment(Cow::Owned(text))),
-        );
-        let packet = EnhancedPacketBlock {
-            interface_id: 0,
-            timestamp: Duration::from_nanos(message.ts_wall_ns),
-            original_len,
-            data: Cow::Owned(data),
-            options,
         };
-        self.block.clear();
-        Block::EnhancedPacket(packet).write_to::<LittleEndian, _>(&mut self.block)?;
-        self.out.write_all(&self.block)
+        let protocol = u16::try_from(message.protocol).unwrap_or(u16::MAX);
+        let captured = COOKED_HEADER_LEN + message.payload.len();
+        let original_len = (original_payload_len(message) + COOKED_HEADER_LEN as u64) as u32;
+        let padded = |len: usize| len + (4 - len % 4) % 4;
+        let options = 4
+            + padded(self.comment.len())
+            + deliveries
+                .iter()
+                .map(|text| 4 + padded(text.len()))
+                .sum::<usize>()
+            + 4;
+        // type, length, interface, time (2), captured and original length,
+        // data, options, length again.
+        let block_len = (28 + padded(captured) + options + 4) as u32;
+
+        let block = &mut self.block;
+        block.clear();
+        let u32le = |block: &mut Vec<u8>, value: u32| block.extend_from_slice(&value.to_le_bytes());
+        u32le(block, ENHANCED_PACKET_BLOCK);
+        u32le(block, block_len);
+        u32le(block, 0); // interface 0
+        u32le(block, (message.ts_wall_ns >> 32) as u32);
+        u32le(block, message.ts_wall_ns as u32);
+        u32le(block, captured as u32);
+        u32le(block, original_len);
+        block.extend_from_slice(&cooked_header(packet_type_of(message), protocol));
+        block.extend_from_slice(&message.payload);
+        block.resize(block.len() + (padded(captured) - captured), 0);
+        for text in
+            std::iter::once(self.comment.as_str()).chain(deliveries.iter().map(String::as_str))
+        {
+            block.extend_from_slice(&OPT_COMMENT.to_le_bytes());
+            block.extend_from_slice(&(text.len() as u16).to_le_bytes());
+            block.extend_from_slice(text.as_bytes());
+            block.resize(block.len() + (padded(text.len()) - text.len()), 0);
+        }
+        block.extend_from_slice(&[0; 4]); // opt_endofopt
+        u32le(block, block_len);
+        debug_assert_eq!(block.len(), block_len as usize);
+        self.out.write_all(block)
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {

@@ -172,6 +172,36 @@ proptest! {
     }
 
     #[test]
+    fn packet_blocks_are_what_pcap_file_writes(message in arb_message()) {
+        use std::borrow::Cow;
+        use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+        use pcap_file::pcapng::Block;
+
+        // The writer lays the block out by hand; pcap-file's block writer is the reference.
+        let header_len = PcapngWriter::new(Vec::new()).unwrap().into_inner().len();
+        let mut writer = PcapngWriter::new(Vec::new()).unwrap();
+        writer.write(&message).unwrap();
+        let ours = writer.into_inner()[header_len..].to_vec();
+
+        let mut data = cooked_header(super::pcapng::packet_type_of(&message), u16::try_from(message.protocol).unwrap_or(u16::MAX)).to_vec();
+        data.extend_from_slice(&message.payload);
+        let original = u64::from(message.len).max(message.payload.len() as u64);
+        let original = if original + 16 > u64::from(u32::MAX) { message.payload.len() as u64 } else { original };
+        let mut options = vec![EnhancedPacketOption::Comment(Cow::Owned(encode_comment(&message)))];
+        options.extend(encode_deliveries(&message.deliveries).into_iter().map(|text| EnhancedPacketOption::Comment(Cow::Owned(text))));
+        let block = EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: std::time::Duration::from_nanos(message.ts_wall_ns),
+            original_len: (original + 16) as u32,
+            data: Cow::Owned(data),
+            options,
+        };
+        let mut reference = Vec::new();
+        Block::EnhancedPacket(block).write_to::<byteorder::LittleEndian, _>(&mut reference).unwrap();
+        prop_assert_eq!(ours, reference);
+    }
+
+    #[test]
     fn comments_round_trip(message in arb_message()) {
         let comment = encode_comment(&message);
         prop_assert!(comment.starts_with("nlscope: v=1 "));

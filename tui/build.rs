@@ -77,14 +77,12 @@ fn main() {
         .arg(&target_dir);
     // The outer cargo's settings are for the host build; none of them apply here.
     for (key, _) in env::vars() {
-        if key.starts_with("CARGO_")
+        let outer = key.starts_with("CARGO_")
             || key.starts_with("RUSTC")
             || key == "RUSTFLAGS"
-            || key == "RUSTDOC"
-        {
-            if key != "CARGO_HOME" && key != "RUSTC_BOOTSTRAP" {
-                command.env_remove(&key);
-            }
+            || key == "RUSTDOC";
+        if outer && key != "CARGO_HOME" && key != "RUSTC_BOOTSTRAP" {
+            command.env_remove(&key);
         }
     }
     if let Some(rustc) = ebpf_rustc_override() {

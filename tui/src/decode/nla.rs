@@ -301,13 +301,13 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
     let mut field = Field::new(name, CompactString::const_new("")).at(attr.range.clone());
     match kind {
         Kind::Nested(inner) => {
-            field.value = cat(&["nested, ", &bytes_text(data.len())]).into();
+            field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
             if depth < MAX_DEPTH {
                 field.children = attrs(cx, attr.value.clone(), inner, depth + 1);
             }
         }
         Kind::Array(inner) => {
-            field.value = cat(&["array, ", &bytes_text(data.len())]).into();
+            field.value = cat(&["array, ", &num(data.len()), " bytes"]).into();
             if depth < MAX_DEPTH {
                 let (elements, _) = split_attrs(cx, attr.value.clone());
                 for element in elements {
@@ -329,7 +329,7 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
         }
         Kind::Auto => {
             if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
-                field.value = cat(&["nested, ", &bytes_text(data.len())]).into();
+                field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
                 let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
                 field.children = attrs(cx, attr.value.clone(), inherited, depth + 1);
             } else {
@@ -387,7 +387,7 @@ pub fn scalar_value(data: &[u8], kind: Kind, big_endian: bool) -> Value {
 /// no names for (newer kernels). Counter blocks are mostly zeros, and a list
 /// of the ones that are not reads better.
 fn struct_text(data: &[u8], list: &[Member]) -> String {
-    let mut out = String::with_capacity(64);
+    let mut out = String::with_capacity(list.len() * 24);
     let mut end = 0;
     let mut zero = 0;
     let mut present = 0;
@@ -412,10 +412,14 @@ fn struct_text(data: &[u8], list: &[Member]) -> String {
         (0, _) => {}
         (_, true) if zero == 1 => out.push_str("zero"),
         (_, true) => {
-            let _ = write!(out, "all {zero} zero");
+            out.push_str("all ");
+            out.push_str(&num(zero));
+            out.push_str(" zero");
         }
         (_, false) => {
-            let _ = write!(out, " ({zero} more zero)");
+            out.push_str(" (");
+            out.push_str(&num(zero));
+            out.push_str(" more zero)");
         }
     }
     debug_assert!(present >= zero);
@@ -587,14 +591,15 @@ pub fn bytes_text(n: usize) -> CompactString {
 /// Lowercase hex, cut at [`MAX_HEX`] bytes.
 pub fn hex(data: &[u8]) -> String {
     let shown = &data[..data.len().min(MAX_HEX)];
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut digits = Vec::with_capacity(shown.len() * 2 + 24);
-    for byte in shown {
-        digits.push(DIGITS[usize::from(byte >> 4)]);
-        digits.push(DIGITS[usize::from(byte & 0xf)]);
+    // Two digits per byte from a table into a stack buffer, then one copy.
+    let mut digits = [0u8; 2 * MAX_HEX];
+    for (pair, byte) in digits.chunks_exact_mut(2).zip(shown) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
     }
-    // Only ASCII digits were pushed.
-    let mut out = String::from_utf8(digits).unwrap_or_default();
+    let digits = &digits[..shown.len() * 2];
+    let mut out = String::with_capacity(digits.len() + 24);
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
     if data.len() > MAX_HEX {
         out.push_str("… (");
         out.push_str(&num(data.len()));
@@ -602,6 +607,18 @@ pub fn hex(data: &[u8]) -> String {
     }
     out
 }
+
+/// `HEX_PAIRS[b]` is `b` as two lowercase hex digits.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+        i += 1;
+    }
+    table
+};
 
 /// `aa:bb:cc:...`.
 pub fn mac(data: &[u8]) -> CompactString {

@@ -22,8 +22,7 @@ use netlink_packet_route::AddressFamily;
 
 use super::names::{lookup, with_name, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, bytes_text, cat, cat_string, member, members, num, split_attrs, AttrWalk, Cx, Kind,
-    Member, Schema,
+    attrs, bytes_text, cat, cat_string, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
 };
 use super::{Body, Field, Msg};
 
@@ -706,10 +705,16 @@ fn table_name(table: u32) -> String {
 }
 
 /// The attributes in `range` as netlink-packet-route's zero-copy buffers.
-fn nla_buffers<'a>(cx: &Cx<'a>, range: Range<usize>) -> impl Iterator<Item = NlaBuffer<&'a [u8]>> {
-    let (raw, _) = split_attrs(cx, range);
+/// Only attributes of the given `kinds` (the ones a summary reads), so the
+/// crate parses nothing else.
+fn nla_buffers<'a>(
+    cx: &Cx<'a>,
+    range: Range<usize>,
+    kinds: &'static [u16],
+) -> impl Iterator<Item = NlaBuffer<&'a [u8]>> {
     let payload = cx.payload;
-    raw.into_iter()
+    AttrWalk::new(cx, range)
+        .filter(move |a| kinds.contains(&a.kind))
         .filter_map(move |a| NlaBuffer::new_checked(&payload[a.range]).ok())
 }
 
@@ -730,7 +735,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
     let mut parts = Words::default();
     match kind {
         16..=19 => {
-            let name = nla_buffers(cx, attributes).find_map(|nla| {
+            let name = nla_buffers(cx, attributes, &[3]).find_map(|nla| {
                 if nla.kind() != 3 {
                     return None;
                 }
@@ -753,7 +758,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
         20..=22 => {
             let mut local = None;
             let mut address = None;
-            for nla in nla_buffers(cx, attributes) {
+            for nla in nla_buffers(cx, attributes, &[1, 2]) {
                 match AddressAttribute::parse(&nla) {
                     Ok(AddressAttribute::Local(ip)) => local = Some(ip),
                     Ok(AddressAttribute::Address(ip)) => address = Some(ip),
@@ -774,10 +779,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
             let mut oif = None;
             let mut table = u32::from(u8_at(4).unwrap_or(0));
             let route_type = RouteType::from(u8_at(7).unwrap_or(0));
-            for nla in nla_buffers(cx, attributes) {
-                if !matches!(nla.kind(), 1 | 4 | 5 | 15) {
-                    continue;
-                }
+            for nla in nla_buffers(cx, attributes, &[1, 4, 5, 15]) {
                 let param = (family, route_type, RouteLwEnCapType::None);
                 match RouteAttribute::parse_with_param(&nla, param) {
                     Ok(RouteAttribute::Destination(a)) => destination = Some(route_address(&a)),
@@ -804,7 +806,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
             }
         }
         28..=30 => {
-            for nla in nla_buffers(cx, attributes) {
+            for nla in nla_buffers(cx, attributes, &[1, 2]) {
                 match NeighbourAttribute::parse_with_param(&nla, family) {
                     Ok(NeighbourAttribute::Destination(NeighbourAddress::Inet(a))) => {
                         parts.push_front(&a.to_string())
@@ -829,7 +831,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
         }
         32..=34 => {
             let mut table = u32::from(u8_at(4).unwrap_or(0));
-            for nla in nla_buffers(cx, attributes) {
+            for nla in nla_buffers(cx, attributes, &[6, 15]) {
                 match RuleAttribute::parse(&nla) {
                     Ok(RuleAttribute::Priority(p)) => parts.push(&format!("pref {p}")),
                     Ok(RuleAttribute::Table(t)) => table = t,
@@ -841,7 +843,7 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
             }
         }
         36..=46 => {
-            if let Some(kind) = nla_buffers(cx, attributes).find_map(|nla| {
+            if let Some(kind) = nla_buffers(cx, attributes, &[1]).find_map(|nla| {
                 if nla.kind() != 1 {
                     return None;
                 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
 use crate::event::{protocol_name, CapturedMessage, Delivery};
-use crate::export::read::read_capture;
+use crate::export::read::read_capture_file_streaming;
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
@@ -53,26 +53,40 @@ struct JsonMessage<'a> {
 /// Runs the command. Prints every complete message; a damaged file then ends
 /// in an error that names the byte offset.
 pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
-    let read = read_capture(&args.file);
     let mut context = DecodeContext::new();
-    for (id, name) in &read.genl_families {
-        context.add_family(*id, name, Vec::new());
-    }
+    let mut families_known = 0;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = (|| -> std::io::Result<()> {
-        for (index, message) in read.messages.iter().enumerate() {
-            context.learn(message);
-            let decoded = decode(message, &context);
-            if args.json {
-                serde_json::to_writer(&mut out, &json_message(index + 1, message, &decoded))?;
-                writeln!(out)?;
-            } else {
-                write_text(&mut out, index + 1, message, &decoded)?;
-            }
+    let mut index = 0;
+    let mut written: std::io::Result<()> = Ok(());
+    // Messages are decoded and printed as they are read: output starts at
+    // once and memory holds one message, whatever the size of the file.
+    let (read, count) = read_capture_file_streaming(&args.file, |message, families| {
+        if written.is_err() {
+            return; // the reader went away; the rest is not printed
         }
-        out.flush()
-    })();
+        // Names nlscope synthesized into the file come before the messages
+        // that use them; what the stream itself teaches (groups) wins.
+        if families.len() != families_known {
+            for (id, name) in families {
+                if context.family(*id).is_none() {
+                    context.add_family(*id, name, Vec::new());
+                }
+            }
+            families_known = families.len();
+        }
+        index += 1;
+        context.learn(&message);
+        let decoded = decode(&message, &context);
+        written = if args.json {
+            serde_json::to_writer(&mut out, &json_message(index, &message, &decoded))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        } else {
+            write_text(&mut out, index, &message, &decoded)
+        };
+    });
+    let written = written.and_then(|()| out.flush());
     match written {
         // A reader that went away (`| head`) is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
@@ -85,7 +99,7 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
             args.file.display(),
             error.kind,
             error.offset,
-            read.messages.len()
+            count
         );
     }
     Ok(())

@@ -102,13 +102,29 @@ impl ReadError {
 pub fn read_capture(path: impl AsRef<Path>) -> CaptureRead {
     match std::fs::read(path.as_ref()) {
         Ok(bytes) => read_capture_bytes(&bytes),
-        Err(error) => CaptureRead {
-            error: Some(ReadError::new(
-                0,
-                ReadErrorKind::Io(format!("{}: {error}", path.as_ref().display())),
-            )),
-            ..CaptureRead::default()
-        },
+        Err(error) => unreadable(path.as_ref(), error),
+    }
+}
+
+/// [`read_capture`] handing out messages one at a time (see
+/// [`read_capture_streaming`]).
+pub fn read_capture_file_streaming(
+    path: impl AsRef<Path>,
+    each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
+) -> (CaptureRead, usize) {
+    match std::fs::read(path.as_ref()) {
+        Ok(bytes) => read_capture_streaming(&bytes, each),
+        Err(error) => (unreadable(path.as_ref(), error), 0),
+    }
+}
+
+fn unreadable(path: &Path, error: std::io::Error) -> CaptureRead {
+    CaptureRead {
+        error: Some(ReadError::new(
+            0,
+            ReadErrorKind::Io(format!("{}: {error}", path.display())),
+        )),
+        ..CaptureRead::default()
     }
 }
 
@@ -138,45 +154,114 @@ pub fn detect_format(bytes: &[u8]) -> Option<CaptureFormat> {
 
 /// [`read_capture`] on bytes already in memory.
 pub fn read_capture_bytes(bytes: &[u8]) -> CaptureRead {
-    let mut read = CaptureRead {
-        format: detect_format(bytes),
-        ..CaptureRead::default()
+    let mut read = CaptureRead::default();
+    read_into(bytes, &mut read);
+    read
+}
+
+/// Reads `bytes` message by message, handing each to `each` as soon as it is
+/// parsed instead of collecting them (`nlscope decode` prints a file of any
+/// size this way, holding one message at a time). Synthesized family
+/// announcements go to `genl_families` before the messages they name, as in
+/// [`read_capture_bytes`]. Returns what [`CaptureRead`] would hold but the
+/// messages, and how many there were.
+pub fn read_capture_streaming(
+    bytes: &[u8],
+    each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
+) -> (CaptureRead, usize) {
+    let mut sink = Streaming {
+        read: CaptureRead::default(),
+        each,
+        count: 0,
     };
-    match read.format {
-        Some(CaptureFormat::Pcapng) => read_pcapng(bytes, &mut read),
-        Some(CaptureFormat::Pcap) => read_pcap(bytes, &mut read),
+    read_into(bytes, &mut sink);
+    (sink.read, sink.count)
+}
+
+/// Where the format readers put what they find.
+trait ReadSink {
+    fn set_format(&mut self, format: Option<CaptureFormat>);
+    /// One message (or a synthesized family announcement).
+    fn push(&mut self, message: CapturedMessage);
+    /// Why reading stopped.
+    fn fail(&mut self, error: ReadError);
+}
+
+impl ReadSink for CaptureRead {
+    fn set_format(&mut self, format: Option<CaptureFormat>) {
+        self.format = format;
+    }
+    fn push(&mut self, message: CapturedMessage) {
+        if let Some((id, name)) = family_announcement(&message) {
+            self.genl_families.insert(id, name);
+            return;
+        }
+        self.messages.push(message);
+    }
+    fn fail(&mut self, error: ReadError) {
+        self.error = Some(error);
+    }
+}
+
+struct Streaming<F> {
+    read: CaptureRead,
+    each: F,
+    count: usize,
+}
+
+impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> ReadSink for Streaming<F> {
+    fn set_format(&mut self, format: Option<CaptureFormat>) {
+        self.read.format = format;
+    }
+    fn push(&mut self, message: CapturedMessage) {
+        if let Some((id, name)) = family_announcement(&message) {
+            self.read.genl_families.insert(id, name);
+            return;
+        }
+        self.count += 1;
+        (self.each)(message, &self.read.genl_families);
+    }
+    fn fail(&mut self, error: ReadError) {
+        self.read.error = Some(error);
+    }
+}
+
+/// `(family id, name)` when `message` is a family announcement nlscope
+/// synthesized into a file (hook [`SYNTHETIC_HOOK`]).
+fn family_announcement(message: &CapturedMessage) -> Option<(u16, String)> {
+    if message.hook != SYNTHETIC_HOOK {
+        return None;
+    }
+    parse_genl_family_record(message)
+}
+
+fn read_into(bytes: &[u8], read: &mut impl ReadSink) {
+    let format = detect_format(bytes);
+    read.set_format(format);
+    match format {
+        Some(CaptureFormat::Pcapng) => read_pcapng(bytes, read),
+        Some(CaptureFormat::Pcap) => read_pcap(bytes, read),
         Some(CaptureFormat::Jsonl) => {
             let (messages, error) = read_jsonl_partial(bytes);
             for message in messages {
                 read.push(message);
             }
-            read.error = error.map(|(offset, line, detail)| {
-                ReadError::new(offset, ReadErrorKind::BadJsonLine { line, detail })
-            });
+            if let Some((offset, line, detail)) = error {
+                read.fail(ReadError::new(
+                    offset,
+                    ReadErrorKind::BadJsonLine { line, detail },
+                ));
+            }
         }
         None => {
             let found: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
-            read.error = Some(ReadError::new(
+            read.fail(ReadError::new(
                 0,
                 ReadErrorKind::BadMagic {
                     found: found.join(" "),
                 },
             ));
         }
-    }
-    read
-}
-
-impl CaptureRead {
-    /// Adds a message, diverting synthesized family announcements to the map.
-    fn push(&mut self, message: CapturedMessage) {
-        if message.hook == SYNTHETIC_HOOK {
-            if let Some((id, name)) = parse_genl_family_record(&message) {
-                self.genl_families.insert(id, name);
-                return;
-            }
-        }
-        self.messages.push(message);
     }
 }
 
@@ -322,7 +407,7 @@ fn pcapng_error(error: PcapError, rest: &[u8], endianness: Endianness) -> ReadEr
     }
 }
 
-fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
+fn read_pcapng(bytes: &[u8], read: &mut impl ReadSink) {
     let (mut rest, mut parser) = match PcapNgParser::new(bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -340,7 +425,7 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
                 }
                 other => pcapng_error(other, bytes, Endianness::Little),
             };
-            read.error = Some(ReadError::new(0, kind));
+            read.fail(ReadError::new(0, kind));
             return;
         }
     };
@@ -353,7 +438,7 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
         let (next, block) = match parser.next_block(rest) {
             Ok(parsed) => parsed,
             Err(error) => {
-                read.error = Some(ReadError::new(
+                read.fail(ReadError::new(
                     offset,
                     pcapng_error(error, rest, endianness),
                 ));
@@ -387,7 +472,7 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
             }
             Block::EnhancedPacket(packet) => {
                 let Some(interface) = interfaces.get(packet.interface_id as usize) else {
-                    read.error = Some(ReadError::new(
+                    read.fail(ReadError::new(
                         offset,
                         ReadErrorKind::Malformed {
                             what: "enhanced packet block",
@@ -426,7 +511,7 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
                 ) {
                     Ok(message) => read.push(message),
                     Err(detail) => {
-                        read.error = Some(ReadError::new(
+                        read.fail(ReadError::new(
                             offset,
                             ReadErrorKind::Malformed {
                                 what: "enhanced packet block",
@@ -442,7 +527,7 @@ fn read_pcapng(bytes: &[u8], read: &mut CaptureRead) {
     }
     if netlink_interfaces == 0 {
         if let Some((offset, linktype)) = foreign_linktype {
-            read.error = Some(ReadError::new(
+            read.fail(ReadError::new(
                 offset,
                 ReadErrorKind::WrongLinktype(linktype),
             ));
@@ -456,9 +541,9 @@ pub const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
 const PCAP_MAX_RECORD: u32 = 256 * 1024 * 1024;
 
 /// Classic pcap (libpcap's format, what `tcpdump -i nlmon0 -w` writes).
-fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
+fn read_pcap(bytes: &[u8], read: &mut impl ReadSink) {
     if bytes.len() < 24 {
-        read.error = Some(ReadError::new(
+        read.fail(ReadError::new(
             0,
             ReadErrorKind::Truncated {
                 what: "pcap file header",
@@ -482,13 +567,13 @@ fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
     // The upper bits of the link-type field hold FCS information.
     let linktype = u32_at(20) & 0x0fff_ffff;
     if linktype != LINKTYPE_NETLINK {
-        read.error = Some(ReadError::new(20, ReadErrorKind::WrongLinktype(linktype)));
+        read.fail(ReadError::new(20, ReadErrorKind::WrongLinktype(linktype)));
         return;
     }
     let mut at = 24usize;
     while at < bytes.len() {
         if bytes.len() - at < 16 {
-            read.error = Some(ReadError::new(
+            read.fail(ReadError::new(
                 at,
                 ReadErrorKind::Truncated {
                     what: "pcap record header",
@@ -503,7 +588,7 @@ fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
         let incl_len = u32_at(at + 8);
         let orig_len = u32_at(at + 12);
         if incl_len > PCAP_MAX_RECORD {
-            read.error = Some(ReadError::new(
+            read.fail(ReadError::new(
                 at,
                 ReadErrorKind::Malformed {
                     what: "pcap record",
@@ -514,7 +599,7 @@ fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
         }
         let available = bytes.len() - at - 16;
         if (incl_len as usize) > available {
-            read.error = Some(ReadError::new(
+            read.fail(ReadError::new(
                 at,
                 ReadErrorKind::Truncated {
                     what: "pcap record",
@@ -531,7 +616,7 @@ fn read_pcap(bytes: &[u8], read: &mut CaptureRead) {
         match message_from_record(data, orig_len, ts, None, Vec::new()) {
             Ok(message) => read.push(message),
             Err(detail) => {
-                read.error = Some(ReadError::new(
+                read.fail(ReadError::new(
                     at,
                     ReadErrorKind::Malformed {
                         what: "pcap record",

@@ -893,3 +893,28 @@ fn a_writer_killed_with_sigkill_leaves_a_readable_file() {
         );
     }
 }
+
+#[test]
+fn streaming_hands_out_what_collecting_returns() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+    for name in ["guest-capture-paths.pcapng", "guest-capture-paths.jsonl"] {
+        let bytes = std::fs::read(format!("{root}{name}")).unwrap();
+        let collected = read_capture_bytes(&bytes);
+        let mut streamed = Vec::new();
+        let (rest, count) =
+            super::read::read_capture_streaming(&bytes, |message, _| streamed.push(message));
+        assert_eq!(streamed, collected.messages, "{name}");
+        assert_eq!(count, collected.messages.len());
+        assert_eq!(rest.genl_families, collected.genl_families);
+        assert_eq!(rest.error, collected.error);
+        assert_eq!(rest.format, collected.format);
+        // Cut short: the same messages before the same error.
+        let cut = &bytes[..bytes.len() * 2 / 3];
+        let collected = read_capture_bytes(cut);
+        let mut streamed = Vec::new();
+        let (rest, _) = super::read::read_capture_streaming(cut, |m, _| streamed.push(m));
+        assert_eq!(streamed, collected.messages, "{name} cut");
+        assert!(rest.error.is_some());
+        assert_eq!(rest.error, collected.error);
+    }
+}

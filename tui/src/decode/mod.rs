@@ -132,8 +132,13 @@ impl Value {
     pub fn append_to(&self, out: &mut Vec<u8>) {
         match self {
             Value::Text(text) => out.extend_from_slice(text.as_bytes()),
-            Value::Unsigned(n) => out.extend_from_slice(n.to_compact_string().as_bytes()),
-            Value::Signed(n) => out.extend_from_slice(n.to_compact_string().as_bytes()),
+            Value::Unsigned(n) => push_decimal(out, *n),
+            Value::Signed(n) => {
+                if *n < 0 {
+                    out.push(b'-');
+                }
+                push_decimal(out, n.unsigned_abs());
+            }
         }
     }
 }
@@ -360,9 +365,9 @@ impl DecodedMessage {
             }
             if let Some(range) = &field.bytes {
                 out.extend_from_slice(b" [");
-                out.extend_from_slice(range.start.to_compact_string().as_bytes());
+                push_decimal(out, range.start as u64);
                 out.extend_from_slice(b"..");
-                out.extend_from_slice(range.end.to_compact_string().as_bytes());
+                push_decimal(out, range.end as u64);
                 out.push(b']');
             }
             out.push(b'\n');
@@ -378,6 +383,21 @@ impl DecodedMessage {
             walk(out, message, 0, prefix);
         }
     }
+}
+
+/// Appends `n` in decimal (every line of `nlscope decode` has two of these).
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// The summary as one printable line: control characters become spaces.

@@ -274,25 +274,29 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
     let (mut mono, mut pid, mut tid, mut comm, mut netns) = (None, None, None, None, None);
     let (mut sport, mut dport, mut group, mut hook, mut result) = (None, None, None, None, None);
     let (mut len, mut proto) = (None, None);
-    for pair in rest.split(|c: char| c.is_ascii_whitespace()) {
+    // Bytes, not chars: the comment is ASCII (values are percent-encoded), and
+    // this runs for every packet of a file.
+    for pair in rest.as_bytes().split(u8::is_ascii_whitespace) {
         if pair.is_empty() {
             continue;
         }
-        let (key, value) = pair.split_once('=')?;
-        match key {
-            "v" => version = Some(value),
-            "mono" => mono = Some(value),
-            "pid" => pid = Some(value),
-            "tid" => tid = Some(value),
-            "comm" => comm = Some(value),
-            "netns" => netns = Some(value),
-            "sport" => sport = Some(value),
-            "dport" => dport = Some(value),
-            "group" => group = Some(value),
-            "hook" => hook = Some(value),
-            "result" => result = Some(value),
-            "len" => len = Some(value),
-            "proto" => proto = Some(value),
+        let equals = pair.iter().position(|&b| b == b'=')?;
+        // Split at an ASCII byte of valid UTF-8: both halves stay valid.
+        let value = std::str::from_utf8(&pair[equals + 1..]).ok()?;
+        match &pair[..equals] {
+            b"v" => version = Some(value),
+            b"mono" => mono = Some(value),
+            b"pid" => pid = Some(value),
+            b"tid" => tid = Some(value),
+            b"comm" => comm = Some(value),
+            b"netns" => netns = Some(value),
+            b"sport" => sport = Some(value),
+            b"dport" => dport = Some(value),
+            b"group" => group = Some(value),
+            b"hook" => hook = Some(value),
+            b"result" => result = Some(value),
+            b"len" => len = Some(value),
+            b"proto" => proto = Some(value),
             _ => {}
         }
     }

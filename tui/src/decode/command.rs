@@ -52,11 +52,16 @@ struct JsonMessage<'a> {
 
 /// Runs the command. Prints every complete message; a damaged file then ends
 /// in an error that names the byte offset.
+/// Output is written to stdout in chunks of this size.
+const CHUNK: usize = 64 * 1024;
+
 pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
     let mut context = DecodeContext::new();
     let mut families_known = 0;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stdout.lock();
+    // Output is gathered here and written in chunks of about 64 KiB.
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK + 16 * 1024);
     let mut index = 0;
     let mut written: std::io::Result<()> = Ok(());
     // Messages are decoded and printed as they are read: output starts at
@@ -78,15 +83,21 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
         index += 1;
         context.learn(&message);
         let decoded = decode(&message, &context);
-        written = if args.json {
-            serde_json::to_writer(&mut out, &json_message(index, &message, &decoded))
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(out))
+        if args.json {
+            written = serde_json::to_writer(&mut pending, &json_message(index, &message, &decoded))
+                .map_err(std::io::Error::from);
+            pending.push(b'\n');
         } else {
-            write_text(&mut out, index, &message, &decoded)
-        };
+            write_text(&mut pending, index, &message, &decoded);
+        }
+        if written.is_ok() && pending.len() >= CHUNK {
+            written = out.write_all(&pending);
+            pending.clear();
+        }
     });
-    let written = written.and_then(|()| out.flush());
+    let written = written
+        .and_then(|()| out.write_all(&pending))
+        .and_then(|()| out.flush());
     match written {
         // A reader that went away (`| head`) is not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
@@ -154,16 +165,15 @@ fn endpoint(port: u32, group: u32) -> String {
     }
 }
 
-/// One message as text: a headline, its metadata, then the decoded tree.
-/// Built with byte copies into one buffer and written at once (this runs for
-/// every message of files with millions; see scripts/bench-decode.sh).
+/// One message as text, appended to `text`: a headline, its metadata, then the
+/// decoded tree. Byte copies only (this runs for every message of files with
+/// millions; see scripts/bench-decode.sh).
 fn write_text(
-    out: &mut impl Write,
+    text: &mut Vec<u8>,
     index: usize,
     message: &CapturedMessage,
     decoded: &DecodedMessage,
-) -> std::io::Result<()> {
-    let mut text = Vec::with_capacity(4096);
+) {
     let mut put = |parts: &[&str]| {
         for part in parts {
             text.extend_from_slice(part.as_bytes());
@@ -238,9 +248,8 @@ fn write_text(
             "\n",
         ]);
     }
-    decoded.append_text(&mut text, "    ");
+    decoded.append_text(text, "    ");
     text.push(b'\n');
-    out.write_all(&text)
 }
 
 fn num(n: impl ToCompactString) -> CompactString {

@@ -137,3 +137,16 @@ fn the_decoded_guest_capture_matches_its_reviewed_snapshot() {
     let head: String = text.split_inclusive("\n\n").take(30).collect();
     insta::assert_snapshot!("decode_guest_capture_head", head);
 }
+
+#[test]
+fn a_missing_file_is_one_error_line() {
+    let output = decode_file(Path::new("/nonexistent/capture.pcapng"), false);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot read the file: /nonexistent/capture.pcapng"),
+        "{stderr}"
+    );
+}

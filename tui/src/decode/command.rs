@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
 use crate::event::{protocol_name, CapturedMessage, Delivery};
 use crate::export::read::read_capture_file_streaming;
+use crate::export::ReadErrorKind;
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
@@ -105,6 +106,10 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
         Ok(()) => {}
     }
     if let Some(error) = read.error {
+        if let ReadErrorKind::Io(_) = error.kind {
+            // Nothing was read: no offset or message count to speak of.
+            anyhow::bail!("{}", error.kind);
+        }
         anyhow::bail!(
             "{}: {} (at byte offset {}); the {} complete messages before it were printed",
             args.file.display(),

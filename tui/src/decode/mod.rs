@@ -132,13 +132,8 @@ impl Value {
     pub fn append_to(&self, out: &mut Vec<u8>) {
         match self {
             Value::Text(text) => out.extend_from_slice(text.as_bytes()),
-            Value::Unsigned(n) => push_decimal(out, *n),
-            Value::Signed(n) => {
-                if *n < 0 {
-                    out.push(b'-');
-                }
-                push_decimal(out, n.unsigned_abs());
-            }
+            Value::Unsigned(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::Signed(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
         }
     }
 }
@@ -364,10 +359,11 @@ impl DecodedMessage {
                 }
             }
             if let Some(range) = &field.bytes {
+                let mut number = itoa::Buffer::new();
                 out.extend_from_slice(b" [");
-                push_decimal(out, range.start as u64);
+                out.extend_from_slice(number.format(range.start).as_bytes());
                 out.extend_from_slice(b"..");
-                push_decimal(out, range.end as u64);
+                out.extend_from_slice(number.format(range.end).as_bytes());
                 out.push(b']');
             }
             out.push(b'\n');
@@ -383,21 +379,6 @@ impl DecodedMessage {
             walk(out, message, 0, prefix);
         }
     }
-}
-
-/// Appends `n` in decimal (every line of `nlscope decode` has two of these).
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 /// The summary as one printable line: control characters become spaces.

@@ -152,27 +152,22 @@ pub fn encode_comment(message: &CapturedMessage) -> String {
 /// [`encode_comment`], appended to `out` (the writer reuses one buffer).
 pub fn encode_comment_into(out: &mut String, message: &CapturedMessage) {
     let mut number = itoa::Buffer::new();
+    let pair = |out: &mut String, key: &str, value: &str| {
+        out.push_str(key);
+        out.push_str(value);
+    };
     out.push_str(COMMENT_PREFIX);
-    out.push_str(" v=");
-    out.push_str(number.format(COMMENT_VERSION));
-    out.push_str(" mono=");
-    out.push_str(number.format(message.ts_mono_ns));
-    out.push_str(" pid=");
-    out.push_str(number.format(message.pid));
-    out.push_str(" tid=");
-    out.push_str(number.format(message.tid));
+    pair(out, " v=", number.format(COMMENT_VERSION));
+    pair(out, " mono=", number.format(message.ts_mono_ns));
+    pair(out, " pid=", number.format(message.pid));
+    pair(out, " tid=", number.format(message.tid));
     out.push_str(" comm=");
     escape_into(out, &message.comm);
-    out.push_str(" netns=");
-    out.push_str(number.format(message.netns));
-    out.push_str(" dir=");
-    out.push_str(message.direction().short());
-    out.push_str(" sport=");
-    out.push_str(number.format(message.src_port));
-    out.push_str(" dport=");
-    out.push_str(number.format(message.dst_port));
-    out.push_str(" group=");
-    out.push_str(number.format(message.dst_group));
+    pair(out, " netns=", number.format(message.netns));
+    pair(out, " dir=", message.direction().short());
+    pair(out, " sport=", number.format(message.src_port));
+    pair(out, " dport=", number.format(message.dst_port));
+    pair(out, " group=", number.format(message.dst_group));
     out.push_str(" hook=");
     escape_into(out, &message.hook);
     out.push_str(" result=");
@@ -181,12 +176,10 @@ pub fn encode_comment_into(out: &mut String, message: &CapturedMessage) {
         None => out.push_str("none"),
     }
     if original_payload_len(message) != u64::from(message.len) {
-        out.push_str(" len=");
-        out.push_str(number.format(message.len));
+        pair(out, " len=", number.format(message.len));
     }
     if message.protocol > u32::from(u16::MAX) {
-        out.push_str(" proto=");
-        out.push_str(number.format(message.protocol));
+        pair(out, " proto=", number.format(message.protocol));
     }
 }
 

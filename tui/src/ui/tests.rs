@@ -645,22 +645,19 @@ fn the_command_line_opens_the_dashboard() {
 
 #[test]
 fn snapshot_ports_and_groups_of_this_machine() {
-    snapshot_all("ports_machine", |app| {
-        app.ports_origin = PortsOrigin::Machine;
-        app.update_ports(PortsUpdate {
-            table: Ok(machine_table()),
-            genl_families: Default::default(),
-        });
-        press(app, KeyCode::Char('2'));
-    });
-    snapshot_all("groups_machine", |app| {
-        app.ports_origin = PortsOrigin::Machine;
-        app.update_ports(PortsUpdate {
-            table: Ok(machine_table()),
-            genl_families: Default::default(),
-        });
-        press(app, KeyCode::Char('3'));
-    });
+    // The machine's port table, then the view behind `key`.
+    let machine_view = |key: char| {
+        move |app: &mut App| {
+            app.ports_origin = PortsOrigin::Machine;
+            app.update_ports(PortsUpdate {
+                table: Ok(machine_table()),
+                genl_families: Default::default(),
+            });
+            press(app, KeyCode::Char(key));
+        }
+    };
+    snapshot_all("ports_machine", machine_view('2'));
+    snapshot_all("groups_machine", machine_view('3'));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 # Capture overhead benchmark (run by scripts/bench-capture.sh, not by the test
 # suite): N user-to-user unicasts with no capture, with nlscope (fentry to
 # JSON Lines, fentry to pcapng, fentry with an in-kernel filter that drops
-# everything, kprobe), with
+# everything, fentry recording everything into the ring while the recorder is
+# paused (SIGSTOP; the kernel's share alone: 16 MiB hold N messages), kprobe), with
 # nlmon + tcpdump, and with strace on the sender. Each configuration runs
 # ROUNDS times, interleaved, and every run of a capture tool sits between two
 # uncaptured runs: its ratio is its time per message over the mean of those
@@ -37,17 +38,27 @@ flood_ns() { taskset -c 0 nl_flood "$1" $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p
 
 run_none() { sample none $N "$(flood_ns $N)"; }
 
-run_nlscope() {  # name, then record options
+# Attaching and detaching leave work behind for a moment (the recorder's
+# start-up, the kernel freeing BPF trampolines after an RCU grace period):
+# every tool gets SETTLE seconds after it is ready and after it exits, so a
+# run measures capturing, not that.
+SETTLE=${SETTLE:-2}
+
+run_nlscope() {  # name, then record options; PAUSE=1 stops the recorder while the messages are sent
     name=$1; shift
     log=/results/logs/$name.$round.err
     taskset -c 1 nlscope record "$@" -o /dev/null 2> "$log" &
     recorder=$!
     for i in $(seq 1 600); do grep -q capturing "$log" && break; sleep 0.1; done
+    sleep $SETTLE
+    [ "${PAUSE:-0}" = 1 ] && kill -STOP $recorder
     cpu=$(cpu_ticks $recorder)
     ns=$(flood_ns $N)
     cpu=$(( $(cpu_ticks $recorder) - cpu ))
+    [ "${PAUSE:-0}" = 1 ] && kill -CONT $recorder
     kill -INT $recorder
     wait $recorder
+    sleep $SETTLE
     counts=$(sed -n 's/^nlscope: \([0-9]*\) messages written, \([0-9]*\) lost/\1 \2/p' "$log")
     sample "$name" $N "$ns" $counts $cpu
 }
@@ -62,12 +73,14 @@ run_nlmon() {
     taskset -c 1 tcpdump -Z root -i nlmon0 -w /dev/null -U 2> "$log" &
     dumper=$!
     for i in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
+    sleep $SETTLE
     cpu=$(cpu_ticks $dumper)
     ns=$(flood_ns $N)
     cpu=$(( $(cpu_ticks $dumper) - cpu ))
     sleep 1
     kill -INT $dumper
     wait $dumper
+    sleep $SETTLE
     sample nlmon+tcpdump $N "$ns" "$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")" \
         "$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$log")" $cpu
 }
@@ -85,6 +98,8 @@ for round in $(seq 1 $ROUNDS); do
     run_nlscope nlscope-fentry-pcapng --attach fentry --format pcapng
     run_none
     run_nlscope nlscope-fentry-filtered --attach fentry --protocol 30
+    run_none
+    PAUSE=1 run_nlscope nlscope-fentry-paused --attach fentry
     run_none
     run_nlscope nlscope-kprobe --attach kprobe
     run_none
@@ -121,8 +136,8 @@ awk '
             if (base) ratios[name[k]] = ratios[name[k]] " " (ns[k] / base)
         }
         printf "%-24s %8s %10s %10s %7s %13s %10s %6s %9s\n", "configuration", "sent", "ns/msg", "msgs/s", "ratio", "ratio range", "captured", "lost", "tool CPU"
-        split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-kprobe nlmon+tcpdump strace", order, " ")
-        for (k = 1; k <= 7; k++) {
+        n = split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-fentry-paused nlscope-kprobe nlmon+tcpdump strace", order, " ")
+        for (k = 1; k <= n; k++) {
             c = order[k]
             m = median(per[c])
             if (c == "none") { r = "1.00"; range = "-" }

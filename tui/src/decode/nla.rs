@@ -301,13 +301,13 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
     let mut field = Field::new(name, CompactString::const_new("")).at(attr.range.clone());
     match kind {
         Kind::Nested(inner) => {
-            field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
+            field.value = Value::Nested(data.len() as u64);
             if depth < MAX_DEPTH {
                 field.children = attrs(cx, attr.value.clone(), inner, depth + 1);
             }
         }
         Kind::Array(inner) => {
-            field.value = cat(&["array, ", &num(data.len()), " bytes"]).into();
+            field.value = Value::Array(data.len() as u64);
             if depth < MAX_DEPTH {
                 let (elements, _) = split_attrs(cx, attr.value.clone());
                 for element in elements {
@@ -329,7 +329,7 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
         }
         Kind::Auto => {
             if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
-                field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
+                field.value = Value::Nested(data.len() as u64);
                 let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
                 field.children = attrs(cx, attr.value.clone(), inherited, depth + 1);
             } else {
@@ -365,7 +365,7 @@ pub fn scalar_value(data: &[u8], kind: Kind, big_endian: bool) -> Value {
         Kind::Be16 if fixed(2) => Value::Unsigned(num16(data, true).into()),
         Kind::Be32 if fixed(4) => Value::Unsigned(num32(data, true).into()),
         Kind::Be64 if fixed(8) => Value::Unsigned(num64(data, true)),
-        Kind::Str => quoted(data).into(),
+        Kind::Str => quoted_value(data),
         Kind::Ip if fixed(4) || fixed(16) => ip(data).into(),
         Kind::Mac if !data.is_empty() && data.len() <= 32 => mac(data).into(),
         Kind::Flag if data.is_empty() => Value::Text(CompactString::const_new("true")),
@@ -434,7 +434,7 @@ fn struct_text(data: &[u8], list: &[Member]) -> String {
 /// Best guess for a value of unknown kind: text, a number, or hex.
 pub fn guess_value(data: &[u8], big_endian: bool) -> Value {
     if let Some(text) = printable_string(data) {
-        return quote(text).into();
+        return quote_value(text);
     }
     match data.len() {
         0 => Value::Text(CompactString::const_new("(empty)")),
@@ -485,14 +485,30 @@ pub fn printable_string(data: &[u8]) -> Option<&str> {
     ok.then_some(text)
 }
 
-/// Text payload, quoted, with the trailing NULs dropped and control
-/// characters escaped; cut at [`MAX_TEXT`] characters.
-pub fn quoted(data: &[u8]) -> CompactString {
+/// Text payload as a quoted value: the trailing NULs dropped, control
+/// characters escaped, cut at [`MAX_TEXT`] characters (the quotes are added
+/// when it is shown).
+pub fn quoted_value(data: &[u8]) -> Value {
     let mut end = data.len();
     while end > 0 && data[end - 1] == 0 {
         end -= 1;
     }
-    quote(&String::from_utf8_lossy(&data[..end]))
+    // Valid UTF-8 (nearly always) is checked fast; lossy otherwise.
+    match std::str::from_utf8(&data[..end]) {
+        Ok(text) => quote_value(text),
+        Err(_) => quote_value(&String::from_utf8_lossy(&data[..end])),
+    }
+}
+
+/// `"text"` with control characters escaped (see [`escape_into`]), as a
+/// [`Value`] (the quotes are added when it is shown).
+pub fn quote_value(text: &str) -> Value {
+    if !needs_escape(text) {
+        return Value::Quoted(CompactString::from(text));
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    escape_into(&mut out, text);
+    Value::Quoted(CompactString::from(out))
 }
 
 /// Escapes control characters and cuts long text.
@@ -547,18 +563,6 @@ pub fn cat(parts: &[&str]) -> CompactString {
 
 /// Bytes a `CompactString` holds without allocating.
 const INLINE: usize = std::mem::size_of::<CompactString>();
-
-/// `"text"` with control characters escaped (see [`escape_into`]).
-pub fn quote(text: &str) -> CompactString {
-    if !needs_escape(text) {
-        return cat(&["\"", text, "\""]);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    out.push('"');
-    escape_into(&mut out, text);
-    out.push('"');
-    CompactString::from(out)
-}
 
 /// True when [`escape_into`] would change `text` (or cut it).
 fn needs_escape(text: &str) -> bool {

@@ -20,11 +20,11 @@ use netlink_packet_route::rule::RuleAttribute;
 use netlink_packet_route::tc::{TcAttribute, TcHandle};
 use netlink_packet_route::AddressFamily;
 
-use super::names::{lookup, with_name, Op, ADDRESS_FAMILIES};
+use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, bytes_text, cat, cat_string, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
+    attrs, cat, cat_string, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
 };
-use super::{Body, Field, Msg};
+use super::{Body, Field, Msg, Value};
 
 /// rtnetlink message types (linux/rtnetlink.h): the one table nlscope names
 /// them from (decoding, the store's filters, `nlscope send --type`).
@@ -628,7 +628,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     if let Some(family) = header.first_mut() {
         if let Some(&number) = data.first() {
             if let Some(name) = lookup(ADDRESS_FAMILIES, number) {
-                family.value = with_name(number, name).into();
+                family.value = Value::Named(number.into(), name);
             }
         }
     }
@@ -636,7 +636,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         if let Some(field) = header.iter_mut().find(|f| f.name == "ifi_type") {
             if let Some(number) = cx.u16(body.start + 2) {
                 if let Some(name) = lookup(ARPHRD, number) {
-                    field.value = with_name(number, name).into();
+                    field.value = Value::Named(number.into(), name);
                 }
             }
         }
@@ -648,7 +648,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         }
     }
     fields.push(
-        Field::new(header_name, bytes_text(header_end - body.start))
+        Field::new(header_name, Value::Bytes((header_end - body.start) as u64))
             .at(body.start..header_end)
             .with_children(header),
     );
@@ -657,7 +657,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     if header_end < body.end && complete_header {
         let attributes = attrs(cx, header_end..body.end, schema, 1);
         fields.push(
-            Field::new("attributes", bytes_text(body.end - header_end))
+            Field::new("attributes", Value::Bytes((body.end - header_end) as u64))
                 .at(header_end..body.end)
                 .with_children(attributes),
         );

@@ -4,12 +4,10 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
-
-use super::nla::{escape, hex, quote, Cx};
+use super::nla::{escape, hex, quote_value, Cx};
 use super::text::cut;
 use super::Body;
-use super::{DecodedMessage, Field, Msg};
+use super::{DecodedMessage, Field, Msg, Value};
 
 /// Keys most uevents carry, named without an allocation.
 const COMMON_KEYS: &[&str] = &[
@@ -82,17 +80,14 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
                 .position(|&b| b == 0)
                 .unwrap_or(payload.len());
             let headline = String::from_utf8_lossy(&payload[..end]);
-            let field = Field::new("headline", quote(&headline)).at(0..end);
+            let field = Field::new("headline", quote_value(&headline)).at(0..end);
             (vec![field], (end + 1).min(payload.len()), Some(headline))
         };
     let (properties, action, devpath) = properties(cx, props_start..payload.len());
     children.push(
-        Field::new(
-            "properties",
-            super::Value::Unsigned(properties.len() as u64),
-        )
-        .at(props_start..payload.len())
-        .with_children(properties),
+        Field::new("properties", Value::Unsigned(properties.len() as u64))
+            .at(props_start..payload.len())
+            .with_children(properties),
     );
     let summary = match (summary_head, action, devpath) {
         (Some(head), _, _) if head.contains('@') => {
@@ -115,8 +110,8 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
     }
 }
 
-fn summary_value(len: usize) -> CompactString {
-    super::nla::bytes_text(len)
+fn summary_value(len: usize) -> Value {
+    Value::Bytes(len as u64)
 }
 
 /// `KEY=VALUE` strings as fields, plus ACTION and DEVPATH when present.
@@ -162,7 +157,7 @@ fn properties(
                 Some(known) => Cow::Borrowed(known),
                 None => Cow::Owned(escape(&cut(key, 64))),
             };
-            fields.push(Field::new(name, quote(value)).at(start..start + part.len()));
+            fields.push(Field::new(name, quote_value(value)).at(start..start + part.len()));
         }
     }
     (fields, action, devpath)

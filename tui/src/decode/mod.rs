@@ -23,7 +23,6 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 pub use compact_str::CompactString;
-use compact_str::ToCompactString;
 use serde::Serialize;
 
 use crate::event::CapturedMessage;
@@ -41,7 +40,7 @@ mod sockdiag;
 mod text;
 mod uevent;
 
-use names::Op;
+pub use names::Op;
 use nla::Cx;
 pub use nla::{MAX_DEPTH, MAX_FIELDS};
 
@@ -106,6 +105,12 @@ pub enum Value {
     Named(u64, &'static str),
     /// `"TEXT"`: the text between the quotes, already escaped.
     Quoted(CompactString),
+    /// `0x0301 (REQUEST|DUMP)`: netlink header flags, named as they read
+    /// for a request of this kind.
+    Flags(u16, Option<Op>),
+    /// `len 20 type 18 flags REQUEST|DUMP seq 1 port 0`: a netlink header
+    /// on one line.
+    Header(NlMsgHeader, Option<Op>),
 }
 
 impl Value {
@@ -115,18 +120,56 @@ impl Value {
         matches!(self, Value::Text(text) if text.is_empty())
     }
 
-    /// The value as up to four pieces of text, put together in order;
-    /// `digits` holds the number's digits.
-    fn pieces<'a>(&'a self, digits: &'a mut itoa::Buffer) -> [&'a str; 4] {
+    /// Hands the value's text to `put`, piece by piece, in order.
+    fn render(&self, put: &mut impl FnMut(&str)) {
+        let mut digits = itoa::Buffer::new();
         match self {
-            Value::Text(text) => [text, "", "", ""],
-            Value::Unsigned(n) => [digits.format(*n), "", "", ""],
-            Value::Signed(n) => [digits.format(*n), "", "", ""],
-            Value::Bytes(n) => [digits.format(*n), " bytes", "", ""],
-            Value::Nested(n) => ["nested, ", digits.format(*n), " bytes", ""],
-            Value::Array(n) => ["array, ", digits.format(*n), " bytes", ""],
-            Value::Named(n, name) => [digits.format(*n), " (", name, ")"],
-            Value::Quoted(text) => ["\"", text, "\"", ""],
+            Value::Text(text) => put(text),
+            Value::Unsigned(n) => put(digits.format(*n)),
+            Value::Signed(n) => put(digits.format(*n)),
+            Value::Bytes(n) => {
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Nested(n) => {
+                put("nested, ");
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Array(n) => {
+                put("array, ");
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Named(n, name) => {
+                put(digits.format(*n));
+                put(" (");
+                put(name);
+                put(")");
+            }
+            Value::Quoted(text) => {
+                put("\"");
+                put(text);
+                put("\"");
+            }
+            Value::Flags(flags, op) => {
+                put(&hex16(*flags));
+                put(" (");
+                put(&names::flag_names(*flags, *op));
+                put(")");
+            }
+            Value::Header(h, op) => {
+                put("len ");
+                put(digits.format(h.len));
+                put(" type ");
+                put(digits.format(h.kind));
+                put(" flags ");
+                put(&names::flag_names(h.flags, *op));
+                put(" seq ");
+                put(digits.format(h.seq));
+                put(" port ");
+                put(digits.format(h.port));
+            }
         }
     }
 
@@ -155,16 +198,12 @@ impl Value {
 
     /// Appends the text to `out` (numbers without an allocation).
     pub fn push_to(&self, out: &mut String) {
-        for piece in self.pieces(&mut itoa::Buffer::new()) {
-            out.push_str(piece);
-        }
+        self.render(&mut |piece| out.push_str(piece));
     }
 
     /// Appends the text to `out` (numbers without an allocation).
     pub fn append_to(&self, out: &mut Vec<u8>) {
-        for piece in self.pieces(&mut itoa::Buffer::new()) {
-            out.extend_from_slice(piece.as_bytes());
-        }
+        self.render(&mut |piece| out.extend_from_slice(piece.as_bytes()));
     }
 }
 
@@ -203,15 +242,8 @@ impl Serialize for Value {
         match self {
             Value::Text(text) => serializer.serialize_str(text),
             _ => {
-                let mut digits = itoa::Buffer::new();
-                let pieces = self.pieces(&mut digits);
-                if pieces[1].is_empty() {
-                    return serializer.serialize_str(pieces[0]);
-                }
                 let mut text = CompactString::default();
-                for piece in pieces {
-                    text.push_str(piece);
-                }
+                self.render(&mut |piece| text.push_str(piece));
                 serializer.serialize_str(&text)
             }
         }
@@ -571,45 +603,32 @@ pub(crate) fn decode_message(
 fn header_field(cx: &Cx, msg: &Msg, body: &Body) -> Field {
     let o = msg.offset;
     let h = msg.header;
-    let flags = names::flag_names(h.flags, body.op);
-    // Built by pushes: this runs for every message, and `format!` costs more
-    // than the rest of a small message's decode.
-    let mut line = String::with_capacity(64);
-    line.push_str("len ");
-    line.push_str(&h.len.to_compact_string());
-    line.push_str(" type ");
-    line.push_str(&h.kind.to_compact_string());
-    line.push_str(" flags ");
-    line.push_str(&flags);
-    line.push_str(" seq ");
-    line.push_str(&h.seq.to_compact_string());
-    line.push_str(" port ");
-    line.push_str(&h.port.to_compact_string());
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let hex: [u8; 6] = [
-        b'0',
-        b'x',
-        DIGITS[usize::from(h.flags >> 12)],
-        DIGITS[usize::from((h.flags >> 8) & 0xf)],
-        DIGITS[usize::from((h.flags >> 4) & 0xf)],
-        DIGITS[usize::from(h.flags & 0xf)],
-    ];
-    let hex = std::str::from_utf8(&hex).unwrap_or_default();
-    let flags_value = nla::cat(&[hex, " (", &flags, ")"]);
     // `18 (RTM_GETLINK)`: kept in parts when the name is a static one.
     let type_value = match &body.type_name {
         Cow::Borrowed(name) => Value::Named(h.kind.into(), name),
         Cow::Owned(name) => names::with_name(h.kind, name).into(),
     };
-    Field::new("nlmsghdr", line)
+    // The header line and the flags are put into words only when shown:
+    // this runs for every message, and most of them are never looked at.
+    Field::new("nlmsghdr", Value::Header(h, body.op))
         .at(o..o + NLMSG_HDRLEN)
         .with_children(vec![
             Field::new("len", Value::Unsigned(h.len.into())).at(o..o + 4),
             Field::new("type", type_value).at(o + 4..o + 6),
-            Field::new("flags", flags_value).at(o + 6..o + 8),
+            Field::new("flags", Value::Flags(h.flags, body.op)).at(o + 6..o + 8),
             Field::new("seq", Value::Unsigned(h.seq.into())).at(o + 8..o + 12),
             Field::new("port", port_text(cx, h.port)).at(o + 12..o + 16),
         ])
+}
+
+/// `0x0301`: four lowercase hex digits.
+fn hex16(n: u16) -> CompactString {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = CompactString::const_new("0x");
+    for shift in [12, 8, 4, 0] {
+        text.push(char::from(DIGITS[usize::from((n >> shift) & 0xf)]));
+    }
+    text
 }
 
 fn port_text(_cx: &Cx, port: u32) -> Value {

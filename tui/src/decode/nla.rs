@@ -485,6 +485,15 @@ pub fn printable_string(data: &[u8]) -> Option<&str> {
     ok.then_some(text)
 }
 
+/// `bytes` as text: borrowed when valid UTF-8 (nearly always, and checked
+/// much faster than [`String::from_utf8_lossy`] checks), lossy otherwise.
+pub fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Text payload as a quoted value: the trailing NULs dropped, control
 /// characters escaped, cut at [`MAX_TEXT`] characters (the quotes are added
 /// when it is shown).
@@ -493,11 +502,7 @@ pub fn quoted_value(data: &[u8]) -> Value {
     while end > 0 && data[end - 1] == 0 {
         end -= 1;
     }
-    // Valid UTF-8 (nearly always) is checked fast; lossy otherwise.
-    match std::str::from_utf8(&data[..end]) {
-        Ok(text) => quote_value(text),
-        Err(_) => quote_value(&String::from_utf8_lossy(&data[..end])),
-    }
+    quote_value(&utf8_lossy(&data[..end]))
 }
 
 /// `"text"` with control characters escaped (see [`escape_into`]), as a

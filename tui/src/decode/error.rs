@@ -130,10 +130,12 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         format!("NLMSG_ERROR {error_text}")
     };
     if let Some(name) = orig_name {
-        summary.push_str(&format!(" for {name}"));
+        summary.push_str(" for ");
+        summary.push_str(&name);
     }
     if let Some(text) = ext_msg {
-        summary.push_str(&format!(": {text}"));
+        summary.push_str(": ");
+        summary.push_str(&text);
     }
     Body {
         type_name: "NLMSG_ERROR".into(),

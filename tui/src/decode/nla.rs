@@ -631,17 +631,38 @@ static HEX_PAIRS: [[u8; 2]; 256] = {
 
 /// `aa:bb:cc:...`.
 pub fn mac(data: &[u8]) -> CompactString {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = Vec::with_capacity(data.len() * 3);
+    // Assembled on the stack when short (always, for a real address): a
+    // six-byte address is then stored inline, without any allocation.
+    let mut stack = [0u8; 3 * 32];
+    let mut heap;
+    let text: &mut [u8] = if data.len() <= 32 {
+        &mut stack
+    } else {
+        heap = vec![0u8; data.len() * 3];
+        &mut heap
+    };
+    let mut at = 0;
     for (i, byte) in data.iter().enumerate() {
         if i > 0 {
-            text.push(b':');
+            text[at] = b':';
+            at += 1;
         }
-        text.push(DIGITS[usize::from(byte >> 4)]);
-        text.push(DIGITS[usize::from(byte & 0xf)]);
+        text[at..at + 2].copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
+        at += 2;
     }
-    // Only ASCII was pushed.
-    CompactString::from_utf8(&text).unwrap_or_default()
+    // Only ASCII was written.
+    CompactString::from_utf8(&text[..at]).unwrap_or_default()
+}
+
+/// `0x1a2b`: a number in lowercase hex as `{:#x}` writes it, without the
+/// formatting machinery.
+pub fn hex_number(n: u64) -> CompactString {
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    let mut text = CompactString::const_new("0x");
+    for i in (0..digits).rev() {
+        text.push(char::from(HEX_PAIRS[((n >> (4 * i)) & 0xf) as usize][1]));
+    }
+    text
 }
 
 /// An IPv4 or IPv6 address (network byte order), hex otherwise.
@@ -692,4 +713,49 @@ pub fn members(cx: &Cx, start: usize, end: usize, list: &[Member]) -> Vec<Field>
         fields.push(Field::new(m.name, value).at(from..to));
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_formatters_match_the_formatting_machinery() {
+        for n in [0u64, 1, 0xf, 0x10, 0x10049, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(hex_number(n), format!("{n:#x}"));
+        }
+        assert_eq!(mac(&[0, 0x1a, 0xff, 2, 3, 4]), "00:1a:ff:02:03:04");
+        let long: Vec<u8> = (0..40).collect();
+        let expected: Vec<String> = long.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(mac(&long), expected.join(":"));
+    }
+
+    #[test]
+    fn values_read_the_same_whatever_their_shape() {
+        let cases = [
+            (Value::Bytes(4), "4 bytes"),
+            (Value::Nested(12), "nested, 12 bytes"),
+            (Value::Array(0), "array, 0 bytes"),
+            (Value::Named(2, "AF_INET"), "2 (AF_INET)"),
+            (quote_value("lo"), "\"lo\""),
+            (quote_value("a\nb"), "\"a\\nb\""),
+            (
+                Value::Flags(0x301, Some(super::super::Op::Get)),
+                "0x0301 (REQUEST|DUMP)",
+            ),
+        ];
+        for (value, text) in cases {
+            assert_eq!(value.text(), text);
+            assert_eq!(value.to_string(), text);
+            assert_eq!(value, Value::from(text));
+            assert_eq!(
+                serde_json::to_string(&value).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+            let mut bytes = Vec::new();
+            value.append_to(&mut bytes);
+            assert_eq!(bytes, text.as_bytes());
+            assert_eq!(value.number(), None);
+        }
+    }
 }

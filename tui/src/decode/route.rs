@@ -10,7 +10,6 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use compact_str::format_compact;
 use netlink_packet_core::{NlaBuffer, Parseable, ParseableParametrized};
 use netlink_packet_route::address::AddressAttribute;
 use netlink_packet_route::link::{LinkAttribute, LinkFlags};
@@ -22,7 +21,7 @@ use netlink_packet_route::AddressFamily;
 
 use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, cat, cat_string, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
+    attrs, cat, cat_string, hex_number, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
 };
 use super::{Body, Field, Msg, Value};
 
@@ -642,7 +641,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         }
         if let Some(flags) = header.iter_mut().find(|f| f.name == "ifi_flags") {
             if let Some(bits) = cx.u32(body.start + 8) {
-                let hex = format_compact!("{bits:#x}");
+                let hex = hex_number(bits.into());
                 flags.value = cat(&[&hex, " (", &link_flags(bits), ")"]).into();
             }
         }

@@ -153,7 +153,7 @@ impl Value {
                 put("\"");
             }
             Value::Flags(flags, op) => {
-                put(&hex16(*flags));
+                put(hex16(*flags, &mut [0; 6]));
                 put(" (");
                 put(&names::flag_names(*flags, *op));
                 put(")");
@@ -408,13 +408,15 @@ impl DecodedMessage {
     }
 
     /// [`to_text`](Self::to_text) appended to `out`, every line starting with
-    /// `prefix`. Written with byte copies only (`nlscope decode` prints
-    /// millions of these lines; formatting machinery would dominate).
+    /// `prefix`. Written with byte copies only, as few as can be (`nlscope
+    /// decode` prints millions of these lines; formatting machinery, or a
+    /// copy per word, would dominate).
     pub fn append_text(&self, out: &mut Vec<u8>, prefix: &str) {
         fn push_line_text(out: &mut Vec<u8>, text: &str, prefix: &str) {
             // Values carry no raw newlines (text is escaped); should one get
             // through, the continuation keeps the indentation.
-            if !text.as_bytes().contains(&b'\n') {
+            // A fold without an early exit: the compiler vectorizes it.
+            if !text.bytes().fold(false, |found, b| found | (b == b'\n')) {
                 out.extend_from_slice(text.as_bytes());
                 return;
             }
@@ -426,11 +428,35 @@ impl DecodedMessage {
                 out.extend_from_slice(part.as_bytes());
             }
         }
-        fn walk(out: &mut Vec<u8>, field: &Field, depth: usize, prefix: &str) {
-            out.extend_from_slice(prefix.as_bytes());
-            for _ in 0..depth {
-                out.extend_from_slice(b"  ");
+        /// `prefix` then two spaces per level: one copy from `indent`
+        /// (`prefix` and [`INDENT_LEVELS`] levels of spaces).
+        fn push_indent(out: &mut Vec<u8>, indent: &[u8], prefix: &str, depth: usize) {
+            match indent.get(..prefix.len() + 2 * depth) {
+                Some(line_start) => out.extend_from_slice(line_start),
+                None => {
+                    out.extend_from_slice(prefix.as_bytes());
+                    out.resize(out.len() + 2 * depth, b' ');
+                }
             }
+        }
+        /// ` [start..end]` and the newline, assembled on the stack: one copy.
+        fn push_range_end(out: &mut Vec<u8>, range: &Range<usize>) {
+            let mut line_end = [0u8; 2 * 20 + 6];
+            let mut at = 0;
+            let mut put = |bytes: &[u8]| {
+                line_end[at..at + bytes.len()].copy_from_slice(bytes);
+                at += bytes.len();
+            };
+            let mut number = itoa::Buffer::new();
+            put(b" [");
+            put(number.format(range.start).as_bytes());
+            put(b"..");
+            put(number.format(range.end).as_bytes());
+            put(b"]\n");
+            out.extend_from_slice(&line_end[..at]);
+        }
+        fn walk(out: &mut Vec<u8>, field: &Field, depth: usize, indent: &[u8], prefix: &str) {
+            push_indent(out, indent, prefix, depth);
             push_line_text(out, &field.name, prefix);
             match &field.value {
                 Value::Text(text) if text.is_empty() => {}
@@ -449,25 +475,29 @@ impl DecodedMessage {
                     other.append_to(out);
                 }
             }
-            if let Some(range) = &field.bytes {
-                let mut number = itoa::Buffer::new();
-                out.extend_from_slice(b" [");
-                out.extend_from_slice(number.format(range.start).as_bytes());
-                out.extend_from_slice(b"..");
-                out.extend_from_slice(number.format(range.end).as_bytes());
-                out.push(b']');
+            match &field.bytes {
+                Some(range) => push_range_end(out, range),
+                None => out.push(b'\n'),
             }
-            out.push(b'\n');
             for child in &field.children {
-                walk(out, child, depth + 1, prefix);
+                walk(out, child, depth + 1, indent, prefix);
             }
         }
+        const INDENT_LEVELS: usize = 16;
+        let mut buffer = [b' '; 64 + 2 * INDENT_LEVELS];
+        // A longer prefix (never, in nlscope) indents level by level instead.
+        let indent: &[u8] = if prefix.len() <= 64 {
+            buffer[..prefix.len()].copy_from_slice(prefix.as_bytes());
+            &buffer[..prefix.len() + 2 * INDENT_LEVELS]
+        } else {
+            &[]
+        };
         out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(b"summary: ");
         push_line_text(out, &self.summary, prefix);
         out.push(b'\n');
         for message in &self.messages {
-            walk(out, message, 0, prefix);
+            walk(out, message, 0, indent, prefix);
         }
     }
 }
@@ -622,13 +652,18 @@ fn header_field(cx: &Cx, msg: &Msg, body: &Body) -> Field {
 }
 
 /// `0x0301`: four lowercase hex digits.
-fn hex16(n: u16) -> CompactString {
+fn hex16(n: u16, out: &mut [u8; 6]) -> &str {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = CompactString::const_new("0x");
-    for shift in [12, 8, 4, 0] {
-        text.push(char::from(DIGITS[usize::from((n >> shift) & 0xf)]));
-    }
-    text
+    *out = [
+        b'0',
+        b'x',
+        DIGITS[usize::from(n >> 12)],
+        DIGITS[usize::from((n >> 8) & 0xf)],
+        DIGITS[usize::from((n >> 4) & 0xf)],
+        DIGITS[usize::from(n & 0xf)],
+    ];
+    // Only ASCII digits were written.
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 fn port_text(_cx: &Cx, port: u32) -> Value {

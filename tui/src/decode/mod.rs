@@ -624,7 +624,9 @@ pub(crate) fn decode_message(
     }
     children.extend(body.fields);
     let summary = one_line(body.summary);
-    let field = Field::new(body.type_name, summary.clone())
+    // A copy of the text, not of the String: short summaries (most) are then
+    // stored inline, without an allocation.
+    let field = Field::new(body.type_name, summary.as_str())
         .at(offset..end)
         .with_children(children);
     (field, summary)

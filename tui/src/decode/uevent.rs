@@ -73,7 +73,7 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
             } else {
                 UDEV_HEADER
             };
-            (vec![header], start, None)
+            (with_room_for_properties(header), start, None)
         } else {
             // The first string is the `action@devpath` headline.
             let end = payload
@@ -82,7 +82,11 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
                 .unwrap_or(payload.len());
             let headline = utf8_lossy(&payload[..end]);
             let field = Field::new("headline", quote_value(&headline)).at(0..end);
-            (vec![field], (end + 1).min(payload.len()), Some(headline))
+            (
+                with_room_for_properties(field),
+                (end + 1).min(payload.len()),
+                Some(headline),
+            )
         };
     let (properties, action, devpath) = properties(cx, props_start..payload.len());
     children.push(
@@ -109,6 +113,13 @@ pub fn decode(cx: &Cx) -> DecodedMessage {
             .at(all)
             .with_children(children)],
     }
+}
+
+/// The first child of a uevent, with room for the properties that follow.
+fn with_room_for_properties(first: Field) -> Vec<Field> {
+    let mut children = Vec::with_capacity(2);
+    children.push(first);
+    children
 }
 
 fn summary_value(len: usize) -> Value {

@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use netlink_packet_core::{NlaBuffer, Parseable, ParseableParametrized};
 use netlink_packet_route::address::AddressAttribute;
-use netlink_packet_route::link::{LinkAttribute, LinkFlags};
+use netlink_packet_route::link::LinkFlags;
 use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourState};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteLwEnCapType, RouteType};
 use netlink_packet_route::rule::RuleAttribute;
@@ -734,18 +734,18 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
     let mut parts = Words::default();
     match kind {
         16..=19 => {
-            let name = nla_buffers(cx, attributes, &[3]).find_map(|nla| {
-                if nla.kind() != 3 {
-                    return None;
-                }
-                match LinkAttribute::parse_with_param(&nla, family) {
-                    Ok(LinkAttribute::IfName(name)) => Some(name),
-                    _ => None,
-                }
-            });
+            // IFLA_IFNAME read as netlink-packet-route reads it (one trailing
+            // NUL dropped; not UTF-8, not a name), without copying it: this
+            // is most of a link message's summary.
+            let name = AttrWalk::new(cx, attributes)
+                .filter(|a| a.kind == 3)
+                .find_map(|a| {
+                    let data = cx.bytes(a.value);
+                    std::str::from_utf8(data.strip_suffix(&[0]).unwrap_or(data)).ok()
+                });
             let index = i32_at(4).unwrap_or(0);
             match name {
-                Some(name) => parts.push(&name),
+                Some(name) => parts.push(name),
                 None if index != 0 => parts.push(&cat_string(&["index ", &num(index)])),
                 None => {}
             }

@@ -196,17 +196,19 @@ impl Source for SliceSource<'_> {
     }
 }
 
-/// A reader read `block` bytes at a time into one buffer, whose read part is
-/// dropped before each refill.
+/// A reader read `block` bytes at a time into one buffer: the unread bytes
+/// move to its start before each refill, and it grows only for a record
+/// longer than a block (so it is zeroed once, not at every refill).
 struct ReaderSource<R> {
     reader: R,
     block: usize,
     buffer: Vec<u8>,
-    /// Start of the unread bytes in `buffer`.
+    /// The unread bytes are `buffer[start..end]`.
     start: usize,
+    end: usize,
     /// Byte offset in the input of `buffer[0]`.
     base: usize,
-    end: bool,
+    done: bool,
     /// Why reading stopped early, if it did.
     error: Option<std::io::Error>,
 }
@@ -216,10 +218,11 @@ impl<R: std::io::Read> ReaderSource<R> {
         ReaderSource {
             reader,
             block: block.max(1),
-            buffer: Vec::with_capacity(block.max(1)),
+            buffer: Vec::new(),
             start: 0,
+            end: 0,
             base: 0,
-            end: false,
+            done: false,
             error: None,
         }
     }
@@ -227,7 +230,7 @@ impl<R: std::io::Read> ReaderSource<R> {
 
 impl<R: std::io::Read> Source for ReaderSource<R> {
     fn rest(&self) -> &[u8] {
-        &self.buffer[self.start..]
+        &self.buffer[self.start..self.end]
     }
     fn offset(&self) -> usize {
         self.base + self.start
@@ -236,28 +239,29 @@ impl<R: std::io::Read> Source for ReaderSource<R> {
         self.start += n;
     }
     fn more(&mut self) -> bool {
-        if self.end {
+        if self.done {
             return false;
         }
-        // Keep only the unread bytes (at most a record cut by the block
-        // boundary), then append the next block.
-        self.buffer.drain(..self.start);
+        // Keep only the unread bytes (at most a record cut by the end of the
+        // last block), then read the next block after them.
+        self.buffer.copy_within(self.start..self.end, 0);
         self.base += self.start;
+        self.end -= self.start;
         self.start = 0;
-        let filled = self.buffer.len();
-        self.buffer.resize(filled + self.block, 0);
+        if self.buffer.len() < self.end + self.block {
+            self.buffer.resize(self.end + self.block, 0);
+        }
         loop {
-            match self.reader.read(&mut self.buffer[filled..]) {
+            match self.reader.read(&mut self.buffer[self.end..]) {
                 Ok(n) => {
-                    self.buffer.truncate(filled + n);
-                    self.end = n == 0;
+                    self.end += n;
+                    self.done = n == 0;
                     return n > 0;
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(error) => {
-                    self.buffer.truncate(filled);
                     self.error = Some(error);
-                    self.end = true;
+                    self.done = true;
                     return false;
                 }
             }

@@ -11,7 +11,10 @@
 //! about two seconds each; prints messages per second.
 //!
 //! Run: `cargo bench -p nlscope --bench decode` (optionally
-//! `-- --seconds 5`).
+//! `-- --seconds 5`). For instruction counts (the wall clock of a shared
+//! machine is noisy), `-- --passes N` runs exactly N passes of the fixture's
+//! decode + summary and nothing else, e.g. under
+//! `valgrind --tool=callgrind --toggle-collect=*run_passes*`.
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
@@ -132,7 +135,31 @@ fn measure(label: &str, buffers: &[Buffer], seconds: f64) {
     }
 }
 
+/// `passes` passes of decode + summary (and drop, as a real reader does).
+#[inline(never)]
+fn run_passes(buffers: &[Buffer], context: &DecodeContext, passes: u64) {
+    for _ in 0..passes {
+        for b in buffers {
+            let decoded = decode_bytes(b.protocol, black_box(&b.bytes), context);
+            black_box(decoded.summary.len() + decoded.messages.len());
+        }
+    }
+}
+
 fn main() {
+    let passes: Option<u64> = std::env::args()
+        .skip_while(|a| a != "--passes")
+        .nth(1)
+        .and_then(|s| s.parse().ok());
+    if let Some(passes) = passes {
+        let buffers = fixture_corpus();
+        let mut context = DecodeContext::default();
+        for buffer in &buffers {
+            context.learn_bytes(buffer.protocol, &buffer.bytes);
+        }
+        run_passes(&buffers, &context, passes);
+        return;
+    }
     let seconds: f64 = std::env::args()
         .skip_while(|a| a != "--seconds")
         .nth(1)

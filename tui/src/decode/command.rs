@@ -9,6 +9,7 @@ use clap::Args;
 use compact_str::{CompactString, ToCompactString};
 use serde::Serialize;
 
+use super::nla::cat;
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
 use crate::event::{protocol_name, CapturedMessage, Delivery};
 use crate::export::read::read_capture_file_streaming;
@@ -150,23 +151,27 @@ fn json_message<'a>(
     }
 }
 
-/// Text for a delivery result: bytes, or the errno's name.
-fn result_text(result: i64) -> String {
+/// Text for a delivery result: bytes, or the errno's name. Built by
+/// copies, not `format!` (this runs for every message of a file).
+fn result_text(result: i64) -> CompactString {
+    let mut number = itoa::Buffer::new();
+    let digits = number.format(result);
     if result >= 0 {
-        return format!("{result} (delivered)");
+        return cat(&[digits, " (delivered)"]);
     }
     let errno = i32::try_from(-result).unwrap_or(i32::MAX);
     match errno_name(errno) {
-        Some(name) => format!("-{name} ({result})"),
-        None => result.to_string(),
+        Some(name) => cat(&["-", name, " (", digits, ")"]),
+        None => digits.into(),
     }
 }
 
-fn endpoint(port: u32, group: u32) -> String {
+fn endpoint(port: u32, group: u32) -> CompactString {
+    let mut number = itoa::Buffer::new();
     match (port, group) {
-        (_, group) if group != 0 => format!("group {group}"),
+        (_, group) if group != 0 => cat(&["group ", number.format(group)]),
         (0, _) => "kernel".into(),
-        (port, _) => format!("port {port}"),
+        (port, _) => cat(&["port ", number.format(port)]),
     }
 }
 

@@ -2,7 +2,7 @@
 //! TLVs) and NLMSG_DONE.
 
 use super::names::{errno_name, Op};
-use super::nla::{attrs, quoted, AttrWalk, Cx, Kind, Schema};
+use super::nla::{attrs, quoted_value, AttrWalk, Cx, Kind, Schema};
 use super::{decode_message, parse_header, type_name, Body, Field, Msg, NLMSG_HDRLEN};
 use compact_str::format_compact;
 
@@ -117,7 +117,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         // whether the tree is built (Cx::tree).
         ext_msg = AttrWalk::new(cx, tlv_start..body.end)
             .find(|a| a.kind == 1)
-            .map(|a| quoted(cx.bytes(a.value)).to_string());
+            .map(|a| quoted_value(cx.bytes(a.value)).to_string());
         fields.push(
             Field::new("extended ack", format!("{} bytes", body.end - tlv_start))
                 .at(tlv_start..body.end)
@@ -130,10 +130,12 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         format!("NLMSG_ERROR {error_text}")
     };
     if let Some(name) = orig_name {
-        summary.push_str(&format!(" for {name}"));
+        summary.push_str(" for ");
+        summary.push_str(&name);
     }
     if let Some(text) = ext_msg {
-        summary.push_str(&format!(": {text}"));
+        summary.push_str(": ");
+        summary.push_str(&text);
     }
     Body {
         type_name: "NLMSG_ERROR".into(),

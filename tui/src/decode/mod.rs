@@ -23,7 +23,6 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 pub use compact_str::CompactString;
-use compact_str::ToCompactString;
 use serde::Serialize;
 
 use crate::event::CapturedMessage;
@@ -41,7 +40,7 @@ mod sockdiag;
 mod text;
 mod uevent;
 
-use names::Op;
+pub use names::Op;
 use nla::Cx;
 pub use nla::{MAX_DEPTH, MAX_FIELDS};
 
@@ -86,12 +85,32 @@ impl Field {
 
 /// A field's value. Plain numbers (most values) are kept as numbers and
 /// turned into text only when shown; text up to 24 bytes is stored inline.
-/// Either way a value costs no allocation in the common case.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The common shapes around a number or a text (`4 bytes`, `2 (AF_INET)`,
+/// `"lo"`) are kept in parts too and put together only when shown or
+/// written: decoding makes millions of these and shows few of them (see
+/// `cargo bench --bench decode`). Either way a value costs no allocation in
+/// the common case, and reads the same as text whatever its shape.
+#[derive(Clone, Debug)]
 pub enum Value {
     Text(CompactString),
     Unsigned(u64),
     Signed(i64),
+    /// `N bytes`.
+    Bytes(u64),
+    /// `nested, N bytes`: the size of a nested attribute.
+    Nested(u64),
+    /// `array, N bytes`: the size of a nested array attribute.
+    Array(u64),
+    /// `N (NAME)`: a number and what it means.
+    Named(u64, &'static str),
+    /// `"TEXT"`: the text between the quotes, already escaped.
+    Quoted(CompactString),
+    /// `0x0301 (REQUEST|DUMP)`: netlink header flags, named as they read
+    /// for a request of this kind.
+    Flags(u16, Option<Op>),
+    /// `len 20 type 18 flags REQUEST|DUMP seq 1 port 0`: a netlink header
+    /// on one line.
+    Header(NlMsgHeader, Option<Op>),
 }
 
 impl Value {
@@ -101,12 +120,68 @@ impl Value {
         matches!(self, Value::Text(text) if text.is_empty())
     }
 
+    /// Hands the value's text to `put`, piece by piece, in order.
+    fn render(&self, put: &mut impl FnMut(&str)) {
+        let mut digits = itoa::Buffer::new();
+        match self {
+            Value::Text(text) => put(text),
+            Value::Unsigned(n) => put(digits.format(*n)),
+            Value::Signed(n) => put(digits.format(*n)),
+            Value::Bytes(n) => {
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Nested(n) => {
+                put("nested, ");
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Array(n) => {
+                put("array, ");
+                put(digits.format(*n));
+                put(" bytes");
+            }
+            Value::Named(n, name) => {
+                put(digits.format(*n));
+                put(" (");
+                put(name);
+                put(")");
+            }
+            Value::Quoted(text) => {
+                put("\"");
+                put(text);
+                put("\"");
+            }
+            Value::Flags(flags, op) => {
+                put(hex16(*flags, &mut [0; 6]));
+                put(" (");
+                put(&names::flag_names(*flags, *op));
+                put(")");
+            }
+            Value::Header(h, op) => {
+                put("len ");
+                put(digits.format(h.len));
+                put(" type ");
+                put(digits.format(h.kind));
+                put(" flags ");
+                put(&names::flag_names(h.flags, *op));
+                put(" seq ");
+                put(digits.format(h.seq));
+                put(" port ");
+                put(digits.format(h.port));
+            }
+        }
+    }
+
     /// The value as text.
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Value::Text(text) => Cow::Borrowed(text.as_str()),
-            Value::Unsigned(n) => Cow::Owned(n.to_string()),
-            Value::Signed(n) => Cow::Owned(n.to_string()),
+            _ => {
+                let mut out = String::new();
+                self.push_to(&mut out);
+                Cow::Owned(out)
+            }
         }
     }
 
@@ -116,25 +191,19 @@ impl Value {
             Value::Unsigned(n) => Some(i128::from(*n)),
             Value::Signed(n) => Some(i128::from(*n)),
             Value::Text(text) => text.parse().ok(),
+            // Text around a number does not read as one.
+            _ => None,
         }
     }
 
     /// Appends the text to `out` (numbers without an allocation).
     pub fn push_to(&self, out: &mut String) {
-        match self {
-            Value::Text(text) => out.push_str(text),
-            Value::Unsigned(n) => out.push_str(&n.to_compact_string()),
-            Value::Signed(n) => out.push_str(&n.to_compact_string()),
-        }
+        self.render(&mut |piece| out.push_str(piece));
     }
 
     /// Appends the text to `out` (numbers without an allocation).
     pub fn append_to(&self, out: &mut Vec<u8>) {
-        match self {
-            Value::Text(text) => out.extend_from_slice(text.as_bytes()),
-            Value::Unsigned(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-            Value::Signed(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-        }
+        self.render(&mut |piece| out.extend_from_slice(piece.as_bytes()));
     }
 }
 
@@ -144,9 +213,22 @@ impl std::fmt::Display for Value {
             Value::Text(text) => f.write_str(text),
             Value::Unsigned(n) => n.fmt(f),
             Value::Signed(n) => n.fmt(f),
+            _ => f.write_str(&self.text()),
         }
     }
 }
+
+/// Values are equal when they read the same, whatever their shape.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Unsigned(a), Value::Unsigned(b)) => a == b,
+            _ => self.text() == other.text(),
+        }
+    }
+}
+impl Eq for Value {}
 
 impl PartialEq<&str> for Value {
     fn eq(&self, other: &&str) -> bool {
@@ -159,8 +241,11 @@ impl Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Text(text) => serializer.serialize_str(text),
-            Value::Unsigned(n) => serializer.serialize_str(&n.to_compact_string()),
-            Value::Signed(n) => serializer.serialize_str(&n.to_compact_string()),
+            _ => {
+                let mut text = CompactString::default();
+                self.render(&mut |piece| text.push_str(piece));
+                serializer.serialize_str(&text)
+            }
         }
     }
 }
@@ -323,13 +408,15 @@ impl DecodedMessage {
     }
 
     /// [`to_text`](Self::to_text) appended to `out`, every line starting with
-    /// `prefix`. Written with byte copies only (`nlscope decode` prints
-    /// millions of these lines; formatting machinery would dominate).
+    /// `prefix`. Written with byte copies only, as few as can be (`nlscope
+    /// decode` prints millions of these lines; formatting machinery, or a
+    /// copy per word, would dominate).
     pub fn append_text(&self, out: &mut Vec<u8>, prefix: &str) {
         fn push_line_text(out: &mut Vec<u8>, text: &str, prefix: &str) {
             // Values carry no raw newlines (text is escaped); should one get
             // through, the continuation keeps the indentation.
-            if !text.as_bytes().contains(&b'\n') {
+            // A fold without an early exit: the compiler vectorizes it.
+            if !text.bytes().fold(false, |found, b| found | (b == b'\n')) {
                 out.extend_from_slice(text.as_bytes());
                 return;
             }
@@ -341,11 +428,35 @@ impl DecodedMessage {
                 out.extend_from_slice(part.as_bytes());
             }
         }
-        fn walk(out: &mut Vec<u8>, field: &Field, depth: usize, prefix: &str) {
-            out.extend_from_slice(prefix.as_bytes());
-            for _ in 0..depth {
-                out.extend_from_slice(b"  ");
+        /// `prefix` then two spaces per level: one copy from `indent`
+        /// (`prefix` and [`INDENT_LEVELS`] levels of spaces).
+        fn push_indent(out: &mut Vec<u8>, indent: &[u8], prefix: &str, depth: usize) {
+            match indent.get(..prefix.len() + 2 * depth) {
+                Some(line_start) => out.extend_from_slice(line_start),
+                None => {
+                    out.extend_from_slice(prefix.as_bytes());
+                    out.resize(out.len() + 2 * depth, b' ');
+                }
             }
+        }
+        /// ` [start..end]` and the newline, assembled on the stack: one copy.
+        fn push_range_end(out: &mut Vec<u8>, range: &Range<usize>) {
+            let mut line_end = [0u8; 2 * 20 + 6];
+            let mut at = 0;
+            let mut put = |bytes: &[u8]| {
+                line_end[at..at + bytes.len()].copy_from_slice(bytes);
+                at += bytes.len();
+            };
+            let mut number = itoa::Buffer::new();
+            put(b" [");
+            put(number.format(range.start).as_bytes());
+            put(b"..");
+            put(number.format(range.end).as_bytes());
+            put(b"]\n");
+            out.extend_from_slice(&line_end[..at]);
+        }
+        fn walk(out: &mut Vec<u8>, field: &Field, depth: usize, indent: &[u8], prefix: &str) {
+            push_indent(out, indent, prefix, depth);
             push_line_text(out, &field.name, prefix);
             match &field.value {
                 Value::Text(text) if text.is_empty() => {}
@@ -353,30 +464,40 @@ impl DecodedMessage {
                     out.extend_from_slice(b": ");
                     push_line_text(out, text, prefix);
                 }
-                number => {
+                Value::Quoted(text) => {
+                    out.extend_from_slice(b": \"");
+                    push_line_text(out, text, prefix);
+                    out.push(b'"');
+                }
+                // Numbers and static names: no newline can be in them.
+                other => {
                     out.extend_from_slice(b": ");
-                    number.append_to(out);
+                    other.append_to(out);
                 }
             }
-            if let Some(range) = &field.bytes {
-                let mut number = itoa::Buffer::new();
-                out.extend_from_slice(b" [");
-                out.extend_from_slice(number.format(range.start).as_bytes());
-                out.extend_from_slice(b"..");
-                out.extend_from_slice(number.format(range.end).as_bytes());
-                out.push(b']');
+            match &field.bytes {
+                Some(range) => push_range_end(out, range),
+                None => out.push(b'\n'),
             }
-            out.push(b'\n');
             for child in &field.children {
-                walk(out, child, depth + 1, prefix);
+                walk(out, child, depth + 1, indent, prefix);
             }
         }
+        const INDENT_LEVELS: usize = 16;
+        let mut buffer = [b' '; 64 + 2 * INDENT_LEVELS];
+        // A longer prefix (never, in nlscope) indents level by level instead.
+        let indent: &[u8] = if prefix.len() <= 64 {
+            buffer[..prefix.len()].copy_from_slice(prefix.as_bytes());
+            &buffer[..prefix.len() + 2 * INDENT_LEVELS]
+        } else {
+            &[]
+        };
         out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(b"summary: ");
         push_line_text(out, &self.summary, prefix);
         out.push(b'\n');
         for message in &self.messages {
-            walk(out, message, 0, prefix);
+            walk(out, message, 0, indent, prefix);
         }
     }
 }
@@ -503,7 +624,9 @@ pub(crate) fn decode_message(
     }
     children.extend(body.fields);
     let summary = one_line(body.summary);
-    let field = Field::new(body.type_name, summary.clone())
+    // A copy of the text, not of the String: short summaries (most) are then
+    // stored inline, without an allocation.
+    let field = Field::new(body.type_name, summary.as_str())
         .at(offset..end)
         .with_children(children);
     (field, summary)
@@ -512,40 +635,37 @@ pub(crate) fn decode_message(
 fn header_field(cx: &Cx, msg: &Msg, body: &Body) -> Field {
     let o = msg.offset;
     let h = msg.header;
-    let flags = names::flag_names(h.flags, body.op);
-    // Built by pushes: this runs for every message, and `format!` costs more
-    // than the rest of a small message's decode.
-    let mut line = String::with_capacity(64);
-    line.push_str("len ");
-    line.push_str(&h.len.to_compact_string());
-    line.push_str(" type ");
-    line.push_str(&h.kind.to_compact_string());
-    line.push_str(" flags ");
-    line.push_str(&flags);
-    line.push_str(" seq ");
-    line.push_str(&h.seq.to_compact_string());
-    line.push_str(" port ");
-    line.push_str(&h.port.to_compact_string());
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let hex: [u8; 6] = [
-        b'0',
-        b'x',
-        DIGITS[usize::from(h.flags >> 12)],
-        DIGITS[usize::from((h.flags >> 8) & 0xf)],
-        DIGITS[usize::from((h.flags >> 4) & 0xf)],
-        DIGITS[usize::from(h.flags & 0xf)],
-    ];
-    let hex = std::str::from_utf8(&hex).unwrap_or_default();
-    let flags_value = nla::cat(&[hex, " (", &flags, ")"]);
-    Field::new("nlmsghdr", line)
+    // `18 (RTM_GETLINK)`: kept in parts when the name is a static one.
+    let type_value = match &body.type_name {
+        Cow::Borrowed(name) => Value::Named(h.kind.into(), name),
+        Cow::Owned(name) => names::with_name(h.kind, name).into(),
+    };
+    // The header line and the flags are put into words only when shown:
+    // this runs for every message, and most of them are never looked at.
+    Field::new("nlmsghdr", Value::Header(h, body.op))
         .at(o..o + NLMSG_HDRLEN)
         .with_children(vec![
             Field::new("len", Value::Unsigned(h.len.into())).at(o..o + 4),
-            Field::new("type", names::with_name(h.kind, &body.type_name)).at(o + 4..o + 6),
-            Field::new("flags", flags_value).at(o + 6..o + 8),
+            Field::new("type", type_value).at(o + 4..o + 6),
+            Field::new("flags", Value::Flags(h.flags, body.op)).at(o + 6..o + 8),
             Field::new("seq", Value::Unsigned(h.seq.into())).at(o + 8..o + 12),
             Field::new("port", port_text(cx, h.port)).at(o + 12..o + 16),
         ])
+}
+
+/// `0x0301`: four lowercase hex digits.
+fn hex16(n: u16, out: &mut [u8; 6]) -> &str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    *out = [
+        b'0',
+        b'x',
+        DIGITS[usize::from(n >> 12)],
+        DIGITS[usize::from((n >> 8) & 0xf)],
+        DIGITS[usize::from((n >> 4) & 0xf)],
+        DIGITS[usize::from(n & 0xf)],
+    ];
+    // Only ASCII digits were written.
+    std::str::from_utf8(out).unwrap_or_default()
 }
 
 fn port_text(_cx: &Cx, port: u32) -> Value {

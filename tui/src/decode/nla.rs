@@ -301,13 +301,13 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
     let mut field = Field::new(name, CompactString::const_new("")).at(attr.range.clone());
     match kind {
         Kind::Nested(inner) => {
-            field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
+            field.value = Value::Nested(data.len() as u64);
             if depth < MAX_DEPTH {
                 field.children = attrs(cx, attr.value.clone(), inner, depth + 1);
             }
         }
         Kind::Array(inner) => {
-            field.value = cat(&["array, ", &num(data.len()), " bytes"]).into();
+            field.value = Value::Array(data.len() as u64);
             if depth < MAX_DEPTH {
                 let (elements, _) = split_attrs(cx, attr.value.clone());
                 for element in elements {
@@ -329,7 +329,7 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
         }
         Kind::Auto => {
             if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
-                field.value = cat(&["nested, ", &num(data.len()), " bytes"]).into();
+                field.value = Value::Nested(data.len() as u64);
                 let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
                 field.children = attrs(cx, attr.value.clone(), inherited, depth + 1);
             } else {
@@ -365,7 +365,7 @@ pub fn scalar_value(data: &[u8], kind: Kind, big_endian: bool) -> Value {
         Kind::Be16 if fixed(2) => Value::Unsigned(num16(data, true).into()),
         Kind::Be32 if fixed(4) => Value::Unsigned(num32(data, true).into()),
         Kind::Be64 if fixed(8) => Value::Unsigned(num64(data, true)),
-        Kind::Str => quoted(data).into(),
+        Kind::Str => quoted_value(data),
         Kind::Ip if fixed(4) || fixed(16) => ip(data).into(),
         Kind::Mac if !data.is_empty() && data.len() <= 32 => mac(data).into(),
         Kind::Flag if data.is_empty() => Value::Text(CompactString::const_new("true")),
@@ -434,7 +434,7 @@ fn struct_text(data: &[u8], list: &[Member]) -> String {
 /// Best guess for a value of unknown kind: text, a number, or hex.
 pub fn guess_value(data: &[u8], big_endian: bool) -> Value {
     if let Some(text) = printable_string(data) {
-        return quote(text).into();
+        return quote_value(text);
     }
     match data.len() {
         0 => Value::Text(CompactString::const_new("(empty)")),
@@ -485,14 +485,35 @@ pub fn printable_string(data: &[u8]) -> Option<&str> {
     ok.then_some(text)
 }
 
-/// Text payload, quoted, with the trailing NULs dropped and control
-/// characters escaped; cut at [`MAX_TEXT`] characters.
-pub fn quoted(data: &[u8]) -> CompactString {
+/// `bytes` as text: borrowed when valid UTF-8 (nearly always, and checked
+/// much faster than [`String::from_utf8_lossy`] checks), lossy otherwise.
+pub fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Text payload as a quoted value: the trailing NULs dropped, control
+/// characters escaped, cut at [`MAX_TEXT`] characters (the quotes are added
+/// when it is shown).
+pub fn quoted_value(data: &[u8]) -> Value {
     let mut end = data.len();
     while end > 0 && data[end - 1] == 0 {
         end -= 1;
     }
-    quote(&String::from_utf8_lossy(&data[..end]))
+    quote_value(&utf8_lossy(&data[..end]))
+}
+
+/// `"text"` with control characters escaped (see [`escape_into`]), as a
+/// [`Value`] (the quotes are added when it is shown).
+pub fn quote_value(text: &str) -> Value {
+    if !needs_escape(text) {
+        return Value::Quoted(CompactString::from(text));
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    escape_into(&mut out, text);
+    Value::Quoted(CompactString::from(out))
 }
 
 /// Escapes control characters and cuts long text.
@@ -547,18 +568,6 @@ pub fn cat(parts: &[&str]) -> CompactString {
 
 /// Bytes a `CompactString` holds without allocating.
 const INLINE: usize = std::mem::size_of::<CompactString>();
-
-/// `"text"` with control characters escaped (see [`escape_into`]).
-pub fn quote(text: &str) -> CompactString {
-    if !needs_escape(text) {
-        return cat(&["\"", text, "\""]);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    out.push('"');
-    escape_into(&mut out, text);
-    out.push('"');
-    CompactString::from(out)
-}
 
 /// True when [`escape_into`] would change `text` (or cut it).
 fn needs_escape(text: &str) -> bool {
@@ -622,17 +631,38 @@ static HEX_PAIRS: [[u8; 2]; 256] = {
 
 /// `aa:bb:cc:...`.
 pub fn mac(data: &[u8]) -> CompactString {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = Vec::with_capacity(data.len() * 3);
+    // Assembled on the stack when short (always, for a real address): a
+    // six-byte address is then stored inline, without any allocation.
+    let mut stack = [0u8; 3 * 32];
+    let mut heap;
+    let text: &mut [u8] = if data.len() <= 32 {
+        &mut stack
+    } else {
+        heap = vec![0u8; data.len() * 3];
+        &mut heap
+    };
+    let mut at = 0;
     for (i, byte) in data.iter().enumerate() {
         if i > 0 {
-            text.push(b':');
+            text[at] = b':';
+            at += 1;
         }
-        text.push(DIGITS[usize::from(byte >> 4)]);
-        text.push(DIGITS[usize::from(byte & 0xf)]);
+        text[at..at + 2].copy_from_slice(&HEX_PAIRS[usize::from(*byte)]);
+        at += 2;
     }
-    // Only ASCII was pushed.
-    CompactString::from_utf8(&text).unwrap_or_default()
+    // Only ASCII was written.
+    CompactString::from_utf8(&text[..at]).unwrap_or_default()
+}
+
+/// `0x1a2b`: a number in lowercase hex as `{:#x}` writes it, without the
+/// formatting machinery.
+pub fn hex_number(n: u64) -> CompactString {
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    let mut text = CompactString::const_new("0x");
+    for i in (0..digits).rev() {
+        text.push(char::from(HEX_PAIRS[((n >> (4 * i)) & 0xf) as usize][1]));
+    }
+    text
 }
 
 /// An IPv4 or IPv6 address (network byte order), hex otherwise.
@@ -683,4 +713,49 @@ pub fn members(cx: &Cx, start: usize, end: usize, list: &[Member]) -> Vec<Field>
         fields.push(Field::new(m.name, value).at(from..to));
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_formatters_match_the_formatting_machinery() {
+        for n in [0u64, 1, 0xf, 0x10, 0x10049, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(hex_number(n), format!("{n:#x}"));
+        }
+        assert_eq!(mac(&[0, 0x1a, 0xff, 2, 3, 4]), "00:1a:ff:02:03:04");
+        let long: Vec<u8> = (0..40).collect();
+        let expected: Vec<String> = long.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(mac(&long), expected.join(":"));
+    }
+
+    #[test]
+    fn values_read_the_same_whatever_their_shape() {
+        let cases = [
+            (Value::Bytes(4), "4 bytes"),
+            (Value::Nested(12), "nested, 12 bytes"),
+            (Value::Array(0), "array, 0 bytes"),
+            (Value::Named(2, "AF_INET"), "2 (AF_INET)"),
+            (quote_value("lo"), "\"lo\""),
+            (quote_value("a\nb"), "\"a\\nb\""),
+            (
+                Value::Flags(0x301, Some(super::super::Op::Get)),
+                "0x0301 (REQUEST|DUMP)",
+            ),
+        ];
+        for (value, text) in cases {
+            assert_eq!(value.text(), text);
+            assert_eq!(value.to_string(), text);
+            assert_eq!(value, Value::from(text));
+            assert_eq!(
+                serde_json::to_string(&value).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+            let mut bytes = Vec::new();
+            value.append_to(&mut bytes);
+            assert_eq!(bytes, text.as_bytes());
+            assert_eq!(value.number(), None);
+        }
+    }
 }

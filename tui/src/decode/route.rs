@@ -10,21 +10,20 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use compact_str::format_compact;
 use netlink_packet_core::{NlaBuffer, Parseable, ParseableParametrized};
 use netlink_packet_route::address::AddressAttribute;
-use netlink_packet_route::link::{LinkAttribute, LinkFlags};
+use netlink_packet_route::link::LinkFlags;
 use netlink_packet_route::neighbour::{NeighbourAddress, NeighbourAttribute, NeighbourState};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteLwEnCapType, RouteType};
 use netlink_packet_route::rule::RuleAttribute;
 use netlink_packet_route::tc::{TcAttribute, TcHandle};
 use netlink_packet_route::AddressFamily;
 
-use super::names::{lookup, with_name, Op, ADDRESS_FAMILIES};
+use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, bytes_text, cat, cat_string, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
+    attrs, cat, cat_string, hex_number, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
 };
-use super::{Body, Field, Msg};
+use super::{Body, Field, Msg, Value};
 
 /// rtnetlink message types (linux/rtnetlink.h): the one table nlscope names
 /// them from (decoding, the store's filters, `nlscope send --type`).
@@ -628,7 +627,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     if let Some(family) = header.first_mut() {
         if let Some(&number) = data.first() {
             if let Some(name) = lookup(ADDRESS_FAMILIES, number) {
-                family.value = with_name(number, name).into();
+                family.value = Value::Named(number.into(), name);
             }
         }
     }
@@ -636,19 +635,19 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         if let Some(field) = header.iter_mut().find(|f| f.name == "ifi_type") {
             if let Some(number) = cx.u16(body.start + 2) {
                 if let Some(name) = lookup(ARPHRD, number) {
-                    field.value = with_name(number, name).into();
+                    field.value = Value::Named(number.into(), name);
                 }
             }
         }
         if let Some(flags) = header.iter_mut().find(|f| f.name == "ifi_flags") {
             if let Some(bits) = cx.u32(body.start + 8) {
-                let hex = format_compact!("{bits:#x}");
+                let hex = hex_number(bits.into());
                 flags.value = cat(&[&hex, " (", &link_flags(bits), ")"]).into();
             }
         }
     }
     fields.push(
-        Field::new(header_name, bytes_text(header_end - body.start))
+        Field::new(header_name, Value::Bytes((header_end - body.start) as u64))
             .at(body.start..header_end)
             .with_children(header),
     );
@@ -657,7 +656,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     if header_end < body.end && complete_header {
         let attributes = attrs(cx, header_end..body.end, schema, 1);
         fields.push(
-            Field::new("attributes", bytes_text(body.end - header_end))
+            Field::new("attributes", Value::Bytes((body.end - header_end) as u64))
                 .at(header_end..body.end)
                 .with_children(attributes),
         );
@@ -735,18 +734,18 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
     let mut parts = Words::default();
     match kind {
         16..=19 => {
-            let name = nla_buffers(cx, attributes, &[3]).find_map(|nla| {
-                if nla.kind() != 3 {
-                    return None;
-                }
-                match LinkAttribute::parse_with_param(&nla, family) {
-                    Ok(LinkAttribute::IfName(name)) => Some(name),
-                    _ => None,
-                }
-            });
+            // IFLA_IFNAME read as netlink-packet-route reads it (one trailing
+            // NUL dropped; not UTF-8, not a name), without copying it: this
+            // is most of a link message's summary.
+            let name = AttrWalk::new(cx, attributes)
+                .filter(|a| a.kind == 3)
+                .find_map(|a| {
+                    let data = cx.bytes(a.value);
+                    std::str::from_utf8(data.strip_suffix(&[0]).unwrap_or(data)).ok()
+                });
             let index = i32_at(4).unwrap_or(0);
             match name {
-                Some(name) => parts.push(&name),
+                Some(name) => parts.push(name),
                 None if index != 0 => parts.push(&cat_string(&["index ", &num(index)])),
                 None => {}
             }

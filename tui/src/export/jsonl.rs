@@ -124,23 +124,32 @@ pub fn read_jsonl_partial(bytes: &[u8]) -> (Vec<CapturedMessage>, Option<(usize,
     let mut messages = Vec::new();
     let mut offset = 0usize;
     for (index, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let trimmed = line.trim_ascii();
-        if !trimmed.is_empty() {
-            match serde_json::from_slice::<CapturedMessage>(trimmed) {
-                Ok(message) => messages.push(message),
-                Err(error) => {
-                    let detail = if line.last() != Some(&b'\n') && error.is_eof() {
-                        format!("truncated last line ({error})")
-                    } else {
-                        error.to_string()
-                    };
-                    return (messages, Some((offset, index + 1, detail)));
-                }
-            }
+        match read_jsonl_line(line) {
+            Ok(Some(message)) => messages.push(message),
+            Ok(None) => {}
+            Err(detail) => return (messages, Some((offset, index + 1, detail))),
         }
         offset += line.len();
     }
     (messages, None)
+}
+
+/// One line of JSON Lines (with its newline, if it has one): the message, or
+/// nothing for a blank line, or what is wrong with it.
+pub fn read_jsonl_line(line: &[u8]) -> Result<Option<CapturedMessage>, String> {
+    let trimmed = line.trim_ascii();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_slice::<CapturedMessage>(trimmed)
+        .map(Some)
+        .map_err(|error| {
+            if line.last() != Some(&b'\n') && error.is_eof() {
+                format!("truncated last line ({error})")
+            } else {
+                error.to_string()
+            }
+        })
 }
 
 #[cfg(test)]

@@ -267,16 +267,15 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
     let (mut mono, mut pid, mut tid, mut comm, mut netns) = (None, None, None, None, None);
     let (mut sport, mut dport, mut group, mut hook, mut result) = (None, None, None, None, None);
     let (mut len, mut proto) = (None, None);
-    // Bytes, not chars: the comment is ASCII (values are percent-encoded), and
-    // this runs for every packet of a file.
-    for pair in rest.as_bytes().split(u8::is_ascii_whitespace) {
-        if pair.is_empty() {
-            continue;
-        }
-        let equals = pair.iter().position(|&b| b == b'=')?;
-        // Split at an ASCII byte of valid UTF-8: both halves stay valid.
-        let value = std::str::from_utf8(&pair[equals + 1..]).ok()?;
-        match &pair[..equals] {
+    // Split as text at ASCII bytes (whitespace, `=`): the halves are slices
+    // of the comment, valid UTF-8 without a check (this runs for every
+    // packet of a file).
+    for pair in rest.split_ascii_whitespace() {
+        let equals = pair.bytes().position(|b| b == b'=')?;
+        let value = &pair[equals + 1..];
+        // Keys compared as bytes: a byte-string match compiles to a few
+        // integer compares, a str match to a slice compare per arm.
+        match &pair.as_bytes()[..equals] {
             b"v" => version = Some(value),
             b"mono" => mono = Some(value),
             b"pid" => pid = Some(value),

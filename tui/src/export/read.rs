@@ -21,7 +21,7 @@ use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption
 use pcap_file::pcapng::{Block, PcapNgParser};
 use pcap_file::{DataLink, Endianness, PcapError};
 
-use super::jsonl::read_jsonl_partial;
+use super::jsonl::read_jsonl_line;
 use super::pcapng::{
     decode_comment, decode_deliveries, parse_genl_family_record, ports_from_packet_type,
     COOKED_HEADER_LEN, LINKTYPE_NETLINK, SYNTHETIC_HOOK,
@@ -100,32 +100,177 @@ impl ReadError {
 
 /// Reads a capture file of any supported format (see the module docs).
 pub fn read_capture(path: impl AsRef<Path>) -> CaptureRead {
-    match std::fs::read(path.as_ref()) {
-        Ok(bytes) => read_capture_bytes(&bytes),
-        Err(error) => unreadable(path.as_ref(), error),
-    }
+    let mut read = CaptureRead::default();
+    read_file_into(path.as_ref(), &mut read);
+    read
 }
 
 /// [`read_capture`] handing out messages one at a time (see
-/// [`read_capture_streaming`]).
+/// [`read_capture_streaming`]). The file is read block by block
+/// ([`FILE_BLOCK`] at a time): memory holds a block and one message, whatever
+/// the size of the file, and no page of it is touched twice.
 pub fn read_capture_file_streaming(
     path: impl AsRef<Path>,
     each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
 ) -> (CaptureRead, usize) {
-    match std::fs::read(path.as_ref()) {
-        Ok(bytes) => read_capture_streaming(&bytes, each),
-        Err(error) => (unreadable(path.as_ref(), error), 0),
+    let mut sink = Streaming {
+        read: CaptureRead::default(),
+        each,
+        count: 0,
+    };
+    read_file_into(path.as_ref(), &mut sink);
+    (sink.read, sink.count)
+}
+
+/// [`read_capture_bytes`] through the block-by-block reader, `block` bytes
+/// at a time (the tests check both read the same).
+#[cfg(test)]
+pub(super) fn read_capture_in_blocks(bytes: &[u8], block: usize) -> CaptureRead {
+    let mut read = CaptureRead::default();
+    let mut source = ReaderSource::new(bytes, block);
+    read_from(&mut source, &mut read);
+    read
+}
+
+/// How much of a file is read at a time.
+pub const FILE_BLOCK: usize = 256 * 1024;
+
+fn read_file_into(path: &Path, read: &mut impl ReadSink) {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => return read.fail(unreadable(path, error)),
+    };
+    let mut source = ReaderSource::new(file, FILE_BLOCK);
+    // A file that cannot be read at all (a directory, say) is one plain
+    // error, as when the whole file was read at once.
+    source.more();
+    if source.offset() == 0 && source.rest().is_empty() {
+        if let Some(error) = source.error.take() {
+            return read.fail(unreadable(path, error));
+        }
+    }
+    read_from(&mut source, read);
+    if let Some(error) = source.error.take() {
+        // A read that failed mid-file: what came before it was handed out.
+        read.fail(ReadError::new(
+            source.offset() + source.rest().len(),
+            ReadErrorKind::Io(format!("{}: {error}", path.display())),
+        ));
     }
 }
 
-fn unreadable(path: &Path, error: std::io::Error) -> CaptureRead {
-    CaptureRead {
-        error: Some(ReadError::new(
-            0,
-            ReadErrorKind::Io(format!("{}: {error}", path.display())),
-        )),
-        ..CaptureRead::default()
+/// The bytes of a capture as the format readers see them: what is in memory
+/// and not read yet, and a way to ask for more. Bytes in memory are all there
+/// at once ([`SliceSource`]); a file comes block by block ([`ReaderSource`]).
+/// A reader that finds a record cut off asks for more before it calls the
+/// record truncated: what it reports at the end of the input is then the
+/// same either way.
+trait Source {
+    /// The bytes not read yet that are in memory.
+    fn rest(&self) -> &[u8];
+    /// Byte offset in the whole input of `rest()[0]`.
+    fn offset(&self) -> usize;
+    /// Marks the first `n` bytes of `rest()` as read.
+    fn consume(&mut self, n: usize);
+    /// Brings more bytes into `rest()`; false at the end of the input.
+    fn more(&mut self) -> bool;
+}
+
+struct SliceSource<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Source for SliceSource<'_> {
+    fn rest(&self) -> &[u8] {
+        &self.bytes[self.at..]
     }
+    fn offset(&self) -> usize {
+        self.at
+    }
+    fn consume(&mut self, n: usize) {
+        self.at += n;
+    }
+    fn more(&mut self) -> bool {
+        false
+    }
+}
+
+/// A reader read `block` bytes at a time into one buffer: the unread bytes
+/// move to its start before each refill, and it grows only for a record
+/// longer than a block (so it is zeroed once, not at every refill).
+struct ReaderSource<R> {
+    reader: R,
+    block: usize,
+    buffer: Vec<u8>,
+    /// The unread bytes are `buffer[start..end]`.
+    start: usize,
+    end: usize,
+    /// Byte offset in the input of `buffer[0]`.
+    base: usize,
+    done: bool,
+    /// Why reading stopped early, if it did.
+    error: Option<std::io::Error>,
+}
+
+impl<R: std::io::Read> ReaderSource<R> {
+    fn new(reader: R, block: usize) -> ReaderSource<R> {
+        ReaderSource {
+            reader,
+            block: block.max(1),
+            buffer: Vec::new(),
+            start: 0,
+            end: 0,
+            base: 0,
+            done: false,
+            error: None,
+        }
+    }
+}
+
+impl<R: std::io::Read> Source for ReaderSource<R> {
+    fn rest(&self) -> &[u8] {
+        &self.buffer[self.start..self.end]
+    }
+    fn offset(&self) -> usize {
+        self.base + self.start
+    }
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+    }
+    fn more(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        // Keep only the unread bytes (at most a record cut by the end of the
+        // last block), then read the next block after them.
+        self.buffer.copy_within(self.start..self.end, 0);
+        self.base += self.start;
+        self.end -= self.start;
+        self.start = 0;
+        if self.buffer.len() < self.end + self.block {
+            self.buffer.resize(self.end + self.block, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buffer[self.end..]) {
+                Ok(n) => {
+                    self.end += n;
+                    self.done = n == 0;
+                    return n > 0;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    self.error = Some(error);
+                    self.done = true;
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+fn unreadable(path: &Path, error: std::io::Error) -> ReadError {
+    ReadError::new(0, ReadErrorKind::Io(format!("{}: {error}", path.display())))
 }
 
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
@@ -155,7 +300,7 @@ pub fn detect_format(bytes: &[u8]) -> Option<CaptureFormat> {
 /// [`read_capture`] on bytes already in memory.
 pub fn read_capture_bytes(bytes: &[u8]) -> CaptureRead {
     let mut read = CaptureRead::default();
-    read_into(bytes, &mut read);
+    read_from(&mut SliceSource { bytes, at: 0 }, &mut read);
     read
 }
 
@@ -174,7 +319,7 @@ pub fn read_capture_streaming(
         each,
         count: 0,
     };
-    read_into(bytes, &mut sink);
+    read_from(&mut SliceSource { bytes, at: 0 }, &mut sink);
     (sink.read, sink.count)
 }
 
@@ -235,26 +380,24 @@ fn family_announcement(message: &CapturedMessage) -> Option<(u16, String)> {
     parse_genl_family_record(message)
 }
 
-fn read_into(bytes: &[u8], read: &mut impl ReadSink) {
-    let format = detect_format(bytes);
+fn read_from(source: &mut impl Source, read: &mut impl ReadSink) {
+    // Enough of the start to tell the format: the magic, and for JSON Lines
+    // the first byte that is not blank.
+    let decided = |start: &[u8]| start.len() >= 4 && start.iter().any(|b| !b.is_ascii_whitespace());
+    while !decided(source.rest()) && source.more() {}
+    let format = detect_format(source.rest());
     read.set_format(format);
     match format {
-        Some(CaptureFormat::Pcapng) => read_pcapng(bytes, read),
-        Some(CaptureFormat::Pcap) => read_pcap(bytes, read),
-        Some(CaptureFormat::Jsonl) => {
-            let (messages, error) = read_jsonl_partial(bytes);
-            for message in messages {
-                read.push(message);
-            }
-            if let Some((offset, line, detail)) = error {
-                read.fail(ReadError::new(
-                    offset,
-                    ReadErrorKind::BadJsonLine { line, detail },
-                ));
-            }
-        }
+        Some(CaptureFormat::Pcapng) => read_pcapng(source, read),
+        Some(CaptureFormat::Pcap) => read_pcap(source, read),
+        Some(CaptureFormat::Jsonl) => read_jsonl(source, read),
         None => {
-            let found: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            let found: Vec<String> = source
+                .rest()
+                .iter()
+                .take(4)
+                .map(|b| format!("{b:02x}"))
+                .collect();
             read.fail(ReadError::new(
                 0,
                 ReadErrorKind::BadMagic {
@@ -262,6 +405,37 @@ fn read_into(bytes: &[u8], read: &mut impl ReadSink) {
                 },
             ));
         }
+    }
+}
+
+/// JSON Lines, line by line (see [`read_jsonl_line`]).
+fn read_jsonl(source: &mut impl Source, read: &mut impl ReadSink) {
+    let mut line_number = 0;
+    loop {
+        let newline = source.rest().iter().position(|&b| b == b'\n');
+        let len = match newline {
+            Some(at) => at + 1,
+            None if source.more() => continue,
+            // The last line, without its newline.
+            None if !source.rest().is_empty() => source.rest().len(),
+            None => return,
+        };
+        line_number += 1;
+        match read_jsonl_line(&source.rest()[..len]) {
+            Ok(Some(message)) => read.push(message),
+            Ok(None) => {}
+            Err(detail) => {
+                read.fail(ReadError::new(
+                    source.offset(),
+                    ReadErrorKind::BadJsonLine {
+                        line: line_number,
+                        detail,
+                    },
+                ));
+                return;
+            }
+        }
+        source.consume(len);
     }
 }
 
@@ -330,6 +504,29 @@ fn message_from_record(
         }
     }
     Ok(message)
+}
+
+/// Hands a record's message on, or fails the read with why the record at
+/// `offset` (a `what`) is malformed; false then.
+fn push_record(
+    read: &mut impl ReadSink,
+    record: Result<CapturedMessage, String>,
+    offset: usize,
+    what: &'static str,
+) -> bool {
+    match record {
+        Ok(message) => {
+            read.push(message);
+            true
+        }
+        Err(detail) => {
+            read.fail(ReadError::new(
+                offset,
+                ReadErrorKind::Malformed { what, detail },
+            ));
+            false
+        }
+    }
 }
 
 struct Interface {
@@ -407,123 +604,139 @@ fn pcapng_error(error: PcapError, rest: &[u8], endianness: Endianness) -> ReadEr
     }
 }
 
-fn read_pcapng(bytes: &[u8], read: &mut impl ReadSink) {
-    let (mut rest, mut parser) = match PcapNgParser::new(bytes) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            let kind = match error {
-                PcapError::InvalidField(detail) if detail.contains("magic") => {
-                    let found: Vec<String> = bytes
-                        .iter()
-                        .skip(8)
-                        .take(4)
-                        .map(|b| format!("{b:02x}"))
-                        .collect();
-                    ReadErrorKind::BadMagic {
-                        found: format!("{} as the pcapng byte-order magic", found.join(" ")),
-                    }
+/// True when a block the pcapng parser rejected may only be cut short by the
+/// end of what is in memory: more bytes could make it whole.
+fn may_be_cut(error: &PcapError, rest: &[u8], endianness: Endianness) -> bool {
+    let needed = declared_block_len(rest, endianness).map_or(12, |len| len as usize);
+    matches!(error, PcapError::IncompleteBuffer) || rest.len() < needed.max(12)
+}
+
+fn read_pcapng(source: &mut impl Source, read: &mut impl ReadSink) {
+    let mut parser = loop {
+        match PcapNgParser::new(source.rest()) {
+            Ok((next, parser)) => {
+                source.consume(source.rest().len() - next.len());
+                break parser;
+            }
+            Err(error) => {
+                if may_be_cut(&error, source.rest(), Endianness::Little) && source.more() {
+                    continue;
                 }
-                other => pcapng_error(other, bytes, Endianness::Little),
-            };
-            read.fail(ReadError::new(0, kind));
-            return;
+                let bytes = source.rest();
+                let kind = match error {
+                    PcapError::InvalidField(detail) if detail.contains("magic") => {
+                        let found: Vec<String> = bytes
+                            .iter()
+                            .skip(8)
+                            .take(4)
+                            .map(|b| format!("{b:02x}"))
+                            .collect();
+                        ReadErrorKind::BadMagic {
+                            found: format!("{} as the pcapng byte-order magic", found.join(" ")),
+                        }
+                    }
+                    other => pcapng_error(other, bytes, Endianness::Little),
+                };
+                read.fail(ReadError::new(0, kind));
+                return;
+            }
         }
     };
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut foreign_linktype: Option<(usize, u32)> = None;
     let mut netlink_interfaces = 0usize;
-    while !rest.is_empty() {
-        let offset = bytes.len() - rest.len();
+    loop {
+        if source.rest().is_empty() && !source.more() {
+            break;
+        }
+        let offset = source.offset();
         let endianness = parser.section().endianness;
-        let (next, block) = match parser.next_block(rest) {
+        let (next, block) = match parser.next_block(source.rest()) {
             Ok(parsed) => parsed,
             Err(error) => {
+                if may_be_cut(&error, source.rest(), endianness) && source.more() {
+                    continue;
+                }
                 read.fail(ReadError::new(
                     offset,
-                    pcapng_error(error, rest, endianness),
+                    pcapng_error(error, source.rest(), endianness),
                 ));
                 return;
             }
         };
-        rest = next;
-        match block {
-            Block::SectionHeader(_) => interfaces.clear(),
-            Block::InterfaceDescription(interface) => {
-                let linktype = u32::from(interface.linktype);
-                let mut tsresol = 6;
-                let mut offset_s = 0;
-                for option in &interface.options {
-                    match option {
-                        InterfaceDescriptionOption::IfTsResol(value) => tsresol = *value,
-                        InterfaceDescriptionOption::IfTsOffset(value) => offset_s = *value,
-                        _ => {}
+        let consumed = source.rest().len() - next.len();
+        'block: {
+            match block {
+                Block::SectionHeader(_) => interfaces.clear(),
+                Block::InterfaceDescription(interface) => {
+                    let linktype = u32::from(interface.linktype);
+                    let mut tsresol = 6;
+                    let mut offset_s = 0;
+                    for option in &interface.options {
+                        match option {
+                            InterfaceDescriptionOption::IfTsResol(value) => tsresol = *value,
+                            InterfaceDescriptionOption::IfTsOffset(value) => offset_s = *value,
+                            _ => {}
+                        }
                     }
-                }
-                if interface.linktype == DataLink::NETLINK {
-                    netlink_interfaces += 1;
-                } else if foreign_linktype.is_none() {
-                    foreign_linktype = Some((offset, linktype));
-                }
-                interfaces.push(Interface {
-                    linktype,
-                    tick_ns: tick_from_tsresol(tsresol),
-                    offset_s,
-                });
-            }
-            Block::EnhancedPacket(packet) => {
-                let Some(interface) = interfaces.get(packet.interface_id as usize) else {
-                    read.fail(ReadError::new(
-                        offset,
-                        ReadErrorKind::Malformed {
-                            what: "enhanced packet block",
-                            detail: format!(
-                                "interface {} was never described",
-                                packet.interface_id
-                            ),
-                        },
-                    ));
-                    return;
-                };
-                if interface.linktype != LINKTYPE_NETLINK {
-                    // Another interface of a mixed capture: not ours to read.
-                    continue;
-                }
-                let comments = packet.options.iter().filter_map(|option| match option {
-                    EnhancedPacketOption::Comment(text) => Some(text.as_ref()),
-                    _ => None,
-                });
-                let mut comment = None;
-                let mut deliveries = Vec::new();
-                for text in comments {
-                    if let Some(more) = decode_deliveries(text) {
-                        deliveries.extend(more);
-                    } else if comment.is_none() && text.trim_start().starts_with("nlscope:") {
-                        comment = Some(text);
+                    if interface.linktype == DataLink::NETLINK {
+                        netlink_interfaces += 1;
+                    } else if foreign_linktype.is_none() {
+                        foreign_linktype = Some((offset, linktype));
                     }
+                    interfaces.push(Interface {
+                        linktype,
+                        tick_ns: tick_from_tsresol(tsresol),
+                        offset_s,
+                    });
                 }
-                let ts = interface.to_ns(packet.timestamp.as_nanos());
-                match message_from_record(
-                    &packet.data,
-                    packet.original_len,
-                    ts,
-                    comment,
-                    deliveries,
-                ) {
-                    Ok(message) => read.push(message),
-                    Err(detail) => {
+                Block::EnhancedPacket(packet) => {
+                    let Some(interface) = interfaces.get(packet.interface_id as usize) else {
                         read.fail(ReadError::new(
                             offset,
                             ReadErrorKind::Malformed {
                                 what: "enhanced packet block",
-                                detail,
+                                detail: format!(
+                                    "interface {} was never described",
+                                    packet.interface_id
+                                ),
                             },
                         ));
                         return;
+                    };
+                    if interface.linktype != LINKTYPE_NETLINK {
+                        // Another interface of a mixed capture: not ours to read.
+                        break 'block;
+                    }
+                    let comments = packet.options.iter().filter_map(|option| match option {
+                        EnhancedPacketOption::Comment(text) => Some(text.as_ref()),
+                        _ => None,
+                    });
+                    let mut comment = None;
+                    let mut deliveries = Vec::new();
+                    for text in comments {
+                        if let Some(more) = decode_deliveries(text) {
+                            deliveries.extend(more);
+                        } else if comment.is_none() && text.trim_start().starts_with("nlscope:") {
+                            comment = Some(text);
+                        }
+                    }
+                    let ts = interface.to_ns(packet.timestamp.as_nanos());
+                    let record = message_from_record(
+                        &packet.data,
+                        packet.original_len,
+                        ts,
+                        comment,
+                        deliveries,
+                    );
+                    if !push_record(read, record, offset, "enhanced packet block") {
+                        return;
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        source.consume(consumed);
     }
     if netlink_interfaces == 0 {
         if let Some((offset, linktype)) = foreign_linktype {
@@ -541,21 +754,31 @@ pub const PCAP_MAGIC_NANO: u32 = 0xa1b2_3c4d;
 const PCAP_MAX_RECORD: u32 = 256 * 1024 * 1024;
 
 /// Classic pcap (libpcap's format, what `tcpdump -i nlmon0 -w` writes).
-fn read_pcap(bytes: &[u8], read: &mut impl ReadSink) {
-    if bytes.len() < 24 {
+fn read_pcap(source: &mut impl Source, read: &mut impl ReadSink) {
+    /// Brings `n` bytes into memory if the input has them.
+    fn want(source: &mut impl Source, n: usize) -> bool {
+        while source.rest().len() < n {
+            if !source.more() {
+                return false;
+            }
+        }
+        true
+    }
+    if !want(source, 24) {
         read.fail(ReadError::new(
             0,
             ReadErrorKind::Truncated {
                 what: "pcap file header",
                 needed: 24,
-                available: bytes.len() as u64,
+                available: source.rest().len() as u64,
             },
         ));
         return;
     }
-    let magic_le = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let header = &source.rest()[..24];
+    let magic_le = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
     let little = magic_le == PCAP_MAGIC_MICRO || magic_le == PCAP_MAGIC_NANO;
-    let u32_at = |at: usize| -> u32 {
+    let u32_at = |bytes: &[u8], at: usize| -> u32 {
         let raw = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
         if little {
             u32::from_le_bytes(raw)
@@ -563,30 +786,35 @@ fn read_pcap(bytes: &[u8], read: &mut impl ReadSink) {
             u32::from_be_bytes(raw)
         }
     };
-    let nano = u32_at(0) == PCAP_MAGIC_NANO;
+    let nano = u32_at(header, 0) == PCAP_MAGIC_NANO;
     // The upper bits of the link-type field hold FCS information.
-    let linktype = u32_at(20) & 0x0fff_ffff;
+    let linktype = u32_at(header, 20) & 0x0fff_ffff;
     if linktype != LINKTYPE_NETLINK {
         read.fail(ReadError::new(20, ReadErrorKind::WrongLinktype(linktype)));
         return;
     }
-    let mut at = 24usize;
-    while at < bytes.len() {
-        if bytes.len() - at < 16 {
+    source.consume(24);
+    loop {
+        if source.rest().is_empty() && !source.more() {
+            return;
+        }
+        let at = source.offset();
+        if !want(source, 16) {
             read.fail(ReadError::new(
                 at,
                 ReadErrorKind::Truncated {
                     what: "pcap record header",
                     needed: 16,
-                    available: (bytes.len() - at) as u64,
+                    available: source.rest().len() as u64,
                 },
             ));
             return;
         }
-        let ts_sec = u64::from(u32_at(at));
-        let ts_frac = u64::from(u32_at(at + 4));
-        let incl_len = u32_at(at + 8);
-        let orig_len = u32_at(at + 12);
+        let record = source.rest();
+        let ts_sec = u64::from(u32_at(record, 0));
+        let ts_frac = u64::from(u32_at(record, 4));
+        let incl_len = u32_at(record, 8);
+        let orig_len = u32_at(record, 12);
         if incl_len > PCAP_MAX_RECORD {
             read.fail(ReadError::new(
                 at,
@@ -597,35 +825,26 @@ fn read_pcap(bytes: &[u8], read: &mut impl ReadSink) {
             ));
             return;
         }
-        let available = bytes.len() - at - 16;
-        if (incl_len as usize) > available {
+        let len = 16 + incl_len as usize;
+        if !want(source, len) {
             read.fail(ReadError::new(
                 at,
                 ReadErrorKind::Truncated {
                     what: "pcap record",
-                    needed: 16 + u64::from(incl_len),
-                    available: (bytes.len() - at) as u64,
+                    needed: len as u64,
+                    available: source.rest().len() as u64,
                 },
             ));
             return;
         }
-        let data = &bytes[at + 16..at + 16 + incl_len as usize];
+        let data = &source.rest()[16..len];
         let ts = ts_sec
             .saturating_mul(1_000_000_000)
             .saturating_add(if nano { ts_frac } else { ts_frac * 1000 });
-        match message_from_record(data, orig_len, ts, None, Vec::new()) {
-            Ok(message) => read.push(message),
-            Err(detail) => {
-                read.fail(ReadError::new(
-                    at,
-                    ReadErrorKind::Malformed {
-                        what: "pcap record",
-                        detail,
-                    },
-                ));
-                return;
-            }
+        let record = message_from_record(data, orig_len, ts, None, Vec::new());
+        if !push_record(read, record, at, "pcap record") {
+            return;
         }
-        at += 16 + incl_len as usize;
+        source.consume(len);
     }
 }

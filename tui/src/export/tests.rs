@@ -13,7 +13,9 @@ use super::pcapng::{
     genl_family_ids, parse_genl_family_record, synthesize_genl_family_record, PcapngWriter,
     ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_USER, SYNTHETIC_HOOK,
 };
-use super::read::{read_capture, read_capture_bytes, CaptureFormat, ReadErrorKind};
+use super::read::{
+    read_capture, read_capture_bytes, read_capture_in_blocks, CaptureFormat, ReadErrorKind,
+};
 use crate::event::{CapturedMessage, Delivery, Direction};
 
 const RTM_NEWLINK: u16 = 16;
@@ -238,6 +240,41 @@ proptest! {
             prop_assert_eq!(error.offset, block_start as u64);
             let is_truncation = matches!(error.kind, ReadErrorKind::Truncated { .. });
             prop_assert!(is_truncation, "{:?}", error.kind);
+        }
+    }
+
+    #[test]
+    fn reading_block_by_block_reads_the_same(
+        messages in proptest::collection::vec(arb_message(), 1..5),
+        cut in any::<prop::sample::Index>(),
+        flip in any::<Option<(prop::sample::Index, u8)>>(),
+        block in 1usize..80,
+    ) {
+        // Whole, cut and corrupted files of every format, read in blocks
+        // small enough to split every record and header.
+        let mut pcapng = write_pcapng(&messages, &[(0x20, "x")]);
+        if let Some((at, value)) = flip {
+            let at = at.index(pcapng.len());
+            pcapng[at] = value;
+        }
+        let mut jsonl = JsonlWriter::new(Vec::new());
+        for message in &messages {
+            jsonl.write(message).unwrap();
+        }
+        let mut jsonl = jsonl.into_inner();
+        // A line that is not a message, then more (an error mid-file).
+        jsonl.extend_from_slice(b"\n  \n{\"not\": 1}\n");
+        jsonl.extend_from_slice(&jsonl.clone());
+        let replies: Vec<(u16, u16, &[u8])> = messages
+            .iter()
+            .map(|m| (PACKET_USER, m.protocol as u16, &m.payload[..]))
+            .collect();
+        let pcap = nlmon_pcap(false, &replies);
+        for bytes in [&pcapng[..], &jsonl[..], &pcap[..]] {
+            let cut = cut.index(bytes.len() + 1);
+            for input in [bytes, &bytes[..cut]] {
+                prop_assert_eq!(read_capture_in_blocks(input, block), read_capture_bytes(input));
+            }
         }
     }
 

@@ -100,9 +100,7 @@ fn the_lab_shows_live_traffic_takes_a_filter_and_quits_without_leaving_qemu() {
         "the filtered view",
         // The Traffic title carries the filter only once Enter applied it;
         // the prompt line shows the typed text before that.
-        |screen| {
-            screen.contains("filter: proto:generic ") && screen.contains("nlctrl GETFAMILY")
-        },
+        |screen| screen.contains("filter: proto:generic ") && screen.contains("nlctrl GETFAMILY"),
     );
     // Rows of the traffic list (the framed pane), not the detail pane below it.
     let traffic_rows: Vec<&str> = screen

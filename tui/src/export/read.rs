@@ -113,13 +113,7 @@ pub fn read_capture_file_streaming(
     path: impl AsRef<Path>,
     each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
 ) -> (CaptureRead, usize) {
-    let mut sink = Streaming {
-        read: CaptureRead::default(),
-        each,
-        count: 0,
-    };
-    read_file_into(path.as_ref(), &mut sink);
-    (sink.read, sink.count)
+    Streaming::run(each, |sink| read_file_into(path.as_ref(), sink))
 }
 
 /// [`read_capture_bytes`] through the block-by-block reader, `block` bytes
@@ -314,13 +308,9 @@ pub fn read_capture_streaming(
     bytes: &[u8],
     each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
 ) -> (CaptureRead, usize) {
-    let mut sink = Streaming {
-        read: CaptureRead::default(),
-        each,
-        count: 0,
-    };
-    read_from(&mut SliceSource { bytes, at: 0 }, &mut sink);
-    (sink.read, sink.count)
+    Streaming::run(each, |sink| {
+        read_from(&mut SliceSource { bytes, at: 0 }, sink)
+    })
 }
 
 /// Where the format readers put what they find.
@@ -352,6 +342,20 @@ struct Streaming<F> {
     read: CaptureRead,
     each: F,
     count: usize,
+}
+
+impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> Streaming<F> {
+    /// Lets `read` fill a streaming sink that hands each message to `each`;
+    /// returns what the read held but the messages, and how many there were.
+    fn run(each: F, read: impl FnOnce(&mut Self)) -> (CaptureRead, usize) {
+        let mut sink = Streaming {
+            read: CaptureRead::default(),
+            each,
+            count: 0,
+        };
+        read(&mut sink);
+        (sink.read, sink.count)
+    }
 }
 
 impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> ReadSink for Streaming<F> {

@@ -235,13 +235,16 @@ pub struct DeliveryEvent {
     pub result: i32,
 }
 
-/// A message record at its largest: the header and a full payload. The eBPF
-/// side builds it in per-CPU scratch memory and sends only header + cap_len bytes.
+/// A message record as the eBPF side reserves it in the ring buffer: the
+/// header and room for `N` payload bytes, of which the first `cap_len` are the
+/// message. `N` is one of a few powers of two up to [`MAX_SNAPLEN`] (a
+/// reservation's size must be a constant), so a record can be longer than
+/// header + `cap_len`; readers go by `cap_len`.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct Event {
+pub struct MessageRecord<const N: usize> {
     pub header: EventHeader,
-    pub payload: [u8; MAX_SNAPLEN],
+    pub payload: [u8; N],
 }
 
 /// ENOBUFS, as the kernel reports a full receive queue.
@@ -298,9 +301,13 @@ mod tests {
     }
 
     #[test]
-    fn event_is_header_then_payload() {
-        assert_eq!(offset_of!(Event, payload), size_of::<EventHeader>());
-        assert_eq!(size_of::<Event>(), 80 + MAX_SNAPLEN);
+    fn message_record_is_header_then_payload() {
+        assert_eq!(
+            offset_of!(MessageRecord<128>, payload),
+            size_of::<EventHeader>()
+        );
+        assert_eq!(size_of::<MessageRecord<128>>(), 80 + 128);
+        assert_eq!(size_of::<MessageRecord<MAX_SNAPLEN>>(), 80 + MAX_SNAPLEN);
     }
 
     #[test]

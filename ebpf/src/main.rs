@@ -28,24 +28,30 @@
 //!
 //! Kernel struct field offsets are not compiled in: Rust eBPF has no CO-RE, so
 //! userspace reads them from the running kernel's BTF and writes them into
-//! `CONFIG` before loading.
+//! `CONFIG` before loading. CONFIG lives in `.rodata`, which the loader
+//! freezes, so the verifier knows its values: the fentry programs read
+//! fields with plain loads through their BTF-typed arguments (checked against
+//! the kernel's BTF, no helper call), the kprobe programs with
+//! bpf_probe_read_kernel.
+//!
+//! What a message costs on the common path, kept small on purpose (every
+//! helper call and every page touched shows in the sender's system call):
+//! one STACKS lookup per program, message records written straight into the
+//! ring buffer (no scratch copy), ids from the task's own counter.
 #![no_std]
 #![no_main]
 
 use core::ffi::c_void;
 
 use aya_ebpf::{
-    helpers::{
-        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_smp_processor_id, bpf_ktime_get_ns,
-        generated as gen,
-    },
+    helpers::{bpf_get_current_pid_tgid, bpf_ktime_get_ns, generated as gen},
     macros::{fentry, fexit, kprobe, kretprobe, map},
     maps::{LruHashMap, PerCpuArray, RingBuf},
     programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext},
 };
 use nlscope_common::{
-    Config, DeliveryEvent, Event, EventHeader, EventKind, Filters, Hook, KernelOffsets,
-    ResultEvent, ANY, ENOBUFS, MAX_SNAPLEN,
+    Config, DeliveryEvent, EventKind, Filters, Hook, KernelOffsets, MessageRecord, ResultEvent,
+    ANY, ENOBUFS, MAX_SNAPLEN,
 };
 
 /// 16 MiB in flight between two reads of userspace.
@@ -56,14 +62,6 @@ static EVENTS: RingBuf = RingBuf::with_byte_size(16 << 20, 0);
 #[map]
 static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
 
-/// Per-CPU space to build one message record before copying out the used part.
-#[map]
-static SCRATCH: PerCpuArray<Event> = PerCpuArray::with_max_entries(1, 0);
-
-/// Per-CPU message counter, for unique ids.
-#[map]
-static NEXT_ID: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
-
 /// tid -> the hooked calls the task is inside.
 #[map]
 static STACKS: LruHashMap<u32, TaskStack> = LruHashMap::with_max_entries(16384, 0);
@@ -72,7 +70,7 @@ static STACKS: LruHashMap<u32, TaskStack> = LruHashMap::with_max_entries(16384, 
 /// takes it as the value of a map update; the stack would be too small).
 static EMPTY_STACK: TaskStack = TaskStack {
     depth: 0,
-    _reserved: 0,
+    next_seq: 0,
     frames: [Frame {
         id: 0,
         hook: 0,
@@ -91,9 +89,6 @@ const NO_WAKEUP: u64 = 1;
 
 /// Calls nested deeper than this are passed through unrecorded.
 const MAX_DEPTH: u32 = 8;
-
-/// Size of a message record without payload.
-const HEADER_SIZE: usize = core::mem::size_of::<EventHeader>();
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -118,7 +113,10 @@ struct Frame {
 #[derive(Clone, Copy)]
 struct TaskStack {
     depth: u32,
-    _reserved: u32,
+    /// The task's message counter: a message id is `tid << 32 | next_seq`.
+    /// It starts from the clock when the entry is created, so a later task
+    /// with a recycled tid does not repeat the ids of an earlier one.
+    next_seq: u32,
     frames: [Frame; MAX_DEPTH as usize + 1],
 }
 
@@ -152,14 +150,42 @@ fn config() -> Config {
     unsafe { core::ptr::read_volatile(&CONFIG) }
 }
 
-/// Reads a `T` at `base + offset` in kernel memory; `None` if the read faults.
+/// How a program reads fields of the kernel structs it is handed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// fentry/fexit: the arguments are BTF-typed pointers, so a field at an
+    /// offset the verifier knows (CONFIG is frozen read-only data, whose
+    /// values the verifier sees) is a plain load, which the verifier checks
+    /// against the kernel's BTF and makes fault-safe. No helper call.
+    Btf,
+    /// kprobes: the arguments are plain numbers; every field costs a
+    /// bpf_probe_read_kernel call.
+    Probe,
+}
+
+/// Reads a `T` at `base + offset` with bpf_probe_read_kernel; `None` if the read faults.
 #[inline(always)]
-fn read_kernel<T: Copy>(base: *const u8, offset: u32) -> Option<T> {
+fn probe_read<T: Copy>(base: *const u8, offset: u32) -> Option<T> {
     // SAFETY: bpf_probe_read_kernel checks the address and fails instead of
     // faulting; the pointer arithmetic itself dereferences nothing.
     unsafe {
         aya_ebpf::helpers::bpf_probe_read_kernel(base.wrapping_add(offset as usize) as *const T)
             .ok()
+    }
+}
+
+/// Reads the field of type `T` at `base + offset`. With [`Access::Btf`],
+/// `base` must be a BTF-typed pointer and `T` the field's own size (the
+/// verifier refuses loads that straddle fields or leave the struct).
+#[inline(always)]
+fn read_field<T: Copy>(access: Access, base: *const u8, offset: u32) -> Option<T> {
+    match access {
+        // SAFETY: not a raw dereference: the verifier rewrites a load through a
+        // BTF-typed pointer into one that yields zero instead of faulting.
+        Access::Btf => Some(unsafe {
+            core::ptr::read_volatile(base.wrapping_add(offset as usize) as *const T)
+        }),
+        Access::Probe => probe_read(base, offset),
     }
 }
 
@@ -173,9 +199,16 @@ struct SockInfo {
 
 /// `sk->sk_protocol`.
 #[inline(always)]
-fn sock_protocol(sk: *const u8, offsets: &KernelOffsets) -> u32 {
-    let protocol_word: u32 = read_kernel(sk, offsets.sock_protocol_bit_offset / 8).unwrap_or(0);
-    let shifted = protocol_word >> (offsets.sock_protocol_bit_offset % 8);
+fn sock_protocol(access: Access, sk: *const u8, offsets: &KernelOffsets) -> u32 {
+    let bit_offset = offsets.sock_protocol_bit_offset;
+    if offsets.sock_protocol_bits == 16 && bit_offset % 8 == 0 {
+        // A u16 of its own (kernels since 5.6).
+        return u32::from(read_field::<u16>(access, sk, bit_offset / 8).unwrap_or(0));
+    }
+    // A bitfield: read the word around it and cut the bits out (not a field
+    // of its own, so not a BTF load).
+    let protocol_word: u32 = probe_read(sk, bit_offset / 8).unwrap_or(0);
+    let shifted = protocol_word >> (bit_offset % 8);
     let mask = if offsets.sock_protocol_bits >= 32 {
         u32::MAX
     } else {
@@ -184,20 +217,21 @@ fn sock_protocol(sk: *const u8, offsets: &KernelOffsets) -> u32 {
     shifted & mask
 }
 
-/// `nlk_sk(sk)->portid`.
+/// `nlk_sk(sk)->portid`: past the end of `struct sock`, where BTF loads
+/// through a `struct sock *` may not go, so always a probe read.
 #[inline(always)]
 fn sock_portid(sk: *const u8, offsets: &KernelOffsets) -> u32 {
-    read_kernel(sk, offsets.netlink_sock_portid).unwrap_or(0)
+    probe_read(sk, offsets.netlink_sock_portid).unwrap_or(0)
 }
 
 /// The inode of `sock_net(sk)`.
 #[inline(always)]
-fn sock_netns(sk: *const u8, offsets: &KernelOffsets) -> u32 {
-    let net: *const u8 = read_kernel(sk, offsets.sock_net).unwrap_or(core::ptr::null());
+fn sock_netns(access: Access, sk: *const u8, offsets: &KernelOffsets) -> u32 {
+    let net: *const u8 = read_field(access, sk, offsets.sock_net).unwrap_or(core::ptr::null());
     if net.is_null() {
         0
     } else {
-        read_kernel(net, offsets.net_ns_inum).unwrap_or(0)
+        read_field(access, net, offsets.net_ns_inum).unwrap_or(0)
     }
 }
 
@@ -216,17 +250,16 @@ fn count_lost() {
     }
 }
 
+/// A new message id for the task that owns `stack` (thread id `tid`). Ids
+/// come from the task's own counter rather than a per-CPU one: no map lookup
+/// and no CPU number, which keeps the common path short.
 #[inline(always)]
-fn next_id() -> u64 {
-    // SAFETY: bpf_get_smp_processor_id has no preconditions.
-    let cpu = unsafe { bpf_get_smp_processor_id() } as u64;
-    let Some(counter) = NEXT_ID.get_ptr_mut(0) else {
-        return cpu << 48;
-    };
-    // SAFETY: a per-CPU slot, so no other CPU writes it concurrently.
+fn next_id(stack: *mut TaskStack, tid: u32) -> u64 {
+    // SAFETY: see top_frame: the task's own entry, written only by this task.
     unsafe {
-        *counter += 1;
-        (cpu << 48) | (*counter & 0xffff_ffff_ffff)
+        let seq = (*stack).next_seq;
+        (*stack).next_seq = seq.wrapping_add(1);
+        (u64::from(tid) << 32) | u64::from(seq)
     }
 }
 
@@ -243,7 +276,10 @@ fn task_stack_or_new(tid: u32) -> Option<*mut TaskStack> {
         return Some(stack);
     }
     let _ = STACKS.insert(&tid, &EMPTY_STACK, 0);
-    STACKS.get_ptr_mut(&tid)
+    let stack = STACKS.get_ptr_mut(&tid)?;
+    // SAFETY: see top_frame.
+    unsafe { (*stack).next_seq = bpf_ktime_get_ns() as u32 };
+    Some(stack)
 }
 
 /// The innermost hooked call the task is in, if any.
@@ -261,104 +297,146 @@ fn top_frame(tid: u32) -> Option<Frame> {
     unsafe { (*stack).frames.get(depth as usize).copied() }
 }
 
-/// Builds a message record in scratch memory and sends header + payload.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn emit_message(
-    config: &Config,
+/// Who sent a message, and where to: the record's header fields that the
+/// hooks know before the message is built.
+struct MessageFields {
     hook: Hook,
     id: u64,
     pid_tgid: u64,
-    sock: &SockInfo,
+    sock: SockInfo,
     src: u32,
     dst: u32,
     group: u32,
-    skb: *const u8,
+}
+
+/// Sends a message record: the header and up to `snaplen` payload bytes,
+/// written straight into the ring buffer (no copy through scratch memory).
+/// A reservation's size must be a constant, so the record is reserved in the
+/// smallest of a few payload sizes that holds the bytes to capture; the
+/// header's `cap_len` says how many of them are payload.
+#[inline(always)]
+fn emit_message(access: Access, config: &Config, fields: &MessageFields, skb: *const u8) {
+    let offsets = &config.offsets;
+    let len: u32 = read_field(access, skb, offsets.sk_buff_len).unwrap_or(0);
+    let data: *const u8 =
+        read_field(access, skb, offsets.sk_buff_data).unwrap_or(core::ptr::null());
+    let wanted = if data.is_null() {
+        0
+    } else if len < config.snaplen {
+        len
+    } else {
+        config.snaplen
+    };
+    if wanted <= 128 {
+        emit_message_sized::<128>(fields, len, data, wanted);
+    } else if wanted <= 512 {
+        emit_message_sized::<512>(fields, len, data, wanted);
+    } else if wanted <= 1024 {
+        emit_message_sized::<1024>(fields, len, data, wanted);
+    } else if wanted <= 2048 {
+        emit_message_sized::<2048>(fields, len, data, wanted);
+    } else {
+        emit_message_sized::<MAX_SNAPLEN>(fields, len, data, wanted);
+    }
+}
+
+/// One size class of [`emit_message`]: `wanted` is at most `N` (a power of two).
+#[inline(always)]
+fn emit_message_sized<const N: usize>(
+    fields: &MessageFields,
+    len: u32,
+    data: *const u8,
+    wanted: u32,
 ) {
-    let Some(event) = SCRATCH.get_ptr_mut(0) else {
+    let Some(mut entry) = EVENTS.reserve::<MessageRecord<N>>(0) else {
+        count_lost();
         return;
     };
-    let offsets = &config.offsets;
-    let len: u32 = read_kernel(skb, offsets.sk_buff_len).unwrap_or(0);
-    let data: *const u8 = read_kernel(skb, offsets.sk_buff_data).unwrap_or(core::ptr::null());
-    // SAFETY: `event` is this CPU's scratch slot (size_of::<Event>() bytes);
-    // nothing else runs on this CPU while the program does.
+    let record = entry.as_mut_ptr();
+    // SAFETY: `record` points at the reserved ring-buffer space, N + header
+    // bytes that this program owns until it submits them.
     unsafe {
-        let header = &mut (*event).header;
+        let header = &mut (*record).header;
         header.kind = EventKind::Message as u32;
-        header.hook = hook as u32;
-        header.id = id;
+        header.hook = fields.hook as u32;
+        header.id = fields.id;
         header.ts_mono_ns = bpf_ktime_get_ns();
-        header.tgid = (pid_tgid >> 32) as u32;
-        header.tid = pid_tgid as u32;
-        header.netns_ino = sock.netns;
-        header.protocol = sock.protocol;
-        header.src_portid = src;
-        header.dst_portid = dst;
-        header.dst_group = group;
+        header.tgid = (fields.pid_tgid >> 32) as u32;
+        header.tid = fields.pid_tgid as u32;
+        header.netns_ino = fields.sock.netns;
+        header.protocol = fields.sock.protocol;
+        header.src_portid = fields.src;
+        header.dst_portid = fields.dst;
+        header.dst_group = fields.group;
         header.len = len;
         header.cap_len = 0;
         header._reserved = 0;
-        header.comm = bpf_get_current_comm().unwrap_or([0; 16]);
-
-        let wanted = if len < config.snaplen {
-            len
-        } else {
-            config.snaplen
-        };
-        if wanted > 0 && !data.is_null() {
-            // Bound the size to [1, MAX_SNAPLEN] in a form the verifier follows.
-            let size = ((wanted - 1) & (MAX_SNAPLEN as u32 - 1)) + 1;
+        if gen::bpf_get_current_comm(
+            header.comm.as_mut_ptr() as *mut c_void,
+            header.comm.len() as u32,
+        ) != 0
+        {
+            header.comm = [0; 16];
+        }
+        // Bound the size to [1, N] in a form the verifier follows. The
+        // compiler knows `wanted <= N` from the caller and would drop the
+        // mask as redundant; reading `wanted` back through a volatile load
+        // keeps it, as the verifier does not follow that reasoning.
+        let wanted = core::ptr::read_volatile(&wanted);
+        if wanted > 0 {
+            let size = ((wanted - 1) & (N as u32 - 1)) + 1;
             let rc = gen::bpf_probe_read_kernel(
-                (*event).payload.as_mut_ptr() as *mut c_void,
+                (*record).payload.as_mut_ptr() as *mut c_void,
                 size,
                 data as *const c_void,
             );
             if rc == 0 {
                 header.cap_len = size;
-                let bytes =
-                    core::slice::from_raw_parts(event as *const u8, HEADER_SIZE + size as usize);
-                if EVENTS.output::<[u8]>(bytes, NO_WAKEUP).is_err() {
-                    count_lost();
-                }
-                return;
             }
         }
-        let bytes = core::slice::from_raw_parts(event as *const u8, HEADER_SIZE);
-        if EVENTS.output::<[u8]>(bytes, NO_WAKEUP).is_err() {
-            count_lost();
-        }
     }
+    entry.submit(NO_WAKEUP);
 }
 
 fn emit_result(hook: u32, id: u64, result: i64) {
-    let record = ResultEvent {
+    let Some(mut entry) = EVENTS.reserve::<ResultEvent>(0) else {
+        count_lost();
+        return;
+    };
+    entry.write(ResultEvent {
         kind: EventKind::Result as u32,
         hook,
         id,
         result,
-    };
-    if EVENTS.output::<ResultEvent>(&record, NO_WAKEUP).is_err() {
-        count_lost();
-    }
+    });
+    entry.submit(NO_WAKEUP);
 }
 
 fn emit_delivery(hook: Hook, id: u64, portid: u32, result: i32) {
-    let record = DeliveryEvent {
+    let Some(mut entry) = EVENTS.reserve::<DeliveryEvent>(0) else {
+        count_lost();
+        return;
+    };
+    entry.write(DeliveryEvent {
         kind: EventKind::Delivery as u32,
         hook: hook as u32,
         id,
         portid,
         result,
-    };
-    if EVENTS.output::<DeliveryEvent>(&record, NO_WAKEUP).is_err() {
-        count_lost();
-    }
+    });
+    entry.submit(NO_WAKEUP);
 }
 
 /// Entry of netlink_unicast / netlink_broadcast(_filtered).
 #[inline(always)]
-fn enter_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, group: u32) {
+fn enter_send(
+    access: Access,
+    hook: Hook,
+    ssk: *const u8,
+    skb: *const u8,
+    portid_arg: u32,
+    group: u32,
+) {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tid = pid_tgid as u32;
     let Some(stack) = task_stack_or_new(tid) else {
@@ -392,7 +470,7 @@ fn enter_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, group
     let tgid = (pid_tgid >> 32) as u32;
     // The filters first, each field read only when it is needed: traffic a
     // filter drops costs the protocol read and nothing more.
-    let protocol = sock_protocol(ssk, offsets);
+    let protocol = sock_protocol(access, ssk, offsets);
     let mut recorded = (filters.protocol == ANY || filters.protocol == protocol)
         && (filters.pid == ANY || filters.pid == tgid);
     let mut id = 0;
@@ -400,22 +478,21 @@ fn enter_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, group
         let sock = SockInfo {
             portid: sock_portid(ssk, offsets),
             protocol,
-            netns: sock_netns(ssk, offsets),
+            netns: sock_netns(access, ssk, offsets),
         };
         recorded = passes(filters, protocol, tgid, sock.netns, sock.portid, dst);
         if recorded {
-            id = next_id();
-            emit_message(
-                &config,
+            id = next_id(stack, tid);
+            let fields = MessageFields {
                 hook,
                 id,
                 pid_tgid,
-                &sock,
-                sock.portid,
+                sock,
+                src: sock.portid,
                 dst,
                 group,
-                skb,
-            );
+            };
+            emit_message(access, &config, &fields, skb);
         }
     }
     if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
@@ -456,7 +533,7 @@ fn exit_send(result: i64) {
 
 /// Entry of __netlink_sendskb(sk, skb): queueing onto receiver `sk`.
 #[inline(always)]
-fn enter_sendskb(sk: *const u8, skb: *const u8) {
+fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
     let pid_tgid = bpf_get_current_pid_tgid();
     let config = config();
     let offsets = &config.offsets;
@@ -464,17 +541,17 @@ fn enter_sendskb(sk: *const u8, skb: *const u8) {
     if let Some(top) = top_frame(pid_tgid as u32) {
         if top.hook != Hook::NetlinkUnicast as u32 {
             if top.recorded == 1 {
-                let len: u32 = read_kernel(skb, offsets.sk_buff_len).unwrap_or(0);
+                let len: u32 = read_field(access, skb, offsets.sk_buff_len).unwrap_or(0);
                 emit_delivery(Hook::NetlinkSendSkb, top.id, portid, len as i32);
             }
             return;
         }
-        if top.dst_portid == portid && top.protocol == sock_protocol(sk, offsets) {
+        if top.dst_portid == portid && top.protocol == sock_protocol(access, sk, offsets) {
             return; // the unicast's own delivery, recorded at netlink_unicast
         }
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.
-    let protocol = sock_protocol(sk, offsets);
+    let protocol = sock_protocol(access, sk, offsets);
     let filters = &config.filters;
     let tgid = (pid_tgid >> 32) as u32;
     if !((filters.protocol == ANY || filters.protocol == protocol)
@@ -485,21 +562,25 @@ fn enter_sendskb(sk: *const u8, skb: *const u8) {
     let receiver = SockInfo {
         portid,
         protocol,
-        netns: sock_netns(sk, offsets),
+        netns: sock_netns(access, sk, offsets),
     };
-    if passes(filters, protocol, tgid, receiver.netns, 0, portid) {
-        emit_message(
-            &config,
-            Hook::NetlinkSendSkb,
-            next_id(),
-            pid_tgid,
-            &receiver,
-            0,
-            portid,
-            0,
-            skb,
-        );
+    if !passes(filters, protocol, tgid, receiver.netns, 0, portid) {
+        return;
     }
+    let tid = pid_tgid as u32;
+    let Some(stack) = task_stack_or_new(tid) else {
+        return;
+    };
+    let fields = MessageFields {
+        hook: Hook::NetlinkSendSkb,
+        id: next_id(stack, tid),
+        pid_tgid,
+        sock: receiver,
+        src: 0,
+        dst: portid,
+        group: 0,
+    };
+    emit_message(access, &config, &fields, skb);
 }
 
 /// Entry of netlink_overrun(sk): the message being delivered was dropped for `sk`.
@@ -525,7 +606,14 @@ fn int_result(raw: u64) -> i64 {
 
 #[fentry(function = "netlink_unicast")]
 pub fn fentry_netlink_unicast(ctx: FEntryContext) -> u32 {
-    enter_send(Hook::NetlinkUnicast, ctx.arg(0), ctx.arg(1), ctx.arg(2), 0);
+    enter_send(
+        Access::Btf,
+        Hook::NetlinkUnicast,
+        ctx.arg(0),
+        ctx.arg(1),
+        ctx.arg(2),
+        0,
+    );
     0
 }
 
@@ -538,6 +626,7 @@ pub fn fexit_netlink_unicast(ctx: FExitContext) -> u32 {
 #[fentry(function = "netlink_broadcast")]
 pub fn fentry_netlink_broadcast(ctx: FEntryContext) -> u32 {
     enter_send(
+        Access::Btf,
         Hook::NetlinkBroadcast,
         ctx.arg(0),
         ctx.arg(1),
@@ -556,6 +645,7 @@ pub fn fexit_netlink_broadcast(ctx: FExitContext) -> u32 {
 #[fentry(function = "netlink_broadcast_filtered")]
 pub fn fentry_netlink_broadcast_filtered(ctx: FEntryContext) -> u32 {
     enter_send(
+        Access::Btf,
         Hook::NetlinkBroadcastFiltered,
         ctx.arg(0),
         ctx.arg(1),
@@ -573,7 +663,7 @@ pub fn fexit_netlink_broadcast_filtered(ctx: FExitContext) -> u32 {
 
 #[fentry(function = "__netlink_sendskb")]
 pub fn fentry_netlink_sendskb(ctx: FEntryContext) -> u32 {
-    enter_sendskb(ctx.arg(0), ctx.arg(1));
+    enter_sendskb(Access::Btf, ctx.arg(0), ctx.arg(1));
     0
 }
 
@@ -598,6 +688,7 @@ fn probe_ptr(ctx: &ProbeContext, n: usize) -> *const u8 {
 #[kprobe]
 pub fn kprobe_netlink_unicast(ctx: ProbeContext) -> u32 {
     enter_send(
+        Access::Probe,
         Hook::NetlinkUnicast,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -616,6 +707,7 @@ pub fn kretprobe_netlink_unicast(ctx: RetProbeContext) -> u32 {
 #[kprobe]
 pub fn kprobe_netlink_broadcast(ctx: ProbeContext) -> u32 {
     enter_send(
+        Access::Probe,
         Hook::NetlinkBroadcast,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -634,6 +726,7 @@ pub fn kretprobe_netlink_broadcast(ctx: RetProbeContext) -> u32 {
 #[kprobe]
 pub fn kprobe_netlink_broadcast_filtered(ctx: ProbeContext) -> u32 {
     enter_send(
+        Access::Probe,
         Hook::NetlinkBroadcastFiltered,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -651,7 +744,7 @@ pub fn kretprobe_netlink_broadcast_filtered(ctx: RetProbeContext) -> u32 {
 
 #[kprobe]
 pub fn kprobe_netlink_sendskb(ctx: ProbeContext) -> u32 {
-    enter_sendskb(probe_ptr(&ctx, 0), probe_ptr(&ctx, 1));
+    enter_sendskb(Access::Probe, probe_ptr(&ctx, 0), probe_ptr(&ctx, 1));
     0
 }
 

@@ -23,7 +23,7 @@ struct Pending {
     complete: bool,
 }
 
-/// Hashes a message id (`cpu << 48 | per-CPU counter`, chosen by the eBPF
+/// Hashes a message id (`tid << 32 | per-task counter`, chosen by the eBPF
 /// side, not by anyone who could pick colliding values) with one multiply,
 /// instead of SipHash: the pending map is touched twice per message.
 #[derive(Default)]

@@ -73,6 +73,7 @@ static EMPTY_STACK: TaskStack = TaskStack {
     next_seq: 0,
     frames: [Frame {
         id: 0,
+        skb: 0,
         hook: 0,
         dst_portid: 0,
         protocol: 0,
@@ -94,6 +95,8 @@ const MAX_DEPTH: u32 = 8;
 #[derive(Clone, Copy)]
 struct Frame {
     id: u64,
+    /// The message buffer the call was handed (its address; never dereferenced).
+    skb: u64,
     hook: u32,
     dst_portid: u32,
     protocol: u32,
@@ -498,6 +501,7 @@ fn enter_send(
     if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
         *slot = Frame {
             id,
+            skb: skb as u64,
             hook: hook as u32,
             dst_portid: dst,
             protocol,
@@ -535,10 +539,18 @@ fn exit_send(result: i64) {
 #[inline(always)]
 fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
     let pid_tgid = bpf_get_current_pid_tgid();
+    let top = top_frame(pid_tgid as u32);
+    if let Some(top) = top {
+        if top.hook == Hook::NetlinkUnicast as u32 && top.skb == skb as u64 {
+            // The unicast's own delivery, recorded at netlink_unicast: the
+            // common case, decided without reading the socket.
+            return;
+        }
+    }
     let config = config();
     let offsets = &config.offsets;
     let portid = sock_portid(sk, offsets);
-    if let Some(top) = top_frame(pid_tgid as u32) {
+    if let Some(top) = top {
         if top.hook != Hook::NetlinkUnicast as u32 {
             if top.recorded == 1 {
                 let len: u32 = read_field(access, skb, offsets.sk_buff_len).unwrap_or(0);
@@ -546,8 +558,10 @@ fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
             }
             return;
         }
+        // netlink_unicast may have swapped the buffer (netlink_trim copies a
+        // shared one): then the receiver tells the unicast's own delivery.
         if top.dst_portid == portid && top.protocol == sock_protocol(access, sk, offsets) {
-            return; // the unicast's own delivery, recorded at netlink_unicast
+            return;
         }
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.

@@ -5,7 +5,7 @@
 #   make test    set up, build, and run every test (host and guest)
 #   make run ARGS="ports"   runs the nlscope binary itself with those arguments
 #   make live    the dashboard on this machine's own kernel
-.PHONY: setup build run demo live test bench fmt
+.PHONY: setup build run demo live test bench bench-programs fmt
 
 setup:
 	@scripts/setup.sh
@@ -31,6 +31,9 @@ test:
 
 bench:
 	scripts/bench-capture.sh
+
+bench-programs:
+	scripts/bench-programs.sh
 
 fmt:
 	cargo fmt --all

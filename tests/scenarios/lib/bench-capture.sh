@@ -34,7 +34,20 @@ TICK_NS=$((1000000000 / $(getconf CLK_TCK 2>/dev/null || echo 100)))
 # The traffic (sender and its receiver) runs on CPU 0 and every capture tool
 # on CPU 1, as on a machine with cores to spare: the ratio then shows what
 # capturing costs the traffic itself, not two programs sharing one CPU.
-flood_ns() { taskset -c 0 nl_flood "$1" $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
+# FLOOD_FIFO=1 (bench-capture-insns) runs the traffic (and strace) with
+# SCHED_FIFO: sender and receiver then take turns only when the receiver's
+# queue is full or empty. Under the default policy, whether a woken receiver
+# preempts the sender depends on elapsed time, so the number of context
+# switches per message (and the instructions the CPU executes) varies from
+# run to run with the host's speed: six uncaptured runs of 20,000 messages
+# took 7,270-7,940 instructions per message on CPU 0 (0.5-1.2 context
+# switches per message), against 7,400-7,460 over 22 runs with SCHED_FIFO.
+FLOOD_SCHED=
+if [ "${FLOOD_FIFO:-0}" = 1 ]; then
+    command -v chrt > /dev/null || { echo "FLOOD_FIFO=1 needs chrt (scenario file host-programs)"; exit 13; }
+    FLOOD_SCHED="chrt -f 1"
+fi
+flood_ns() { taskset -c 0 $FLOOD_SCHED nl_flood "$1" $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
 
 run_none() { sample none $N "$(flood_ns $N)"; }
 
@@ -87,7 +100,7 @@ run_nlmon() {
 
 run_strace() {
     n=$((N / 20))
-    sample strace $n "$(taskset -c 0 strace -f -o /dev/null nl_flood $n $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p')"
+    sample strace $n "$(taskset -c 0 $FLOOD_SCHED strace -f -o /dev/null nl_flood $n $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p')"
 }
 
 : > /results/samples.txt
@@ -146,5 +159,5 @@ awk '
             printf "%-24s %8d %10.0f %10.0f %7s %13s %10s %6s %9s\n", c, sent[c], m, 1e9 / m, r, range, (c in captured) ? captured[c] : "-", (c in lost) ? lost[c] : "-", busy
         }
     }' tick_ns=$TICK_NS /results/samples.txt > /results/bench.txt
-echo "N=$N, $ROUNDS rounds, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >> /results/bench.txt
+echo "N=$N, $ROUNDS rounds, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)${FLOOD_SCHED:+, traffic under $FLOOD_SCHED}" >> /results/bench.txt
 cat /results/bench.txt

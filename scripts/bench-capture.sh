@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Capture overhead benchmark in the QEMU guest (TCG, 2 vCPUs): see
-# tests/scenarios/bench-capture/run.sh. Prints the table the guest computed.
+# tests/scenarios/lib/bench-capture.sh.
+#   scripts/bench-capture.sh          timed (bench-capture): prints the table the guest computed
+#   scripts/bench-capture.sh insns    counted in guest instructions (bench-capture-insns,
+#                                     QEMU's insn_count plugin): scripts/bench-capture-insns.py
+#   scripts/bench-capture.sh all      both, one after the other
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-time}
+case "$mode" in
+    time | insns | all) ;;
+    *) echo "usage: $0 [time|insns|all]" >&2; exit 2 ;;
+esac
 scripts/setup.sh
-cargo run --quiet --release -p nlscope-tests --example boot -- bench-capture
-cat target/guest/runs/bench-capture/results/bench.txt
+if [ "$mode" != insns ]; then
+    cargo run --quiet --release -p nlscope-tests --example boot -- bench-capture
+    cat target/guest/runs/bench-capture/results/bench.txt
+fi
+if [ "$mode" != time ]; then
+    cargo run --quiet --release -p nlscope-tests --example boot -- bench-capture-insns
+    python3 scripts/bench-capture-insns.py target/guest/runs/bench-capture-insns
+fi

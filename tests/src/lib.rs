@@ -106,6 +106,10 @@ pub struct Artifacts {
     pub module: PathBuf,
     /// Statically linked helper programs from `tests/helpers/*.c`.
     pub helpers: Vec<PathBuf>,
+    /// The QEMU plugin that counts guest instructions
+    /// (`tests/qemu-plugin/insn_count.c`), for scenarios with a file
+    /// `qemu-plugin`.
+    pub insn_plugin: PathBuf,
 }
 
 static ARTIFACTS: OnceLock<Mutex<Option<std::result::Result<Artifacts, String>>>> = OnceLock::new();
@@ -191,6 +195,23 @@ fn build_artifacts() -> Result<Artifacts> {
             helpers.push(binary);
         }
     }
+    // The instruction-counting TCG plugin, a shared object QEMU dlopen()s.
+    let plugin_source = root.join("tests/qemu-plugin/insn_count.c");
+    let insn_plugin = out.join("insn_count.so");
+    run_checked(
+        Command::new("cc")
+            .args([
+                "-shared",
+                "-fPIC",
+                "-O2",
+                "-Wall",
+                "-fvisibility=hidden",
+                "-o",
+            ])
+            .arg(&insn_plugin)
+            .arg(&plugin_source),
+        &format!("compiling {}", plugin_source.display()),
+    )?;
     eprintln!(
         "guest harness: artifacts ready in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -200,6 +221,7 @@ fn build_artifacts() -> Result<Artifacts> {
         nlscope,
         module,
         helpers,
+        insn_plugin,
     })
 }
 
@@ -403,9 +425,14 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// Where QEMU writes the output of the instruction-counting plugin, in the
+/// run directory of a scenario with a file `qemu-plugin`.
+pub const PLUGIN_LOG: &str = "plugin.log";
+
 /// The QEMU command line for `scenario`: Debian's kernel under TCG, the
-/// console and the results port as files in `run_dir`, and the agent port
-/// when the scenario has one.
+/// console and the results port as files in `run_dir`, the agent port when
+/// the scenario has one, and the instruction-counting plugin when it has a
+/// file `qemu-plugin`.
 pub fn qemu_command(
     artifacts: &Artifacts,
     scenario: &str,
@@ -461,8 +488,39 @@ pub fn qemu_command(
         .arg(format!("file:{}", run_dir.join("console.log").display()))
         .arg("-serial")
         .arg(format!("file:{}", run_dir.join("results.b64").display()))
-        .args(agent_port_args(scenario, run_dir));
+        .args(agent_port_args(scenario, run_dir))
+        .args(plugin_args(artifacts, scenario, run_dir));
     command
+}
+
+/// QEMU arguments that load the insn_count plugin, if the scenario has a
+/// file `qemu-plugin`. The plugin writes through QEMU's log, which has plugin
+/// output only with `-d plugin`; `-D` puts the log in the run directory.
+fn plugin_args(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Vec<String> {
+    if !workspace_root()
+        .join("tests/scenarios")
+        .join(scenario)
+        .join("qemu-plugin")
+        .exists()
+    {
+        return Vec::new();
+    }
+    vec![
+        "-plugin".into(),
+        // QEMU's option syntax: a comma in a value is written twice.
+        format!(
+            "file={}",
+            artifacts
+                .insn_plugin
+                .display()
+                .to_string()
+                .replace(',', ",,")
+        ),
+        "-d".into(),
+        "plugin".into(),
+        "-D".into(),
+        run_dir.join(PLUGIN_LOG).display().to_string(),
+    ]
 }
 
 /// Prepares a run of `scenario`: artifacts, a fresh run directory and the
@@ -716,6 +774,43 @@ mod tests {
         };
         let error = check_kernel_health(&run).unwrap_err().to_string();
         assert!(error.contains("WARNING: CPU"), "{error}");
+    }
+
+    fn plugin_args_of(scenario: &str) -> Vec<String> {
+        let dummy = PathBuf::from("/nonexistent");
+        let artifacts = Artifacts {
+            kernel: GuestKernel {
+                version: "0".into(),
+                image: dummy.clone(),
+                headers: dummy.clone(),
+                modules: dummy.clone(),
+            },
+            nlscope: dummy.clone(),
+            module: dummy.clone(),
+            helpers: Vec::new(),
+            insn_plugin: PathBuf::from("/a,b/insn_count.so"),
+        };
+        qemu_command(&artifacts, scenario, Path::new("/run"), &dummy)
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .skip_while(|arg| arg != "-plugin")
+            .collect()
+    }
+
+    #[test]
+    fn the_plugin_is_loaded_only_for_scenarios_that_ask_for_it() {
+        assert_eq!(
+            plugin_args_of("bench-capture-insns"),
+            [
+                "-plugin",
+                "file=/a,,b/insn_count.so",
+                "-d",
+                "plugin",
+                "-D",
+                "/run/plugin.log"
+            ]
+        );
+        assert!(plugin_args_of("bench-capture").is_empty());
     }
 
     fn tempdir() -> PathBuf {

@@ -425,6 +425,15 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// A file of a scenario's directory (`tests/scenarios/<scenario>/<name>`),
+/// whether or not it exists: a scenario's options are files there.
+fn scenario_file(scenario: &str, name: &str) -> PathBuf {
+    workspace_root()
+        .join("tests/scenarios")
+        .join(scenario)
+        .join(name)
+}
+
 /// Where QEMU writes the output of the instruction-counting plugin, in the
 /// run directory of a scenario with a file `qemu-plugin`.
 pub const PLUGIN_LOG: &str = "plugin.log";
@@ -441,23 +450,13 @@ pub fn qemu_command(
 ) -> Command {
     // A scenario may ask for more virtual CPUs (file `qemu-smp`), e.g. so a
     // benchmark's recorder does not share the sender's only CPU.
-    let smp = fs::read_to_string(
-        workspace_root()
-            .join("tests/scenarios")
-            .join(scenario)
-            .join("qemu-smp"),
-    )
-    .ok()
-    .and_then(|text| text.trim().parse::<u32>().ok())
-    .unwrap_or(1);
+    let smp = fs::read_to_string(scenario_file(scenario, "qemu-smp"))
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .unwrap_or(1);
     // And kernel command-line arguments of its own (file `kernel-args`).
     let mut append = String::from("console=ttyS0 panic=-1 quiet loglevel=4");
-    if let Ok(extra) = fs::read_to_string(
-        workspace_root()
-            .join("tests/scenarios")
-            .join(scenario)
-            .join("kernel-args"),
-    ) {
+    if let Ok(extra) = fs::read_to_string(scenario_file(scenario, "kernel-args")) {
         for arg in extra.split_whitespace() {
             append.push(' ');
             append.push_str(arg);
@@ -497,12 +496,7 @@ pub fn qemu_command(
 /// file `qemu-plugin`. The plugin writes through QEMU's log, which has plugin
 /// output only with `-d plugin`; `-D` puts the log in the run directory.
 fn plugin_args(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Vec<String> {
-    if !workspace_root()
-        .join("tests/scenarios")
-        .join(scenario)
-        .join("qemu-plugin")
-        .exists()
-    {
+    if !scenario_file(scenario, "qemu-plugin").exists() {
         return Vec::new();
     }
     vec![
@@ -632,12 +626,7 @@ pub fn boot_with_agent_socket<T>(
 
 /// QEMU arguments for the scenario's agent port, if it has one.
 fn agent_port_args(scenario: &str, run_dir: &Path) -> Vec<String> {
-    if !workspace_root()
-        .join("tests/scenarios")
-        .join(scenario)
-        .join("agent-port")
-        .exists()
-    {
+    if !scenario_file(scenario, "agent-port").exists() {
         return Vec::new();
     }
     vec![

@@ -161,7 +161,13 @@ pub struct KernelOffsets {
     pub net_ns_inum: u32,
     /// `struct netlink_sock::portid` (the socket's own port id).
     pub netlink_sock_portid: u32,
-    pub _reserved: u32,
+    /// `struct sk_buff::cb`, where netlink keeps its `struct netlink_skb_parms`.
+    pub sk_buff_cb: u32,
+    /// `struct netlink_skb_parms::portid` (the sending socket's port id).
+    pub netlink_cb_portid: u32,
+    /// `struct netlink_skb_parms::dst_group` (the multicast group, 0 for a unicast).
+    pub netlink_cb_dst_group: u32,
+    pub _reserved: [u32; 2],
 }
 
 /// Run-time settings written by userspace into the eBPF object before load.
@@ -183,8 +189,10 @@ pub struct EventHeader {
     pub kind: u32,
     /// A [`Hook`] value.
     pub hook: u32,
-    /// Unique per message; results and deliveries refer to it.
-    pub id: u64,
+    /// Address of the message buffer (`struct sk_buff *`) the hook was handed.
+    /// With `tid` and `hook` it pairs the message with its [`ResultEvent`];
+    /// only ever compared, never dereferenced.
+    pub skb: u64,
     /// `bpf_ktime_get_ns()`: CLOCK_MONOTONIC in nanoseconds.
     pub ts_mono_ns: u64,
     /// Process id (thread group id) of the task that was running.
@@ -210,29 +218,43 @@ pub struct EventHeader {
     pub comm: [u8; COMM_LEN],
 }
 
-/// The return value of the call that produced message `id`.
+/// The return value of a unicast or multicast call. Records carry no message
+/// id: a task's records reach the ring buffer in the order the task made them,
+/// so userspace pairs a result with the innermost call of thread `tid` that
+/// has the same `hook` and `skb` and is still open.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ResultEvent {
     /// [`EventKind::Result`].
     pub kind: u32,
+    /// The [`Hook`] of the call that returned.
     pub hook: u32,
-    pub id: u64,
+    /// The call's message buffer, as in its message's [`EventHeader::skb`].
+    pub skb: u64,
+    /// Thread id of the task that made the call.
+    pub tid: u32,
+    pub _reserved: u32,
     /// Bytes delivered or 0 (>= 0), or a negative errno.
     pub result: i64,
 }
 
-/// Message `id` reached one listener (`result` >= 0) or was dropped for it
-/// (`result` = -ENOBUFS, the receiver's queue was full).
+/// The innermost open call of thread `tid` reached one listener (`result` >=
+/// 0: a multicast delivery) or was dropped for it (`result` = -ENOBUFS, the
+/// receiver's queue was full).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeliveryEvent {
     /// [`EventKind::Delivery`].
     pub kind: u32,
+    /// [`Hook::NetlinkSendSkb`] (a delivery) or [`Hook::NetlinkOverrun`] (a drop).
     pub hook: u32,
-    pub id: u64,
+    /// Thread id of the task that was delivering.
+    pub tid: u32,
+    /// Port id of the receiving socket.
     pub portid: u32,
+    /// Bytes queued, or -ENOBUFS.
     pub result: i32,
+    pub _reserved: u32,
 }
 
 /// A message record as the eBPF side reserves it in the ring buffer: the
@@ -270,7 +292,7 @@ mod tests {
         assert_eq!(size_of::<EventHeader>(), 80);
         assert_eq!(offset_of!(EventHeader, kind), 0);
         assert_eq!(offset_of!(EventHeader, hook), 4);
-        assert_eq!(offset_of!(EventHeader, id), 8);
+        assert_eq!(offset_of!(EventHeader, skb), 8);
         assert_eq!(offset_of!(EventHeader, ts_mono_ns), 16);
         assert_eq!(offset_of!(EventHeader, tgid), 24);
         assert_eq!(offset_of!(EventHeader, tid), 28);
@@ -285,19 +307,29 @@ mod tests {
     }
 
     #[test]
-    fn small_records_share_the_kind_and_id_prefix() {
-        assert_eq!(size_of::<ResultEvent>(), 24);
+    fn every_record_starts_with_its_kind_and_hook() {
+        assert_eq!(size_of::<ResultEvent>(), 32);
         assert_eq!(size_of::<DeliveryEvent>(), 24);
-        for (kind, id) in [
-            (offset_of!(ResultEvent, kind), offset_of!(ResultEvent, id)),
+        for (kind, hook) in [
+            (offset_of!(ResultEvent, kind), offset_of!(ResultEvent, hook)),
             (
                 offset_of!(DeliveryEvent, kind),
-                offset_of!(DeliveryEvent, id),
+                offset_of!(DeliveryEvent, hook),
             ),
-            (offset_of!(EventHeader, kind), offset_of!(EventHeader, id)),
+            (offset_of!(EventHeader, kind), offset_of!(EventHeader, hook)),
         ] {
-            assert_eq!((kind, id), (0, 8));
+            assert_eq!((kind, hook), (0, 4));
         }
+    }
+
+    #[test]
+    fn small_records_are_pinned() {
+        assert_eq!(offset_of!(ResultEvent, skb), 8);
+        assert_eq!(offset_of!(ResultEvent, tid), 16);
+        assert_eq!(offset_of!(ResultEvent, result), 24);
+        assert_eq!(offset_of!(DeliveryEvent, tid), 8);
+        assert_eq!(offset_of!(DeliveryEvent, portid), 12);
+        assert_eq!(offset_of!(DeliveryEvent, result), 16);
     }
 
     #[test]
@@ -312,11 +344,11 @@ mod tests {
 
     #[test]
     fn config_layout_is_pinned() {
-        assert_eq!(size_of::<KernelOffsets>(), 32);
+        assert_eq!(size_of::<KernelOffsets>(), 48);
         assert_eq!(size_of::<Filters>(), 16);
-        assert_eq!(size_of::<Config>(), 56);
-        assert_eq!(offset_of!(Config, filters), 32);
-        assert_eq!(offset_of!(Config, snaplen), 48);
+        assert_eq!(size_of::<Config>(), 72);
+        assert_eq!(offset_of!(Config, filters), 48);
+        assert_eq!(offset_of!(Config, snaplen), 64);
     }
 
     #[test]

@@ -15,13 +15,31 @@
 //!   message being delivered.
 //!
 //! Calls nest (a user->kernel unicast runs the kernel's input handler, which
-//! may reply or start a dump on the same task), so each task keeps a small
-//! stack of the calls it is inside: one entry per thread id in an LRU hash
-//! map. Each program looks its task's entry up once and works on it in
-//! place; an entry is created at a task's first send and never deleted (the
-//! LRU evicts entries of tasks gone quiet), so in steady state a unicast costs
-//! three lookups and no map updates (updates and deletes of an LRU hash take
-//! locks and cost far more than a lookup).
+//! may reply, multicast or start a dump on the same task). The records carry
+//! no message ids: a task's records reach the ring buffer in the order the
+//! task made them, so userspace pairs each result with the innermost open call
+//! of the same thread, hook and message buffer (tui/src/capture/assemble.rs).
+//! In the kernel, `__netlink_sendskb` must tell a unicast's own delivery
+//! (already recorded), a multicast delivery and a dump reply apart. The
+//! buffer's netlink control block, which the sender filled in, settles the
+//! first two for most messages (see enter_sendskb). For the rest (the
+//! kernel's own unicasts, and whether a multicast was filtered out) each CPU
+//! keeps one small IN_FLIGHT entry: the unicast or multicast call a task on
+//! this CPU entered last and has not left yet. A per-CPU array lookup costs
+//! a fraction of a per-task map lookup, and the hooks run on every message.
+//! A task that sleeps inside a call may find the entry taken by another task
+//! when it wakes, or move to another CPU; its records then go out
+//! unclassified (a delivery as a message, a drop without its call) and
+//! userspace classifies them by the same rules from its per-thread stacks.
+//! The one thing userspace cannot mend: an entry left behind on a CPU by a
+//! task that moved away mid-call (a blocking send that slept) would make a
+//! dump reply that task later receives there, before anyone on that CPU
+//! sends again, look like the old unicast's own delivery if it reused the
+//! old buffer's address. A per-task map would close that gap at the cost of
+//! a map lookup per program on every message.
+//! fexit programs get the call's arguments and so need no state at all;
+//! kretprobes do not, so the kprobe programs also keep a per-task stack of
+//! open calls (KPROBE_STACKS).
 //!
 //! Every program exists twice: fentry/fexit (preferred) and kprobe/kretprobe
 //! (for kernels without BPF trampolines). Userspace attaches one set.
@@ -36,8 +54,8 @@
 //!
 //! What a message costs on the common path, kept small on purpose (every
 //! helper call and every page touched shows in the sender's system call):
-//! one STACKS lookup per program, message records written straight into the
-//! ring buffer (no scratch copy), ids from the task's own counter.
+//! one per-CPU lookup per program, message records written straight into the
+//! ring buffer (no scratch copy).
 #![no_std]
 #![no_main]
 
@@ -62,24 +80,26 @@ static EVENTS: RingBuf = RingBuf::with_byte_size(16 << 20, 0);
 #[map]
 static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
 
-/// tid -> the hooked calls the task is inside.
+/// The unicast or multicast call that a task on this CPU entered last and has
+/// not left yet (index 0, per CPU). See the module documentation.
 #[map]
-static STACKS: LruHashMap<u32, TaskStack> = LruHashMap::with_max_entries(16384, 0);
+static IN_FLIGHT: PerCpuArray<InFlight> = PerCpuArray::with_max_entries(1, 0);
 
-/// What a new task's entry in STACKS starts as (a map value, so the verifier
-/// takes it as the value of a map update; the stack would be too small).
-static EMPTY_STACK: TaskStack = TaskStack {
+/// kprobe mode only: tid -> the calls the task is inside, for the kretprobes,
+/// which do not get the call's arguments back. Entries are created at a
+/// task's first send and left to the LRU.
+#[map]
+static KPROBE_STACKS: LruHashMap<u32, KprobeStack> = LruHashMap::with_max_entries(16384, 0);
+
+/// What a new task's entry in KPROBE_STACKS starts as (a map value, so the
+/// verifier takes it as the value of a map update).
+static EMPTY_STACK: KprobeStack = KprobeStack {
     depth: 0,
-    next_seq: 0,
-    frames: [Frame {
-        id: 0,
+    _reserved: 0,
+    frames: [KprobeFrame {
         skb: 0,
         hook: 0,
-        dst_portid: 0,
-        protocol: 0,
         recorded: 0,
-        shadow: 0,
-        _reserved: 0,
     }; MAX_DEPTH as usize + 1],
 };
 
@@ -88,13 +108,15 @@ static EMPTY_STACK: TaskStack = TaskStack {
 /// each) costs far more than the record itself at high message rates.
 const NO_WAKEUP: u64 = 1;
 
-/// Calls nested deeper than this are passed through unrecorded.
+/// kprobe mode: calls nested deeper than this get no result.
 const MAX_DEPTH: u32 = 8;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
-struct Frame {
-    id: u64,
+struct InFlight {
+    /// 1 while the call below is in flight on this CPU.
+    busy: u32,
+    tid: u32,
     /// The message buffer the call was handed (its address; never dereferenced).
     skb: u64,
     hook: u32,
@@ -102,25 +124,28 @@ struct Frame {
     protocol: u32,
     /// 1 when the message passed the filters and was recorded.
     recorded: u32,
-    /// 1 for an inner broadcast call whose outer call records.
-    shadow: u32,
-    _reserved: u32,
 }
 
-/// The hooked calls one task is inside: the call at depth `d` (1 for the
-/// outermost) in `frames[d]`, so the innermost is `frames[depth]` (slot 0 is
-/// unused: indexing by the depth itself keeps every offset non-negative, which
-/// the verifier needs). `depth` keeps counting past MAX_DEPTH (those calls have
-/// no frame) so the exits pair up.
 #[repr(C)]
 #[derive(Clone, Copy)]
-struct TaskStack {
+struct KprobeFrame {
+    skb: u64,
+    hook: u32,
+    /// 1 when the call's message was recorded (its result is wanted).
+    recorded: u32,
+}
+
+/// The calls one task is inside, for its kretprobes: the call at depth `d` (1
+/// for the outermost) in `frames[d]` (slot 0 is unused: indexing by the depth
+/// itself keeps every offset non-negative, which the verifier needs). `depth`
+/// keeps counting past MAX_DEPTH (those calls have no frame) so the exits
+/// pair up.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct KprobeStack {
     depth: u32,
-    /// The task's message counter: a message id is `tid << 32 | next_seq`.
-    /// It starts from the clock when the entry is created, so a later task
-    /// with a recycled tid does not repeat the ids of an earlier one.
-    next_seq: u32,
-    frames: [Frame; MAX_DEPTH as usize + 1],
+    _reserved: u32,
+    frames: [KprobeFrame; MAX_DEPTH as usize + 1],
 }
 
 /// Written by userspace before load; read-only afterwards.
@@ -134,7 +159,10 @@ static CONFIG: Config = Config {
         sock_net: 0,
         net_ns_inum: 0,
         netlink_sock_portid: 0,
-        _reserved: 0,
+        sk_buff_cb: 0,
+        netlink_cb_portid: 0,
+        netlink_cb_dst_group: 0,
+        _reserved: [0; 2],
     },
     filters: Filters {
         protocol: ANY,
@@ -147,10 +175,14 @@ static CONFIG: Config = Config {
 };
 
 #[inline(always)]
-fn config() -> Config {
-    // SAFETY: CONFIG is a plain global the loader fills in; a volatile read stops
-    // the compiler from folding the zero initialiser into the code.
-    unsafe { core::ptr::read_volatile(&CONFIG) }
+fn config() -> &'static Config {
+    let address: *const Config = &CONFIG;
+    // SAFETY: CONFIG is a plain global the loader fills in. The compiler must
+    // not fold its zero initialiser into the code, so its address is read
+    // back through a volatile load, which the compiler cannot see through;
+    // the fields are then plain loads, each only where it is used (a
+    // volatile read of the whole struct would copy all of it every time).
+    unsafe { &*core::ptr::read_volatile(&address) }
 }
 
 /// How a program reads fields of the kernel structs it is handed.
@@ -253,58 +285,11 @@ fn count_lost() {
     }
 }
 
-/// A new message id for the task that owns `stack` (thread id `tid`). Ids
-/// come from the task's own counter rather than a per-CPU one: no map lookup
-/// and no CPU number, which keeps the common path short.
-#[inline(always)]
-fn next_id(stack: *mut TaskStack, tid: u32) -> u64 {
-    // SAFETY: see top_frame: the task's own entry, written only by this task.
-    unsafe {
-        let seq = (*stack).next_seq;
-        (*stack).next_seq = seq.wrapping_add(1);
-        (u64::from(tid) << 32) | u64::from(seq)
-    }
-}
-
-/// The task's stack of hooked calls, if it has one.
-#[inline(always)]
-fn task_stack(tid: u32) -> Option<*mut TaskStack> {
-    STACKS.get_ptr_mut(&tid)
-}
-
-/// The task's stack of hooked calls, created empty at its first send.
-#[inline(always)]
-fn task_stack_or_new(tid: u32) -> Option<*mut TaskStack> {
-    if let Some(stack) = STACKS.get_ptr_mut(&tid) {
-        return Some(stack);
-    }
-    let _ = STACKS.insert(&tid, &EMPTY_STACK, 0);
-    let stack = STACKS.get_ptr_mut(&tid)?;
-    // SAFETY: see top_frame.
-    unsafe { (*stack).next_seq = bpf_ktime_get_ns() as u32 };
-    Some(stack)
-}
-
-/// The innermost hooked call the task is in, if any.
-#[inline(always)]
-fn top_frame(tid: u32) -> Option<Frame> {
-    let stack = task_stack(tid)?;
-    // SAFETY: a pointer into the map value the lookup returned; the task's own
-    // entry, which only this task writes, and which RCU keeps valid while the
-    // program runs.
-    let depth = unsafe { (*stack).depth };
-    if depth == 0 || depth > MAX_DEPTH {
-        return None;
-    }
-    // SAFETY: as above; the index is at most MAX_DEPTH.
-    unsafe { (*stack).frames.get(depth as usize).copied() }
-}
-
 /// Who sent a message, and where to: the record's header fields that the
 /// hooks know before the message is built.
 struct MessageFields {
     hook: Hook,
-    id: u64,
+    skb: u64,
     pid_tgid: u64,
     sock: SockInfo,
     src: u32,
@@ -362,7 +347,7 @@ fn emit_message_sized<const N: usize>(
         let header = &mut (*record).header;
         header.kind = EventKind::Message as u32;
         header.hook = fields.hook as u32;
-        header.id = fields.id;
+        header.skb = fields.skb;
         header.ts_mono_ns = bpf_ktime_get_ns();
         header.tgid = (fields.pid_tgid >> 32) as u32;
         header.tid = fields.pid_tgid as u32;
@@ -401,21 +386,23 @@ fn emit_message_sized<const N: usize>(
     entry.submit(NO_WAKEUP);
 }
 
-fn emit_result(hook: u32, id: u64, result: i64) {
+fn emit_result(hook: Hook, tid: u32, skb: u64, result: i64) {
     let Some(mut entry) = EVENTS.reserve::<ResultEvent>(0) else {
         count_lost();
         return;
     };
     entry.write(ResultEvent {
         kind: EventKind::Result as u32,
-        hook,
-        id,
+        hook: hook as u32,
+        skb,
+        tid,
+        _reserved: 0,
         result,
     });
     entry.submit(NO_WAKEUP);
 }
 
-fn emit_delivery(hook: Hook, id: u64, portid: u32, result: i32) {
+fn emit_delivery(hook: Hook, tid: u32, portid: u32, result: i32) {
     let Some(mut entry) = EVENTS.reserve::<DeliveryEvent>(0) else {
         count_lost();
         return;
@@ -423,11 +410,72 @@ fn emit_delivery(hook: Hook, id: u64, portid: u32, result: i32) {
     entry.write(DeliveryEvent {
         kind: EventKind::Delivery as u32,
         hook: hook as u32,
-        id,
+        tid,
         portid,
         result,
+        _reserved: 0,
     });
     entry.submit(NO_WAKEUP);
+}
+
+/// This CPU's [`InFlight`] entry.
+#[inline(always)]
+fn in_flight() -> Option<*mut InFlight> {
+    IN_FLIGHT.get_ptr_mut(0)
+}
+
+/// No call in flight (for this thread).
+const NOT_IN_FLIGHT: InFlight = InFlight {
+    busy: 0,
+    tid: 0,
+    skb: 0,
+    hook: 0,
+    dst_portid: 0,
+    protocol: 0,
+    recorded: 0,
+};
+
+/// The call in flight on this CPU if thread `tid` made it, else
+/// [`NOT_IN_FLIGHT`] (`busy` 0). Not an `Option`: with one, the compiler
+/// reads the fields of a `None` speculatively (their value unused), and
+/// the verifier refuses the program for reading a register never written.
+#[inline(always)]
+fn in_flight_of(tid: u32) -> InFlight {
+    let Some(entry) = in_flight() else {
+        return NOT_IN_FLIGHT;
+    };
+    // SAFETY: a per-CPU map value; the programs run with migration disabled,
+    // so no other program writes this CPU's entry while this one reads it.
+    let current = unsafe { *entry };
+    if current.busy == 1 && current.tid == tid {
+        current
+    } else {
+        NOT_IN_FLIGHT
+    }
+}
+
+/// Whether a message of socket `ssk` passes the filters, reading only the
+/// fields a filter that is set needs (with no filter set: none).
+#[inline(always)]
+fn passes_filters(access: Access, config: &Config, ssk: *const u8, tgid: u32, dst: u32) -> bool {
+    let filters = &config.filters;
+    let offsets = &config.offsets;
+    (filters.protocol == ANY || filters.protocol == sock_protocol(access, ssk, offsets))
+        && (filters.pid == ANY || filters.pid == tgid)
+        && (filters.netns == ANY || filters.netns == sock_netns(access, ssk, offsets))
+        && (filters.port == ANY || filters.port == dst || filters.port == sock_portid(ssk, offsets))
+}
+
+/// How an entry into a unicast or multicast call was handled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entered {
+    /// The message was recorded: its result is wanted.
+    Recorded,
+    /// The filters dropped the message.
+    Filtered,
+    /// netlink_broadcast_filtered inside netlink_broadcast: the outer call
+    /// records the message and its result.
+    Shadowed,
 }
 
 /// Entry of netlink_unicast / netlink_broadcast(_filtered).
@@ -439,44 +487,33 @@ fn enter_send(
     skb: *const u8,
     portid_arg: u32,
     group: u32,
-) {
+) -> Entered {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tid = pid_tgid as u32;
-    let Some(stack) = task_stack_or_new(tid) else {
-        return;
+    let Some(slot) = in_flight() else {
+        return Entered::Filtered;
     };
-    // SAFETY (every dereference of `stack` below): see top_frame.
-    let depth = unsafe { (*stack).depth };
-    unsafe { (*stack).depth = depth + 1 };
-    if depth >= MAX_DEPTH {
-        return;
+    if hook == Hook::NetlinkBroadcastFiltered {
+        let outer = in_flight_of(tid);
+        if outer.busy == 1 && outer.hook == Hook::NetlinkBroadcast as u32 {
+            return Entered::Shadowed;
+        }
     }
     let config = config();
     let offsets = &config.offsets;
     let filters = &config.filters;
-    let is_broadcast = hook != Hook::NetlinkUnicast;
-
-    if is_broadcast && depth > 0 {
-        if let Some(outer) = unsafe { (*stack).frames.get(depth as usize).copied() } {
-            if outer.hook != Hook::NetlinkUnicast as u32 {
-                // netlink_broadcast calling netlink_broadcast_filtered: the outer
-                // call records; this one only lends its deliveries to it.
-                if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
-                    *slot = Frame { shadow: 1, ..outer };
-                }
-                return;
-            }
-        }
-    }
     // For a broadcast the port argument is the one port to leave out, not a destination.
-    let dst = if is_broadcast { 0 } else { portid_arg };
+    let dst = if hook == Hook::NetlinkUnicast {
+        portid_arg
+    } else {
+        0
+    };
     let tgid = (pid_tgid >> 32) as u32;
     // The filters first, each field read only when it is needed: traffic a
     // filter drops costs the protocol read and nothing more.
     let protocol = sock_protocol(access, ssk, offsets);
     let mut recorded = (filters.protocol == ANY || filters.protocol == protocol)
         && (filters.pid == ANY || filters.pid == tgid);
-    let mut id = 0;
     if recorded {
         let sock = SockInfo {
             portid: sock_portid(ssk, offsets),
@@ -485,10 +522,9 @@ fn enter_send(
         };
         recorded = passes(filters, protocol, tgid, sock.netns, sock.portid, dst);
         if recorded {
-            id = next_id(stack, tid);
             let fields = MessageFields {
                 hook,
-                id,
+                skb: skb as u64,
                 pid_tgid,
                 sock,
                 src: sock.portid,
@@ -498,71 +534,169 @@ fn enter_send(
             emit_message(access, &config, &fields, skb);
         }
     }
-    if let Some(slot) = unsafe { (*stack).frames.get_mut(depth as usize + 1) } {
-        *slot = Frame {
-            id,
+    // SAFETY: see in_flight_of.
+    unsafe {
+        *slot = InFlight {
+            busy: 1,
+            tid,
             skb: skb as u64,
             hook: hook as u32,
             dst_portid: dst,
             protocol,
             recorded: recorded as u32,
-            shadow: 0,
-            _reserved: 0,
+        };
+    }
+    if recorded {
+        Entered::Recorded
+    } else {
+        Entered::Filtered
+    }
+}
+
+/// The call `hook` of thread `tid` with buffer `skb` returned: frees this
+/// CPU's entry if the call still holds it. False for the inner call of a
+/// shadowed netlink_broadcast_filtered, whose outer call holds the entry and
+/// reports the result.
+#[inline(always)]
+fn leave_send(hook: Hook, tid: u32, skb: u64) -> bool {
+    let Some(slot) = in_flight() else {
+        return true;
+    };
+    // SAFETY: see in_flight_of.
+    unsafe {
+        if (*slot).busy == 1 && (*slot).tid == tid {
+            if hook == Hook::NetlinkBroadcastFiltered
+                && (*slot).hook == Hook::NetlinkBroadcast as u32
+            {
+                return false;
+            }
+            if (*slot).hook == hook as u32 && (*slot).skb == skb {
+                (*slot).busy = 0;
+            }
+        }
+    }
+    true
+}
+
+/// fexit of netlink_unicast / netlink_broadcast(_filtered): the result. The
+/// arguments are back, so whether the message was recorded is decided again
+/// from them (the filters give the same answer), with no per-task state.
+#[inline(always)]
+fn fexit_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, result: i64) {
+    // No context-switch count needed here: one helper call is cheaper.
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let tid = pid_tgid as u32;
+    if !leave_send(hook, tid, skb as u64) {
+        return;
+    }
+    let dst = if hook == Hook::NetlinkUnicast {
+        portid_arg
+    } else {
+        0
+    };
+    if passes_filters(Access::Btf, config(), ssk, (pid_tgid >> 32) as u32, dst) {
+        emit_result(hook, tid, skb as u64, result);
+    }
+}
+
+/// kprobe entry of netlink_unicast / netlink_broadcast(_filtered): as
+/// [`enter_send`], plus a frame on the task's stack for the kretprobe.
+#[inline(always)]
+fn kprobe_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, group: u32) {
+    let entered = enter_send(Access::Probe, hook, ssk, skb, portid_arg, group);
+    let tid = bpf_get_current_pid_tgid() as u32;
+    let stack = match KPROBE_STACKS.get_ptr_mut(&tid) {
+        Some(stack) => stack,
+        None => {
+            let _ = KPROBE_STACKS.insert(&tid, &EMPTY_STACK, 0);
+            let Some(stack) = KPROBE_STACKS.get_ptr_mut(&tid) else {
+                return;
+            };
+            stack
+        }
+    };
+    // SAFETY (every dereference of `stack`): a pointer into the map value the
+    // lookup returned; the task's own entry, which only this task writes, and
+    // which RCU keeps valid while the program runs.
+    let depth = unsafe { (*stack).depth } + 1;
+    unsafe { (*stack).depth = depth };
+    if let Some(frame) = unsafe { (*stack).frames.get_mut(depth as usize) } {
+        *frame = KprobeFrame {
+            skb: skb as u64,
+            hook: hook as u32,
+            recorded: (entered == Entered::Recorded) as u32,
         };
     }
 }
 
-/// Exit of netlink_unicast / netlink_broadcast(_filtered): the result.
+/// kretprobe of netlink_unicast / netlink_broadcast(_filtered): the result.
 #[inline(always)]
-fn exit_send(result: i64) {
+fn kretprobe_send(hook: Hook, result: i64) {
     let tid = bpf_get_current_pid_tgid() as u32;
-    let Some(stack) = task_stack(tid) else {
+    let Some(stack) = KPROBE_STACKS.get_ptr_mut(&tid) else {
         return; // attached while the call was already running
     };
-    // SAFETY (both dereferences): see top_frame.
+    // SAFETY (every dereference of `stack`): see kprobe_send.
     let depth = unsafe { (*stack).depth };
     if depth == 0 {
         return; // attached while the call was already running
     }
     unsafe { (*stack).depth = depth - 1 };
-    if depth > MAX_DEPTH {
-        return;
+    let Some(frame) = (unsafe { (*stack).frames.get(depth as usize).copied() }) else {
+        return; // deeper than MAX_DEPTH
+    };
+    if frame.hook != hook as u32 {
+        return; // attached inside a nest of calls: this return has no entry
     }
-    if let Some(frame) = unsafe { (*stack).frames.get(depth as usize).copied() } {
-        if frame.recorded == 1 && frame.shadow == 0 {
-            emit_result(frame.hook, frame.id, result);
-        }
+    if leave_send(hook, tid, frame.skb) && frame.recorded == 1 {
+        emit_result(hook, tid, frame.skb, result);
     }
 }
 
-/// Entry of __netlink_sendskb(sk, skb): queueing onto receiver `sk`.
+/// Entry of __netlink_sendskb(sk, skb): queueing onto receiver `sk`. The
+/// buffer's netlink control block (`NETLINK_CB(skb)`, which the sender
+/// filled in) tells most cases apart with no state at all:
+/// - a multicast group: a delivery of the multicast in flight;
+/// - a sending port and no group: the own delivery of a unicast a user
+///   socket sent, recorded at netlink_unicast (the common case);
+/// - neither: the kernel's own delivery of a unicast it sent (the call in
+///   flight on this CPU has the buffer), or a dump reply queued directly.
 #[inline(always)]
 fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
-    let pid_tgid = bpf_get_current_pid_tgid();
-    let top = top_frame(pid_tgid as u32);
-    if let Some(top) = top {
-        if top.hook == Hook::NetlinkUnicast as u32 && top.skb == skb as u64 {
-            // The unicast's own delivery, recorded at netlink_unicast: the
-            // common case, decided without reading the socket.
-            return;
-        }
-    }
     let config = config();
     let offsets = &config.offsets;
+    let cb = offsets.sk_buff_cb;
+    let group: u32 = read_field(access, skb, cb + offsets.netlink_cb_dst_group).unwrap_or(0);
+    let sender: u32 = read_field(access, skb, cb + offsets.netlink_cb_portid).unwrap_or(0);
+    if group == 0 && sender != 0 {
+        return;
+    }
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let tid = pid_tgid as u32;
+    let current = in_flight_of(tid);
     let portid = sock_portid(sk, offsets);
-    if let Some(top) = top {
-        if top.hook != Hook::NetlinkUnicast as u32 {
-            if top.recorded == 1 {
-                let len: u32 = read_field(access, skb, offsets.sk_buff_len).unwrap_or(0);
-                emit_delivery(Hook::NetlinkSendSkb, top.id, portid, len as i32);
-            }
+    if group != 0 {
+        // Reported unless the multicast in flight is known to be filtered
+        // out; userspace gives it to the thread's innermost open multicast
+        // (a unicast of a buffer that was also multicast has a group too:
+        // userspace finds no multicast open for it and drops it).
+        if current.busy == 1 && current.hook != Hook::NetlinkUnicast as u32 && current.recorded == 0
+        {
             return;
         }
-        // netlink_unicast may have swapped the buffer (netlink_trim copies a
-        // shared one): then the receiver tells the unicast's own delivery.
-        if top.dst_portid == portid && top.protocol == sock_protocol(access, sk, offsets) {
-            return;
-        }
+        let len: u32 = read_field(access, skb, offsets.sk_buff_len).unwrap_or(0);
+        emit_delivery(Hook::NetlinkSendSkb, tid, portid, len as i32);
+        return;
+    }
+    // netlink_unicast may have swapped the buffer (netlink_trim copies a
+    // shared one): then the receiver tells the unicast's own delivery.
+    if current.busy == 1
+        && current.hook == Hook::NetlinkUnicast as u32
+        && (current.skb == skb as u64
+            || (current.dst_portid == portid
+                && current.protocol == sock_protocol(access, sk, offsets)))
+    {
+        return;
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.
     let protocol = sock_protocol(access, sk, offsets);
@@ -581,33 +715,30 @@ fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
     if !passes(filters, protocol, tgid, receiver.netns, 0, portid) {
         return;
     }
-    let tid = pid_tgid as u32;
-    let Some(stack) = task_stack_or_new(tid) else {
-        return;
-    };
     let fields = MessageFields {
         hook: Hook::NetlinkSendSkb,
-        id: next_id(stack, tid),
+        skb: skb as u64,
         pid_tgid,
         sock: receiver,
         src: 0,
         dst: portid,
         group: 0,
     };
-    emit_message(access, &config, &fields, skb);
+    emit_message(access, config, &fields, skb);
 }
 
-/// Entry of netlink_overrun(sk): the message being delivered was dropped for `sk`.
+/// Entry of netlink_overrun(sk): the message being delivered was dropped for
+/// `sk`. Reported unless the call in flight is known to be filtered out;
+/// userspace attaches it to the thread's innermost open call.
 #[inline(always)]
 fn enter_overrun(sk: *const u8) {
-    let pid_tgid = bpf_get_current_pid_tgid();
-    if let Some(top) = top_frame(pid_tgid as u32) {
-        if top.recorded == 1 {
-            let config = config();
-            let portid = sock_portid(sk, &config.offsets);
-            emit_delivery(Hook::NetlinkOverrun, top.id, portid, -ENOBUFS);
-        }
+    let tid = bpf_get_current_pid_tgid() as u32;
+    let call = in_flight_of(tid);
+    if call.busy == 1 && call.recorded == 0 {
+        return;
     }
+    let portid = sock_portid(sk, &config().offsets);
+    emit_delivery(Hook::NetlinkOverrun, tid, portid, -ENOBUFS);
 }
 
 /// The return value register holds an `int`.
@@ -633,7 +764,13 @@ pub fn fentry_netlink_unicast(ctx: FEntryContext) -> u32 {
 
 #[fexit(function = "netlink_unicast")]
 pub fn fexit_netlink_unicast(ctx: FExitContext) -> u32 {
-    exit_send(int_result(ctx.arg(4)));
+    fexit_send(
+        Hook::NetlinkUnicast,
+        ctx.arg(0),
+        ctx.arg(1),
+        ctx.arg(2),
+        int_result(ctx.arg(4)),
+    );
     0
 }
 
@@ -652,7 +789,13 @@ pub fn fentry_netlink_broadcast(ctx: FEntryContext) -> u32 {
 
 #[fexit(function = "netlink_broadcast")]
 pub fn fexit_netlink_broadcast(ctx: FExitContext) -> u32 {
-    exit_send(int_result(ctx.arg(5)));
+    fexit_send(
+        Hook::NetlinkBroadcast,
+        ctx.arg(0),
+        ctx.arg(1),
+        ctx.arg(2),
+        int_result(ctx.arg(5)),
+    );
     0
 }
 
@@ -671,7 +814,13 @@ pub fn fentry_netlink_broadcast_filtered(ctx: FEntryContext) -> u32 {
 
 #[fexit(function = "netlink_broadcast_filtered")]
 pub fn fexit_netlink_broadcast_filtered(ctx: FExitContext) -> u32 {
-    exit_send(int_result(ctx.arg(7)));
+    fexit_send(
+        Hook::NetlinkBroadcastFiltered,
+        ctx.arg(0),
+        ctx.arg(1),
+        ctx.arg(2),
+        int_result(ctx.arg(7)),
+    );
     0
 }
 
@@ -701,8 +850,7 @@ fn probe_ptr(ctx: &ProbeContext, n: usize) -> *const u8 {
 
 #[kprobe]
 pub fn kprobe_netlink_unicast(ctx: ProbeContext) -> u32 {
-    enter_send(
-        Access::Probe,
+    kprobe_send(
         Hook::NetlinkUnicast,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -714,14 +862,13 @@ pub fn kprobe_netlink_unicast(ctx: ProbeContext) -> u32 {
 
 #[kretprobe]
 pub fn kretprobe_netlink_unicast(ctx: RetProbeContext) -> u32 {
-    exit_send(int_result(ctx.ret::<u64>()));
+    kretprobe_send(Hook::NetlinkUnicast, int_result(ctx.ret::<u64>()));
     0
 }
 
 #[kprobe]
 pub fn kprobe_netlink_broadcast(ctx: ProbeContext) -> u32 {
-    enter_send(
-        Access::Probe,
+    kprobe_send(
         Hook::NetlinkBroadcast,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -733,14 +880,13 @@ pub fn kprobe_netlink_broadcast(ctx: ProbeContext) -> u32 {
 
 #[kretprobe]
 pub fn kretprobe_netlink_broadcast(ctx: RetProbeContext) -> u32 {
-    exit_send(int_result(ctx.ret::<u64>()));
+    kretprobe_send(Hook::NetlinkBroadcast, int_result(ctx.ret::<u64>()));
     0
 }
 
 #[kprobe]
 pub fn kprobe_netlink_broadcast_filtered(ctx: ProbeContext) -> u32 {
-    enter_send(
-        Access::Probe,
+    kprobe_send(
         Hook::NetlinkBroadcastFiltered,
         probe_ptr(&ctx, 0),
         probe_ptr(&ctx, 1),
@@ -752,7 +898,7 @@ pub fn kprobe_netlink_broadcast_filtered(ctx: ProbeContext) -> u32 {
 
 #[kretprobe]
 pub fn kretprobe_netlink_broadcast_filtered(ctx: RetProbeContext) -> u32 {
-    exit_send(int_result(ctx.ret::<u64>()));
+    kretprobe_send(Hook::NetlinkBroadcastFiltered, int_result(ctx.ret::<u64>()));
     0
 }
 

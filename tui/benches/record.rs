@@ -42,7 +42,7 @@ fn records(n: u64) -> (Vec<u8>, Vec<u8>) {
     let header = EventHeader {
         kind: EventKind::Message as u32,
         hook: Hook::NetlinkUnicast as u32,
-        id: n,
+        skb: n,
         ts_mono_ns: 1_000_000_000 + n * 150_000,
         tgid: 412,
         tid: 412,
@@ -61,7 +61,9 @@ fn records(n: u64) -> (Vec<u8>, Vec<u8>) {
     let result = as_bytes(&ResultEvent {
         kind: EventKind::Result as u32,
         hook: Hook::NetlinkUnicast as u32,
-        id: n,
+        skb: n,
+        tid: 412,
+        _reserved: 0,
         result: 80,
     });
     (message, result)
@@ -80,7 +82,7 @@ fn run(
     let (mut message, mut result) = (Vec::new(), Vec::new());
     while sent < total {
         for _ in 0..PER_POLL {
-            // Each message its own id and time, as the ring would have them.
+            // Each message its own buffer address and time, as the ring would have them.
             let (template, result_template) = &ring[(sent % ring.len() as u64) as usize];
             message.clone_from(template);
             result.clone_from(result_template);

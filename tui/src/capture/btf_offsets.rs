@@ -99,7 +99,10 @@ pub fn kernel_offsets_from_bytes(bytes: Vec<u8>, origin: &str) -> Result<KernelO
         sock_net: byte_offset("sock", "__sk_common.skc_net")?,
         net_ns_inum: byte_offset("net", "ns.inum")?,
         netlink_sock_portid: byte_offset("netlink_sock", "portid")?,
-        _reserved: 0,
+        sk_buff_cb: byte_offset("sk_buff", "cb")?,
+        netlink_cb_portid: byte_offset("netlink_skb_parms", "portid")?,
+        netlink_cb_dst_group: byte_offset("netlink_skb_parms", "dst_group")?,
+        _reserved: [0; 2],
     })
 }
 
@@ -126,6 +129,15 @@ mod tests {
             "portid follows struct sock: {offsets:?}"
         );
         assert!(offsets.net_ns_inum > 0, "{offsets:?}");
+        // netlink_skb_parms lives in sk_buff::cb (48 bytes): portid after the
+        // credentials, dst_group right after portid.
+        assert!(offsets.sk_buff_cb > 0, "{offsets:?}");
+        assert_eq!(
+            offsets.netlink_cb_dst_group,
+            offsets.netlink_cb_portid + 4,
+            "{offsets:?}"
+        );
+        assert!(offsets.netlink_cb_dst_group + 4 <= 48, "{offsets:?}");
     }
 
     #[test]

@@ -270,14 +270,6 @@ fn sock_netns(access: Access, sk: *const u8, offsets: &KernelOffsets) -> u32 {
     }
 }
 
-#[inline(always)]
-fn passes(filters: &Filters, protocol: u32, tgid: u32, netns: u32, src: u32, dst: u32) -> bool {
-    (filters.protocol == ANY || filters.protocol == protocol)
-        && (filters.pid == ANY || filters.pid == tgid)
-        && (filters.netns == ANY || filters.netns == netns)
-        && (filters.port == ANY || filters.port == src || filters.port == dst)
-}
-
 fn count_lost() {
     if let Some(counter) = LOST.get_ptr_mut(0) {
         // SAFETY: a per-CPU slot, so no other CPU writes it concurrently.
@@ -444,8 +436,11 @@ fn in_flight_of(tid: u32) -> InFlight {
     let Some(entry) = in_flight() else {
         return NOT_IN_FLIGHT;
     };
-    // SAFETY: a per-CPU map value; the programs run with migration disabled,
-    // so no other program writes this CPU's entry while this one reads it.
+    // SAFETY: a pointer into this CPU's map value, valid while the program
+    // runs (programs run with migration disabled). An interrupt on this CPU
+    // may run another of the programs in between and rewrite the entry: the
+    // worst a torn read does is misclassify one queueing, which userspace's
+    // rules then mend.
     let current = unsafe { *entry };
     if current.busy == 1 && current.tid == tid {
         current
@@ -454,16 +449,28 @@ fn in_flight_of(tid: u32) -> InFlight {
     }
 }
 
-/// Whether a message of socket `ssk` passes the filters, reading only the
-/// fields a filter that is set needs (with no filter set: none).
+/// Whether a message passes the filters, given the socket `sk` that sends or
+/// receives it, the running task's `tgid`, and the message's other port
+/// (the destination of a message `sk` sends, 0 for a kernel's message `sk`
+/// receives). Each field is read only when a filter that is set needs it,
+/// cheapest first: with no filter set nothing is read, and traffic the
+/// protocol filter drops costs one load.
 #[inline(always)]
-fn passes_filters(access: Access, config: &Config, ssk: *const u8, tgid: u32, dst: u32) -> bool {
+fn passes_filters(
+    access: Access,
+    config: &Config,
+    sk: *const u8,
+    tgid: u32,
+    other_port: u32,
+) -> bool {
     let filters = &config.filters;
     let offsets = &config.offsets;
-    (filters.protocol == ANY || filters.protocol == sock_protocol(access, ssk, offsets))
+    (filters.protocol == ANY || filters.protocol == sock_protocol(access, sk, offsets))
         && (filters.pid == ANY || filters.pid == tgid)
-        && (filters.netns == ANY || filters.netns == sock_netns(access, ssk, offsets))
-        && (filters.port == ANY || filters.port == dst || filters.port == sock_portid(ssk, offsets))
+        && (filters.netns == ANY || filters.netns == sock_netns(access, sk, offsets))
+        && (filters.port == ANY
+            || filters.port == other_port
+            || filters.port == sock_portid(sk, offsets))
 }
 
 /// How an entry into a unicast or multicast call was handled.
@@ -501,38 +508,30 @@ fn enter_send(
     }
     let config = config();
     let offsets = &config.offsets;
-    let filters = &config.filters;
     // For a broadcast the port argument is the one port to leave out, not a destination.
     let dst = if hook == Hook::NetlinkUnicast {
         portid_arg
     } else {
         0
     };
-    let tgid = (pid_tgid >> 32) as u32;
-    // The filters first, each field read only when it is needed: traffic a
-    // filter drops costs the protocol read and nothing more.
     let protocol = sock_protocol(access, ssk, offsets);
-    let mut recorded = (filters.protocol == ANY || filters.protocol == protocol)
-        && (filters.pid == ANY || filters.pid == tgid);
+    let recorded = passes_filters(access, config, ssk, (pid_tgid >> 32) as u32, dst);
     if recorded {
         let sock = SockInfo {
             portid: sock_portid(ssk, offsets),
             protocol,
             netns: sock_netns(access, ssk, offsets),
         };
-        recorded = passes(filters, protocol, tgid, sock.netns, sock.portid, dst);
-        if recorded {
-            let fields = MessageFields {
-                hook,
-                skb: skb as u64,
-                pid_tgid,
-                sock,
-                src: sock.portid,
-                dst,
-                group,
-            };
-            emit_message(access, &config, &fields, skb);
-        }
+        let fields = MessageFields {
+            hook,
+            skb: skb as u64,
+            pid_tgid,
+            sock,
+            src: sock.portid,
+            dst,
+            group,
+        };
+        emit_message(access, config, &fields, skb);
     }
     // SAFETY: see in_flight_of.
     unsafe {
@@ -699,22 +698,14 @@ fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
         return;
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.
-    let protocol = sock_protocol(access, sk, offsets);
-    let filters = &config.filters;
-    let tgid = (pid_tgid >> 32) as u32;
-    if !((filters.protocol == ANY || filters.protocol == protocol)
-        && (filters.pid == ANY || filters.pid == tgid))
-    {
+    if !passes_filters(access, config, sk, (pid_tgid >> 32) as u32, 0) {
         return;
     }
     let receiver = SockInfo {
         portid,
-        protocol,
+        protocol: sock_protocol(access, sk, offsets),
         netns: sock_netns(access, sk, offsets),
     };
-    if !passes(filters, protocol, tgid, receiver.netns, 0, portid) {
-        return;
-    }
     let fields = MessageFields {
         hook: Hook::NetlinkSendSkb,
         skb: skb as u64,

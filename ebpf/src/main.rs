@@ -378,12 +378,19 @@ fn emit_message_sized<const N: usize>(
     entry.submit(NO_WAKEUP);
 }
 
-fn emit_result(hook: Hook, tid: u32, skb: u64, result: i64) {
-    let Some(mut entry) = EVENTS.reserve::<ResultEvent>(0) else {
+/// Sends a fixed-size record (a result or a delivery), reserved and filled in place.
+#[inline(always)]
+fn emit_record<T: 'static>(record: T) {
+    let Some(mut entry) = EVENTS.reserve::<T>(0) else {
         count_lost();
         return;
     };
-    entry.write(ResultEvent {
+    entry.write(record);
+    entry.submit(NO_WAKEUP);
+}
+
+fn emit_result(hook: Hook, tid: u32, skb: u64, result: i64) {
+    emit_record(ResultEvent {
         kind: EventKind::Result as u32,
         hook: hook as u32,
         skb,
@@ -391,15 +398,10 @@ fn emit_result(hook: Hook, tid: u32, skb: u64, result: i64) {
         _reserved: 0,
         result,
     });
-    entry.submit(NO_WAKEUP);
 }
 
 fn emit_delivery(hook: Hook, tid: u32, portid: u32, result: i32) {
-    let Some(mut entry) = EVENTS.reserve::<DeliveryEvent>(0) else {
-        count_lost();
-        return;
-    };
-    entry.write(DeliveryEvent {
+    emit_record(DeliveryEvent {
         kind: EventKind::Delivery as u32,
         hook: hook as u32,
         tid,
@@ -407,7 +409,6 @@ fn emit_delivery(hook: Hook, tid: u32, portid: u32, result: i32) {
         result,
         _reserved: 0,
     });
-    entry.submit(NO_WAKEUP);
 }
 
 /// This CPU's [`InFlight`] entry.

@@ -203,7 +203,9 @@ pub struct EventHeader {
     pub netns_ino: u32,
     /// Netlink protocol (NETLINK_ROUTE = 0, NETLINK_GENERIC = 16, ...).
     pub protocol: u32,
-    /// Port id of the sending socket (0 for a kernel socket).
+    /// Port id the message comes from, as its receivers see it
+    /// (`NETLINK_CB(skb).portid`): the sending socket's port for a message a
+    /// user socket sends, 0 for the kernel's own messages.
     pub src_portid: u32,
     /// Destination port id (0 for the kernel, and for multicasts).
     pub dst_portid: u32,

@@ -167,7 +167,11 @@ pub struct KernelOffsets {
     pub netlink_cb_portid: u32,
     /// `struct netlink_skb_parms::dst_group` (the multicast group, 0 for a unicast).
     pub netlink_cb_dst_group: u32,
-    pub _reserved: [u32; 2],
+    /// Bit offset of `struct sock::sk_kern_sock` (a 1-bit bitfield, set in the
+    /// sockets the kernel creates for itself), or [`NO_FIELD`] when the
+    /// kernel has none: then every socket may be one of the kernel's.
+    pub sock_kern_sock_bit_offset: u32,
+    pub _reserved: u32,
 }
 
 /// Run-time settings written by userspace into the eBPF object before load.
@@ -270,6 +274,9 @@ pub struct MessageRecord<const N: usize> {
     pub header: EventHeader,
     pub payload: [u8; N],
 }
+
+/// A [`KernelOffsets`] field the running kernel does not have.
+pub const NO_FIELD: u32 = u32::MAX;
 
 /// ENOBUFS, as the kernel reports a full receive queue.
 pub const ENOBUFS: i32 = 105;

@@ -25,7 +25,8 @@
 //! first two for most messages (see enter_sendskb). For the rest (the
 //! kernel's own unicasts, and whether a multicast was filtered out) each CPU
 //! keeps one small IN_FLIGHT entry: the unicast or multicast call a task on
-//! this CPU entered last and has not left yet. A per-CPU array lookup costs
+//! this CPU entered last and has not left yet (a user socket's unicasts,
+//! the most common calls, need none: see needs_in_flight_entry). A per-CPU array lookup costs
 //! a fraction of a per-task map lookup, and the hooks run on every message.
 //! A task that sleeps inside a call may find the entry taken by another task
 //! when it wakes, or move to another CPU; its records then go out
@@ -69,7 +70,7 @@ use aya_ebpf::{
 };
 use nlscope_common::{
     Config, DeliveryEvent, EventKind, Filters, Hook, KernelOffsets, MessageRecord, ResultEvent,
-    ANY, ENOBUFS, MAX_SNAPLEN,
+    ANY, ENOBUFS, MAX_SNAPLEN, NO_FIELD,
 };
 
 /// 16 MiB in flight between two reads of userspace.
@@ -162,7 +163,8 @@ static CONFIG: Config = Config {
         sk_buff_cb: 0,
         netlink_cb_portid: 0,
         netlink_cb_dst_group: 0,
-        _reserved: [0; 2],
+        sock_kern_sock_bit_offset: NO_FIELD,
+        _reserved: 0,
     },
     filters: Filters {
         protocol: ANY,
@@ -462,23 +464,17 @@ fn in_flight_of(tid: u32) -> InFlight {
 }
 
 /// Whether a message passes the filters, given the socket `sk` that sends or
-/// receives it, the running task's `tgid`, and the message's other port
-/// (the destination of a message `sk` sends, 0 for a kernel's message `sk`
-/// receives). Each field is read only when a filter that is set needs it,
-/// cheapest first: with no filter set nothing is read, and traffic the
+/// receives it and the message's other port (the destination of a message
+/// `sk` sends, 0 for a kernel's message `sk` receives); the process is the
+/// running task's. Each field is read only when a filter that is set needs
+/// it, cheapest first: with no filter set nothing is read, and traffic the
 /// protocol filter drops costs one load.
 #[inline(always)]
-fn passes_filters(
-    access: Access,
-    config: &Config,
-    sk: *const u8,
-    tgid: u32,
-    other_port: u32,
-) -> bool {
+fn passes_filters(access: Access, config: &Config, sk: *const u8, other_port: u32) -> bool {
     let filters = &config.filters;
     let offsets = &config.offsets;
     (filters.protocol == ANY || filters.protocol == sock_protocol(access, sk, offsets))
-        && (filters.pid == ANY || filters.pid == tgid)
+        && (filters.pid == ANY || filters.pid == (bpf_get_current_pid_tgid() >> 32) as u32)
         && (filters.netns == ANY || filters.netns == sock_netns(access, sk, offsets))
         && (filters.port == ANY
             || filters.port == other_port
@@ -497,6 +493,72 @@ enum Entered {
     Shadowed,
 }
 
+/// Whether `sk` is a socket a user process opened (`sk->sk_kern_sock` clear),
+/// so certainly not one of the kernel's netlink sockets. False when unsure.
+#[inline(always)]
+fn user_socket(access: Access, sk: *const u8, offsets: &KernelOffsets) -> bool {
+    let bit = offsets.sock_kern_sock_bit_offset;
+    if bit == NO_FIELD {
+        return false;
+    }
+    // The byte that holds the bit (a BTF load may cover a bitfield whole).
+    let byte: u8 = read_field(access, sk, bit / 8).unwrap_or(0xff);
+    (byte >> (bit % 8)) & 1 == 0
+}
+
+/// A unicast that a user socket sends takes no IN_FLIGHT entry: nothing
+/// that runs inside it needs one. Its own delivery is told by the control
+/// block (enter_sendskb), netlink_overrun runs only for the kernel's
+/// unicasts, and whatever the kernel sends while it handles the message
+/// (replies, notifications, dump parts) enters with an entry of its own.
+/// That spares the most common call two per-CPU lookups and a helper call
+/// (about 25 guest instructions per message with fentry, 45 when filtered
+/// out). kprobe programs keep the entry: for them the bit would be a probe
+/// read (about 75), more than it spares.
+#[inline(always)]
+fn needs_in_flight_entry(access: Access, hook: Hook, ssk: *const u8, config: &Config) -> bool {
+    access == Access::Probe
+        || hook != Hook::NetlinkUnicast
+        || !user_socket(access, ssk, &config.offsets)
+}
+
+/// The running task and the sending socket's protocol.
+#[derive(Clone, Copy)]
+struct SentBy {
+    pid_tgid: u64,
+    protocol: u32,
+}
+
+/// Sends the message record of a unicast or multicast call that `ssk`
+/// makes. The caller passes what it has already read (each field read is a
+/// helper call in kprobe mode).
+#[inline(always)]
+fn emit_send(
+    access: Access,
+    config: &Config,
+    hook: Hook,
+    ssk: *const u8,
+    skb: *const u8,
+    sent_by: SentBy,
+    dst: u32,
+    group: u32,
+) {
+    let offsets = &config.offsets;
+    let fields = MessageFields {
+        hook,
+        skb: skb as u64,
+        pid_tgid: sent_by.pid_tgid,
+        sock: SockInfo {
+            protocol: sent_by.protocol,
+            netns: sock_netns(access, ssk, offsets),
+        },
+        src: sender_port(access, skb, offsets),
+        dst,
+        group,
+    };
+    emit_message(access, config, &fields, skb);
+}
+
 /// Entry of netlink_unicast / netlink_broadcast(_filtered).
 #[inline(always)]
 fn enter_send(
@@ -507,8 +569,29 @@ fn enter_send(
     portid_arg: u32,
     group: u32,
 ) -> Entered {
-    let pid_tgid = bpf_get_current_pid_tgid();
-    let tid = pid_tgid as u32;
+    let config = config();
+    // For a broadcast the port argument is the one port to leave out, not a destination.
+    let dst = if hook == Hook::NetlinkUnicast {
+        portid_arg
+    } else {
+        0
+    };
+    if !needs_in_flight_entry(access, hook, ssk, config) {
+        if !passes_filters(access, config, ssk, dst) {
+            return Entered::Filtered;
+        }
+        let sent_by = SentBy {
+            pid_tgid: bpf_get_current_pid_tgid(),
+            protocol: sock_protocol(access, ssk, &config.offsets),
+        };
+        emit_send(access, config, hook, ssk, skb, sent_by, dst, group);
+        return Entered::Recorded;
+    }
+    let sent_by = SentBy {
+        pid_tgid: bpf_get_current_pid_tgid(),
+        protocol: sock_protocol(access, ssk, &config.offsets),
+    };
+    let tid = sent_by.pid_tgid as u32;
     let Some(slot) = in_flight() else {
         return Entered::Filtered;
     };
@@ -518,30 +601,9 @@ fn enter_send(
             return Entered::Shadowed;
         }
     }
-    let config = config();
-    let offsets = &config.offsets;
-    // For a broadcast the port argument is the one port to leave out, not a destination.
-    let dst = if hook == Hook::NetlinkUnicast {
-        portid_arg
-    } else {
-        0
-    };
-    let protocol = sock_protocol(access, ssk, offsets);
-    let recorded = passes_filters(access, config, ssk, (pid_tgid >> 32) as u32, dst);
+    let recorded = passes_filters(access, config, ssk, dst);
     if recorded {
-        let fields = MessageFields {
-            hook,
-            skb: skb as u64,
-            pid_tgid,
-            sock: SockInfo {
-                protocol,
-                netns: sock_netns(access, ssk, offsets),
-            },
-            src: sender_port(access, skb, offsets),
-            dst,
-            group,
-        };
-        emit_message(access, config, &fields, skb);
+        emit_send(access, config, hook, ssk, skb, sent_by, dst, group);
     }
     // SAFETY: see in_flight_of.
     unsafe {
@@ -551,7 +613,7 @@ fn enter_send(
             skb: skb as u64,
             hook: hook as u32,
             dst_portid: dst,
-            protocol,
+            protocol: sent_by.protocol,
             recorded: recorded as u32,
         };
     }
@@ -592,10 +654,10 @@ fn leave_send(hook: Hook, tid: u32, skb: u64) -> bool {
 /// from them (the filters give the same answer), with no per-task state.
 #[inline(always)]
 fn fexit_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, result: i64) {
-    // No context-switch count needed here: one helper call is cheaper.
-    let pid_tgid = bpf_get_current_pid_tgid();
-    let tid = pid_tgid as u32;
-    if !leave_send(hook, tid, skb as u64) {
+    let config = config();
+    if needs_in_flight_entry(Access::Btf, hook, ssk, config)
+        && !leave_send(hook, bpf_get_current_pid_tgid() as u32, skb as u64)
+    {
         return;
     }
     let dst = if hook == Hook::NetlinkUnicast {
@@ -603,8 +665,8 @@ fn fexit_send(hook: Hook, ssk: *const u8, skb: *const u8, portid_arg: u32, resul
     } else {
         0
     };
-    if passes_filters(Access::Btf, config(), ssk, (pid_tgid >> 32) as u32, dst) {
-        emit_result(hook, tid, skb as u64, result);
+    if passes_filters(Access::Btf, config, ssk, dst) {
+        emit_result(hook, bpf_get_current_pid_tgid() as u32, skb as u64, result);
     }
 }
 
@@ -707,7 +769,7 @@ fn enter_sendskb(access: Access, sk: *const u8, skb: *const u8) {
         return;
     }
     // A message queued directly: a dump reply (netlink_dump), sent by the kernel.
-    if !passes_filters(access, config, sk, (pid_tgid >> 32) as u32, 0) {
+    if !passes_filters(access, config, sk, 0) {
         return;
     }
     let receiver = SockInfo {

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use btfparse::{Offset, Readable, TypeInformation};
-use nlscope_common::KernelOffsets;
+use nlscope_common::{KernelOffsets, NO_FIELD};
 
 /// Where the kernel exposes its own BTF.
 pub const KERNEL_BTF_PATH: &str = "/sys/kernel/btf/vmlinux";
@@ -91,6 +91,12 @@ pub fn kernel_offsets_from_bytes(bytes: Vec<u8>, origin: &str) -> Result<KernelO
     };
 
     let (sock_protocol_bit_offset, sock_protocol_bits) = field("sock", "sk_protocol")?;
+    // Only an optimisation rests on sk_kern_sock (kernels since 4.15 have it):
+    // without it the programs treat every socket as possibly the kernel's.
+    let sock_kern_sock_bit_offset = match field("sock", "sk_kern_sock") {
+        Ok((bit_offset, 1)) => bit_offset,
+        _ => NO_FIELD,
+    };
     Ok(KernelOffsets {
         sk_buff_data: byte_offset("sk_buff", "data")?,
         sk_buff_len: byte_offset("sk_buff", "len")?,
@@ -102,7 +108,8 @@ pub fn kernel_offsets_from_bytes(bytes: Vec<u8>, origin: &str) -> Result<KernelO
         sk_buff_cb: byte_offset("sk_buff", "cb")?,
         netlink_cb_portid: byte_offset("netlink_skb_parms", "portid")?,
         netlink_cb_dst_group: byte_offset("netlink_skb_parms", "dst_group")?,
-        _reserved: [0; 2],
+        sock_kern_sock_bit_offset,
+        _reserved: 0,
     })
 }
 
@@ -138,6 +145,12 @@ mod tests {
             "{offsets:?}"
         );
         assert!(offsets.netlink_cb_dst_group + 4 <= 48, "{offsets:?}");
+        // A bit inside struct sock, which netlink_sock's own fields follow.
+        assert_ne!(offsets.sock_kern_sock_bit_offset, NO_FIELD, "{offsets:?}");
+        assert!(
+            offsets.sock_kern_sock_bit_offset / 8 < offsets.netlink_sock_portid,
+            "{offsets:?}"
+        );
     }
 
     #[test]

@@ -26,8 +26,9 @@
 //! kernel's own unicasts, and whether a multicast was filtered out) each CPU
 //! keeps one small IN_FLIGHT entry: the unicast or multicast call a task on
 //! this CPU entered last and has not left yet (a user socket's unicasts,
-//! the most common calls, need none: see needs_in_flight_entry). A per-CPU array lookup costs
-//! a fraction of a per-task map lookup, and the hooks run on every message.
+//! the most common calls, need none: see needs_in_flight_entry). A per-CPU
+//! array lookup costs a fraction of a per-task map lookup, and the hooks run
+//! on every message.
 //! A task that sleeps inside a call may find the entry taken by another task
 //! when it wakes, or move to another CPU; its records then go out
 //! unclassified (a delivery as a message, a drop without its call) and
@@ -576,21 +577,18 @@ fn enter_send(
     } else {
         0
     };
-    if !needs_in_flight_entry(access, hook, ssk, config) {
-        if !passes_filters(access, config, ssk, dst) {
-            return Entered::Filtered;
-        }
-        let sent_by = SentBy {
-            pid_tgid: bpf_get_current_pid_tgid(),
-            protocol: sock_protocol(access, ssk, &config.offsets),
-        };
-        emit_send(access, config, hook, ssk, skb, sent_by, dst, group);
-        return Entered::Recorded;
+    let without_entry = !needs_in_flight_entry(access, hook, ssk, config);
+    if without_entry && !passes_filters(access, config, ssk, dst) {
+        return Entered::Filtered;
     }
     let sent_by = SentBy {
         pid_tgid: bpf_get_current_pid_tgid(),
         protocol: sock_protocol(access, ssk, &config.offsets),
     };
+    if without_entry {
+        emit_send(access, config, hook, ssk, skb, sent_by, dst, group);
+        return Entered::Recorded;
+    }
     let tid = sent_by.pid_tgid as u32;
     let Some(slot) = in_flight() else {
         return Entered::Filtered;

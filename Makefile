@@ -5,7 +5,14 @@
 #   make test    set up, build, and run every test (host and guest)
 #   make run ARGS="ports"   runs the nlscope binary itself with those arguments
 #   make live    the dashboard on this machine's own kernel
+#   KVER=<version> picks the guest kernel for run, demo, bench and test
+#                (default: run, demo and bench the newest installed; test all)
 .PHONY: setup build run demo live test bench bench-programs fmt
+
+ifneq ($(strip $(KVER)),)
+export NLSCOPE_GUEST_KVER := $(KVER)
+export KVER
+endif
 
 setup:
 	@scripts/setup.sh

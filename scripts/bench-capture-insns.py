@@ -5,7 +5,7 @@ per configuration the instructions per message on vCPU 0 (the traffic's CPU:
 sender, receiver, kernel, eBPF programs) with their ratio to the uncaptured
 runs, and on vCPU 1 (the capture tool's CPU).
 
-    scripts/bench-capture-insns.py [RUN_DIR]   (default target/guest/runs/bench-capture-insns)
+    scripts/bench-capture-insns.py [RUN_DIR]   (as scripts/bench-capture.sh insns passes it)
 
 RUN_DIR/plugin.log has one `nlscope-mark start ...` and one `nlscope-mark
 stop ...` line per nl_flood run, each with every vCPU's instruction total so
@@ -60,7 +60,9 @@ def read_samples(path):
 
 
 def main():
-    run_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "target/guest/runs/bench-capture-insns")
+    if len(sys.argv) != 2:
+        fail("usage: bench-capture-insns.py RUN_DIR (target/guest/<kernel>/runs/bench-capture-insns)")
+    run_dir = Path(sys.argv[1])
     log, samples_path = run_dir / "plugin.log", run_dir / "results" / "samples.txt"
     for path in (log, samples_path):
         if not path.is_file():

@@ -13,11 +13,16 @@ case "$mode" in
     *) echo "usage: $0 [time|insns|all]" >&2; exit 2 ;;
 esac
 scripts/setup.sh
+. scripts/kernels.sh
+# The guest kernel: KVER=<version> (make bench KVER=...), else the newest.
+export NLSCOPE_GUEST_KVER; NLSCOPE_GUEST_KVER=$(guest_kernel)
+runs="target/guest/$NLSCOPE_GUEST_KVER/runs"
+echo "bench-capture: guest kernel $NLSCOPE_GUEST_KVER"
 if [ "$mode" != insns ]; then
     cargo run --quiet --release -p nlscope-tests --example boot -- bench-capture
-    cat target/guest/runs/bench-capture/results/bench.txt
+    cat "$runs/bench-capture/results/bench.txt"
 fi
 if [ "$mode" != time ]; then
     cargo run --quiet --release -p nlscope-tests --example boot -- bench-capture-insns
-    python3 scripts/bench-capture-insns.py target/guest/runs/bench-capture-insns
+    python3 scripts/bench-capture-insns.py "$runs/bench-capture-insns"
 fi

@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+. scripts/kernels.sh
+export NLSCOPE_GUEST_KVER; NLSCOPE_GUEST_KVER=$(guest_kernel)
 cargo run --quiet --release -p nlscope-tests --example boot -- bench-programs
-cat target/guest/runs/bench-programs/results/programs-table.txt
+cat "target/guest/$NLSCOPE_GUEST_KVER/runs/bench-programs/results/programs-table.txt"

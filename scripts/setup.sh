@@ -3,7 +3,9 @@
 # what is present is skipped, so a second run takes a second or two.
 #   - Debian's rustc-web/cargo-web + prebuilt core for bpfel-unknown-none (the
 #     eBPF compiler), LLVM 22 for bpf-linker;
-#   - QEMU, Debian's kernel image + headers, busybox-static, cpio (the guest tests);
+#   - QEMU, Debian's two kernels (6.1 and 6.12) with their headers, busybox-static,
+#     cpio, xz and zstd (the guest tests; 6.12's modules are compressed);
+#   - real netlink clients for the guest scenarios: iproute2, ethtool, iw;
 #   - tshark, tmux, iproute2 (tests that compare against real peers);
 #   - bpf-linker 0.13.0 from crates.io, built against Debian's LLVM 22.
 # See ../shared notes "toolchain-and-kernels" for why each piece is needed.
@@ -21,9 +23,10 @@ as_root() {
 packages=(
     rustc-web cargo-web libstd-rust-web-dev-bpf
     llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev
-    qemu-system-x86 busybox-static cpio linux-image-amd64 linux-headers-amd64
+    qemu-system-x86 busybox-static cpio xz-utils zstd
+    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
     make gcc libc6-dev binutils util-linux kmod
-    tshark tmux iproute2 tcpdump strace
+    tshark tmux iproute2 tcpdump strace ethtool iw
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -50,7 +53,8 @@ else
         --no-default-features --features llvm-22
 fi
 
-kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort | tail -n 1)
-[ -n "$kernel" ] || { say "no guest kernel in /boot after installing linux-image-amd64"; exit 1; }
-say "guest kernel: $kernel"
+. "$(dirname "$0")/kernels.sh"
+kernels=$(installed_kernels | tr '\n' ' ')
+[ -n "$kernels" ] || { say "no guest kernel with headers after installing linux-image-amd64"; exit 1; }
+say "guest kernels: $kernels"
 say "done in $(( $(date +%s) - started ))s"

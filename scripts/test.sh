@@ -20,9 +20,17 @@ cargo test --workspace --no-run --quiet
 phase "builds"
 cargo test --workspace --exclude nlscope-tests
 phase "host tests"
+# Every guest scenario on every installed guest kernel (make setup installs
+# Debian's 6.1 and 6.12), or on KVER alone when it is set.
+. scripts/kernels.sh
+if [ -n "${KVER:-}" ]; then kernels=("$KVER"); else mapfile -t kernels < <(installed_kernels); fi
+[ ${#kernels[@]} -gt 0 ] || { echo "test: no guest kernel installed (make setup installs them)"; exit 1; }
 rm -f target/guest/timings.txt
-cargo test -p nlscope-tests
-phase "guest tests"
+for kernel in "${kernels[@]}"; do
+    echo "== guest tests on $kernel =="
+    NLSCOPE_GUEST_KVER=$kernel cargo test -p nlscope-tests
+    phase "guest tests on $kernel"
+done
 
 echo "== timings =="
 printf '  %s\n' "${timings[@]}"

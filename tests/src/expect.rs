@@ -17,7 +17,9 @@
 //! ```
 //! `$NAME` values come from `/results/vars.env` (`NAME=value` lines) that the
 //! scenario writes. A capture's expected messages match captured JSON objects
-//! in order; with `exact`, nothing else may have been captured.
+//! in order; with `exact`, nothing else may have been captured. A list as a
+//! field's value (`"hook": ["netlink_broadcast", "netlink_broadcast_filtered"]`)
+//! accepts any of its values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -204,6 +206,18 @@ fn mismatch(
             continue;
         }
         let got = actual.get(key).cloned().unwrap_or(Value::Null);
+        // A list is a choice: the field must equal one of its values (a
+        // kernel may take either of two paths for the same message).
+        if let Value::Array(choices) = &want {
+            let choices: Vec<Value> = choices
+                .iter()
+                .map(|choice| resolve(choice, vars))
+                .collect::<Result<_>>()?;
+            if !choices.contains(&got) {
+                return Ok(Some(format!("{key} is {got}, expected one of {want}")));
+            }
+            continue;
+        }
         if got != want {
             return Ok(Some(format!("{key} is {got}, expected {want}")));
         }

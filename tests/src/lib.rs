@@ -50,6 +50,17 @@ pub fn guest_dir() -> PathBuf {
     workspace_root().join("target").join("guest")
 }
 
+/// Where one kernel's artifacts and runs are kept: `target/guest/<version>`,
+/// so runs on two kernels neither share a module build nor overwrite results.
+pub fn kernel_dir(kernel: &GuestKernel) -> PathBuf {
+    guest_dir().join(&kernel.version)
+}
+
+/// The run directory of `scenario` on the guest kernel the harness uses.
+pub fn run_dir(scenario: &str) -> Result<PathBuf> {
+    Ok(kernel_dir(&guest_kernel()?).join("runs").join(scenario))
+}
+
 /// Debian's kernel the guests boot, with the headers the module builds against.
 #[derive(Clone, Debug)]
 pub struct GuestKernel {
@@ -59,26 +70,14 @@ pub struct GuestKernel {
     pub modules: PathBuf,
 }
 
-/// Finds the guest kernel: `NLSCOPE_GUEST_KVER` if set, else the newest
-/// `/boot/vmlinuz-*-amd64` that has matching headers.
+/// Finds the guest kernel: `NLSCOPE_GUEST_KVER` if set (the Makefile's
+/// `KVER=`), else the newest installed one (see [`installed_kernels`]).
 pub fn guest_kernel() -> Result<GuestKernel> {
     let version = match std::env::var("NLSCOPE_GUEST_KVER") {
-        Ok(version) => version,
-        Err(_) => {
-            let mut versions: Vec<String> = fs::read_dir("/boot")
-                .map(|dir| {
-                    dir.filter_map(|e| e.ok())
-                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                        .filter_map(|name| name.strip_prefix("vmlinuz-").map(str::to_string))
-                        .filter(|v| Path::new(&format!("/usr/src/linux-headers-{v}")).is_dir())
-                        .collect()
-                })
-                .unwrap_or_default();
-            versions.sort();
-            versions.pop().ok_or_else(|| {
-                anyhow!("no guest kernel: need /boot/vmlinuz-<version> and /usr/src/linux-headers-<version>; run `make setup` (installs linux-image-amd64 and linux-headers-amd64)")
-            })?
-        }
+        Ok(version) if !version.is_empty() => version,
+        _ => installed_kernels().pop().ok_or_else(|| {
+            anyhow!("no guest kernel: need /boot/vmlinuz-<version> and /usr/src/linux-headers-<version>; run `make setup` (installs Debian's 6.1 and 6.12 images and headers)")
+        })?,
     };
     let kernel = GuestKernel {
         image: PathBuf::from(format!("/boot/vmlinuz-{version}")),
@@ -86,7 +85,7 @@ pub fn guest_kernel() -> Result<GuestKernel> {
         modules: PathBuf::from(format!("/lib/modules/{version}")),
         version,
     };
-    for path in [&kernel.image, &kernel.headers] {
+    for path in [&kernel.image, &kernel.headers, &kernel.modules] {
         if !path.exists() {
             bail!(
                 "guest kernel {} is incomplete: {} is missing; run `make setup`",
@@ -96,6 +95,54 @@ pub fn guest_kernel() -> Result<GuestKernel> {
         }
     }
     Ok(kernel)
+}
+
+/// The kernels in /boot that have matching headers, oldest first, ordered as
+/// versions ("6.1.0-57-amd64" before "6.12.117+deb12-amd64").
+pub fn installed_kernels() -> Vec<String> {
+    let mut versions: Vec<String> = fs::read_dir("/boot")
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter_map(|name| name.strip_prefix("vmlinuz-").map(str::to_string))
+                .filter(|v| Path::new(&format!("/usr/src/linux-headers-{v}")).is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.sort_by(|a, b| compare_versions(a, b));
+    versions
+}
+
+/// Orders kernel version strings as versions: runs of digits compare as
+/// numbers, everything else as text, piece by piece.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    fn pieces(text: &str) -> Vec<(bool, &str)> {
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        let bytes = text.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                pieces.push((bytes[start].is_ascii_digit(), &text[start..i]));
+                start = i;
+            }
+        }
+        pieces
+    }
+    let (left, right) = (pieces(a), pieces(b));
+    for (x, y) in left.iter().zip(right.iter()) {
+        let order = match (x, y) {
+            ((true, x), (true, y)) => x
+                .trim_start_matches('0')
+                .len()
+                .cmp(&y.trim_start_matches('0').len())
+                .then_with(|| x.trim_start_matches('0').cmp(y.trim_start_matches('0'))),
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+    }
+    left.len().cmp(&right.len())
 }
 
 /// Everything the guests run, built once per test process.
@@ -143,7 +190,7 @@ fn build_artifacts() -> Result<Artifacts> {
     let started = Instant::now();
     let root = workspace_root();
     let kernel = guest_kernel()?;
-    let out = guest_dir().join("artifacts");
+    let out = kernel_dir(&kernel).join("artifacts");
     fs::create_dir_all(&out)?;
 
     // nlscope itself, release build (the outer `cargo test` has released its
@@ -233,6 +280,153 @@ fn copy_if_changed(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One line of a scenario's `kernel-modules` file: a module name and the
+/// parameters it is loaded with (`dummy numdummies=0`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleRequest {
+    pub name: String,
+    pub parameters: Vec<String>,
+}
+
+/// Parses a `kernel-modules` file: one module a line, `#` comments. A line
+/// may name the module by its old path (`drivers/net/dummy.ko`): the name is
+/// what counts, as the same module is compressed on one kernel and not on
+/// another.
+pub fn parse_module_requests(text: &str) -> Vec<ModuleRequest> {
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let first = words.next().unwrap_or_default();
+            ModuleRequest {
+                name: module_name_of(first),
+                parameters: words.map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+/// `drivers/net/dummy.ko.xz` -> `dummy`; `mac80211-hwsim` -> `mac80211_hwsim`
+/// (the kernel treats `-` and `_` in module names alike).
+fn module_name_of(text: &str) -> String {
+    let file = text.rsplit('/').next().unwrap_or(text);
+    let stem = [".ko.xz", ".ko.zst", ".ko.gz", ".ko"]
+        .iter()
+        .find_map(|extension| file.strip_suffix(extension))
+        .unwrap_or(file);
+    stem.replace('-', "_")
+}
+
+/// A module file to load in the guest, with its parameters.
+#[derive(Clone, Debug)]
+pub struct ModuleToLoad {
+    pub name: String,
+    pub file: PathBuf,
+    pub parameters: Vec<String>,
+}
+
+/// The modules to load for `requests`, each after the modules it depends
+/// on (from `modinfo -k VERSION`), each once; modules built into the kernel
+/// are left out.
+pub fn module_load_order(
+    kernel: &GuestKernel,
+    requests: &[ModuleRequest],
+) -> Result<Vec<ModuleToLoad>> {
+    fn visit(
+        kernel: &GuestKernel,
+        name: &str,
+        parameters: &[String],
+        order: &mut Vec<ModuleToLoad>,
+        seen: &mut Vec<String>,
+    ) -> Result<()> {
+        if seen.iter().any(|s| s == name) {
+            return Ok(());
+        }
+        seen.push(name.to_string());
+        let file = modinfo(kernel, "filename", name)?;
+        if file == "(builtin)" {
+            return Ok(());
+        }
+        for dependency in modinfo(kernel, "depends", name)?
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            visit(kernel, &module_name_of(dependency), &[], order, seen)?;
+        }
+        order.push(ModuleToLoad {
+            name: name.to_string(),
+            file: PathBuf::from(file),
+            parameters: parameters.to_vec(),
+        });
+        Ok(())
+    }
+    let mut order = Vec::new();
+    let mut seen = Vec::new();
+    for request in requests {
+        visit(
+            kernel,
+            &request.name,
+            &request.parameters,
+            &mut order,
+            &mut seen,
+        )?;
+    }
+    Ok(order)
+}
+
+fn modinfo(kernel: &GuestKernel, field: &str, module: &str) -> Result<String> {
+    let output = Command::new("modinfo")
+        .args(["-k", &kernel.version, "-F", field, module])
+        .output()
+        .context("running modinfo (package kmod; `make setup` installs it)")?;
+    if !output.status.success() {
+        bail!(
+            "kernel {} has no module {module}: {}",
+            kernel.version,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// Copies a kernel module, decompressing `.ko.xz`, `.ko.zst` and `.ko.gz`
+/// (the guest's busybox insmod takes plain ELF).
+fn copy_module(from: &Path, to: &Path) -> Result<()> {
+    let name = from.to_string_lossy();
+    let decompressor = if name.ends_with(".xz") {
+        Some("xz")
+    } else if name.ends_with(".zst") {
+        Some("zstd")
+    } else if name.ends_with(".gz") {
+        Some("gzip")
+    } else {
+        None
+    };
+    match decompressor {
+        None => {
+            fs::copy(from, to).with_context(|| format!("copying {}", from.display()))?;
+        }
+        Some(tool) => {
+            let output = Command::new(tool)
+                .arg("-dc")
+                .arg(from)
+                .output()
+                .with_context(|| format!("running {tool} (`make setup` installs it)"))?;
+            if !output.status.success() {
+                bail!(
+                    "{tool} -dc {} failed: {}",
+                    from.display(),
+                    String::from_utf8_lossy(&output.stderr).trim()
+                );
+            }
+            fs::write(to, output.stdout)?;
+        }
+    }
+    Ok(())
+}
+
 /// What one guest run brought back.
 #[derive(Debug)]
 pub struct GuestRun {
@@ -258,7 +452,7 @@ impl GuestRun {
 /// The `/init` every guest runs: mount, run the scenario, collect, power off.
 const GUEST_INIT: &str = r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin:/sbin:/usr/bin
+export PATH=/usr/local/bin:/bin:/sbin:/usr/bin
 mkdir -p /proc /sys /dev /tmp /results /run
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -268,11 +462,28 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ip link set lo up 2>/dev/null
+# A root user, for tools that look one up (tcpdump -Z root).
+mkdir -p /etc
+echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd
+echo "root:x:0:" > /etc/group
+# Debian's modules the scenario asked for, dependencies first (the harness
+# wrote the order); a module that does not load fails the run before run.sh.
+modules_ok=1
+if [ -f /lib/modules/load-order ]; then
+    while read -r module parameters; do
+        [ -d "/sys/module/$module" ] && continue
+        insmod "/lib/modules/$module.ko" $parameters || { echo "nlscope-guest: insmod $module failed"; modules_ok=0; }
+    done < /lib/modules/load-order
+fi
 echo "nlscope-guest: scenario start"
 cd /scenario
 # The scenario's output goes to the console as well, so a slow or stuck
 # scenario shows how far it got.
-(sh /scenario/run.sh; echo $? > /results/exit_code) 2>&1 | tee /results/scenario.out
+if [ $modules_ok = 1 ]; then
+    (sh /scenario/run.sh; echo $? > /results/exit_code) 2>&1 | tee /results/scenario.out
+else
+    echo "kernel modules failed to load" > /results/scenario.out; echo 90 > /results/exit_code
+fi
 dmesg > /results/dmesg.txt
 echo "nlscope-guest: scenario end (exit $(cat /results/exit_code))"
 cd /results
@@ -334,20 +545,25 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     for helper in &artifacts.helpers {
         fs::copy(helper, root.join("bin").join(helper.file_name().unwrap()))?;
     }
-    // Debian's own modules a scenario may ask for (scenario file `kernel-modules`,
-    // one path relative to /lib/modules/<version>/kernel per line).
+    // Debian's own modules a scenario asks for (file `kernel-modules`): the
+    // guest's /init loads them, dependencies first, before run.sh.
     let wanted = scenario_dir.join("kernel-modules");
     if wanted.exists() {
-        for line in fs::read_to_string(&wanted)?
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
-            let source = artifacts.kernel.modules.join("kernel").join(line);
-            let name = source.file_name().unwrap();
-            fs::copy(&source, root.join("lib/modules").join(name))
-                .with_context(|| format!("scenario {scenario} wants {}", source.display()))?;
+        let requests = parse_module_requests(&fs::read_to_string(&wanted)?);
+        let order = module_load_order(&artifacts.kernel, &requests)
+            .with_context(|| format!("scenario {scenario}: resolving kernel-modules"))?;
+        let mut load_order = String::new();
+        for module in &order {
+            let target = root.join("lib/modules").join(format!("{}.ko", module.name));
+            copy_module(&module.file, &target)?;
+            load_order.push_str(&module.name);
+            for parameter in &module.parameters {
+                load_order.push(' ');
+                load_order.push_str(parameter);
+            }
+            load_order.push('\n');
         }
+        fs::write(root.join("lib/modules/load-order"), load_order)?;
     }
     // Host programs a scenario asks for (file `host-programs`, one absolute
     // path per line), with their shared libraries: tcpdump, strace, ...
@@ -362,7 +578,14 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
             if !program.exists() {
                 bail!("scenario {scenario} wants {line}, which is not installed: run `make setup`");
             }
-            fs::copy(program, root.join("bin").join(program.file_name().unwrap()))?;
+            // In /usr/local/bin, first in PATH: in /bin busybox's applets of
+            // the same name (ip, tc) would replace them.
+            fs::create_dir_all(root.join("usr/local/bin"))?;
+            fs::copy(
+                program,
+                root.join("usr/local/bin")
+                    .join(program.file_name().unwrap()),
+            )?;
             for library in shared_libraries(program)? {
                 let target = root.join(library.strip_prefix("/").unwrap_or(&library));
                 fs::create_dir_all(target.parent().unwrap())?;
@@ -521,7 +744,7 @@ fn plugin_args(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Vec<Str
 /// initramfs. Returns (artifacts, run directory, initramfs).
 pub fn prepare(scenario: &str) -> Result<(Artifacts, PathBuf, PathBuf)> {
     let artifacts = artifacts()?;
-    let run_dir = guest_dir().join("runs").join(scenario);
+    let run_dir = kernel_dir(&artifacts.kernel).join("runs").join(scenario);
     if run_dir.exists() {
         fs::remove_dir_all(&run_dir)?;
     }
@@ -613,7 +836,7 @@ pub fn boot_with_agent_socket<T>(
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(-1);
     let dmesg = fs::read_to_string(results.join("dmesg.txt")).unwrap_or_default();
-    record_timing(scenario, elapsed);
+    record_timing(scenario, &artifacts.kernel, elapsed);
     Ok(GuestRun {
         scenario: scenario.to_string(),
         console,
@@ -665,10 +888,11 @@ fn unpack_results(serial: &str, into: &Path) -> Result<()> {
     Ok(())
 }
 
-fn record_timing(scenario: &str, elapsed: Duration) {
+fn record_timing(scenario: &str, kernel: &GuestKernel, elapsed: Duration) {
     use std::io::Write;
+    let kernel = &kernel.version;
     eprintln!(
-        "guest harness: scenario {scenario} ran in {:.1}s",
+        "guest harness: scenario {scenario} on {kernel} ran in {:.1}s",
         elapsed.as_secs_f64()
     );
     if let Ok(mut file) = fs::OpenOptions::new()
@@ -676,7 +900,11 @@ fn record_timing(scenario: &str, elapsed: Duration) {
         .append(true)
         .open(guest_dir().join("timings.txt"))
     {
-        let _ = writeln!(file, "{scenario}\t{:.1}s", elapsed.as_secs_f64());
+        let _ = writeln!(
+            file,
+            "{scenario} on {kernel}\t{:.1}s",
+            elapsed.as_secs_f64()
+        );
     }
 }
 
@@ -800,6 +1028,50 @@ mod tests {
             ]
         );
         assert!(plugin_args_of("bench-capture").is_empty());
+    }
+
+    #[test]
+    fn kernel_versions_order_as_versions_not_as_text() {
+        let mut versions = vec![
+            "6.12.117+deb12-amd64".to_string(),
+            "6.1.0-57-amd64".to_string(),
+            "6.1.0-9-amd64".to_string(),
+            "6.12.9+deb12-amd64".to_string(),
+        ];
+        versions.sort_by(|a, b| compare_versions(a, b));
+        assert_eq!(
+            versions,
+            [
+                "6.1.0-9-amd64",
+                "6.1.0-57-amd64",
+                "6.12.9+deb12-amd64",
+                "6.12.117+deb12-amd64"
+            ]
+        );
+    }
+
+    #[test]
+    fn module_requests_take_names_paths_and_parameters() {
+        let requests = parse_module_requests(
+            "# comment\ndrivers/net/dummy.ko numdummies=0\nmac80211-hwsim radios=2 # two\n\nnlmon.ko.xz\n",
+        );
+        assert_eq!(
+            requests,
+            [
+                ModuleRequest {
+                    name: "dummy".into(),
+                    parameters: vec!["numdummies=0".into()]
+                },
+                ModuleRequest {
+                    name: "mac80211_hwsim".into(),
+                    parameters: vec!["radios=2".into()]
+                },
+                ModuleRequest {
+                    name: "nlmon".into(),
+                    parameters: vec![]
+                },
+            ]
+        );
     }
 
     fn tempdir() -> PathBuf {

@@ -47,7 +47,7 @@ impl Drop for Session {
 }
 
 fn lab_qemu_running() -> bool {
-    let run_dir = nlscope_tests::guest_dir().join("runs/lab");
+    let run_dir = nlscope_tests::run_dir("lab").expect("a guest kernel is installed");
     Command::new("pgrep")
         .args(["-f", &format!("qemu-system-x86_64.*{}", run_dir.display())])
         .status()

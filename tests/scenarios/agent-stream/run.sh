@@ -1,10 +1,6 @@
 # nlscope agent in the guest, serving its capture to the host over a
 # virtio-serial port, while `nlscope record` captures the same traffic in the
 # guest. The host test compares the two over the recorder's interval.
-for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
-    insmod /lib/modules/$module.ko || exit 10
-done
-insmod /lib/modules/dummy.ko numdummies=0 || exit 11
 insmod /lib/modules/nlscope_demo.ko || exit 12
 for i in $(seq 1 50); do ls /sys/class/virtio-ports/*/name > /dev/null 2>&1 && break; sleep 0.1; done
 

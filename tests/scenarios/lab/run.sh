@@ -3,10 +3,6 @@
 # guest: rtnetlink dumps, links created and deleted (with a listener that never
 # reads, so drops show), uevents, generic netlink lookups, the demo module's
 # exchange, and user-to-user unicasts.
-for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console; do
-    insmod /lib/modules/$module.ko || exit 10
-done
-insmod /lib/modules/dummy.ko numdummies=0 || exit 11
 insmod /lib/modules/nlscope_demo.ko || exit 12
 for i in $(seq 1 50); do ls /sys/class/virtio-ports/*/name > /dev/null 2>&1 && break; sleep 0.1; done
 nlscope agent --listen virtio:nlscope.agent &

@@ -20,7 +20,6 @@ N=${N:-20000}
 SIZE=64
 ROUNDS=${ROUNDS:-5}
 mkdir -p /results/logs
-insmod /lib/modules/nlmon.ko || exit 10
 # nlmon0 stays down except while tcpdump runs: an nlmon device that is up
 # is a netlink tap, and the kernel then clones every netlink message to it
 # (netlink_deliver_tap) whether anyone captures or not. Left up, it added
@@ -79,11 +78,6 @@ run_nlscope() {  # name, then record options; PAUSE=1 stops the recorder while t
     counts=$(sed -n 's/^nlscope: \([0-9]*\) messages written, \([0-9]*\) lost/\1 \2/p' "$log")
     sample "$name" $N "$ns" $counts $cpu
 }
-
-# tcpdump drops privileges to a user it looks up; the initramfs has no users.
-mkdir -p /etc
-echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd
-echo "root:x:0:" > /etc/group
 
 run_nlmon() {
     log=/results/logs/tcpdump.$round.err

@@ -1,7 +1,6 @@
 # Real traffic over every netlink delivery path, captured with --attach $ATTACH;
 # each step reports exactly what it sent and received (vars.env), and
 # capture-paths.expect.json checks the capture against those reports.
-insmod /lib/modules/dummy.ko numdummies=0 || exit 10
 insmod /lib/modules/nlscope_demo.ko || exit 11
 
 # Two recorders: pcapng (for tshark, started first and stopped last, so it

@@ -11,12 +11,26 @@ pub mod demo;
 /// Length of a task's `comm` (TASK_COMM_LEN in the kernel).
 pub const COMM_LEN: usize = 16;
 
-/// Largest payload one event can carry. A power of two, so the eBPF side can
+/// Largest payload one event can carry: 64 KiB, above the largest datagram
+/// the kernel builds (dump replies are at most 32 KiB) and the user sends
+/// seen in practice (nftables batches). A power of two, so the eBPF side can
 /// bound a variable length with a mask the verifier understands.
-pub const MAX_SNAPLEN: usize = 4096;
+pub const MAX_SNAPLEN: usize = 64 << 10;
 
-/// Default number of payload bytes copied per message.
+/// Default number of payload bytes copied per message: whole datagrams.
+/// `--snaplen` is an opt-in cap.
 pub const DEFAULT_SNAPLEN: u32 = MAX_SNAPLEN as u32;
+
+/// Default size of the EVENTS ring buffer in bytes (`--ring-size`): 256
+/// whole 64 KiB datagrams, or about 80,000 small messages with their
+/// results, between two drains.
+pub const DEFAULT_RING_SIZE: u32 = 16 << 20;
+
+/// The payload sizes a message record is reserved in (a reservation's size
+/// must be a constant): the smallest that holds the bytes to capture. Small
+/// messages keep small records; each class at most doubles a record.
+pub const RECORD_PAYLOAD_CLASSES: [usize; 9] =
+    [128, 512, 1024, 2048, 4096, 8192, 16384, 32768, MAX_SNAPLEN];
 
 /// Name of the ring buffer map in the eBPF object.
 pub const EVENTS_MAP: &str = "EVENTS";
@@ -349,6 +363,18 @@ mod tests {
         );
         assert_eq!(size_of::<MessageRecord<128>>(), 80 + 128);
         assert_eq!(size_of::<MessageRecord<MAX_SNAPLEN>>(), 80 + MAX_SNAPLEN);
+    }
+
+    #[test]
+    fn record_classes_are_powers_of_two_up_to_the_largest_payload() {
+        assert!(RECORD_PAYLOAD_CLASSES
+            .iter()
+            .all(|size| size.is_power_of_two()));
+        assert!(RECORD_PAYLOAD_CLASSES.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(RECORD_PAYLOAD_CLASSES.last(), Some(&MAX_SNAPLEN));
+        // The kernel's dump replies (up to 32 KiB) are captured whole.
+        assert!(DEFAULT_SNAPLEN as usize >= 64 << 10);
+        assert!((DEFAULT_RING_SIZE as usize).is_power_of_two());
     }
 
     #[test]

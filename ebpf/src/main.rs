@@ -71,12 +71,13 @@ use aya_ebpf::{
 };
 use nlscope_common::{
     Config, DeliveryEvent, EventKind, Filters, Hook, KernelOffsets, MessageRecord, ResultEvent,
-    ANY, ENOBUFS, MAX_SNAPLEN, NO_FIELD,
+    ANY, DEFAULT_RING_SIZE, ENOBUFS, NO_FIELD, RECORD_PAYLOAD_CLASSES,
 };
 
-/// 16 MiB in flight between two reads of userspace.
+/// What is in flight between two reads of userspace: DEFAULT_RING_SIZE
+/// unless the loader resizes it (`--ring-size`).
 #[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(16 << 20, 0);
+static EVENTS: RingBuf = RingBuf::with_byte_size(DEFAULT_RING_SIZE, 0);
 
 /// Records that did not fit into EVENTS, per CPU (index 0).
 #[map]
@@ -321,16 +322,27 @@ fn emit_message(access: Access, config: &Config, fields: &MessageFields, skb: *c
     } else {
         config.snaplen
     };
-    if wanted <= 128 {
-        emit_message_sized::<128>(fields, len, data, wanted);
-    } else if wanted <= 512 {
-        emit_message_sized::<512>(fields, len, data, wanted);
-    } else if wanted <= 1024 {
-        emit_message_sized::<1024>(fields, len, data, wanted);
-    } else if wanted <= 2048 {
-        emit_message_sized::<2048>(fields, len, data, wanted);
+    // One branch per size class (a const generic cannot be chosen from an
+    // array at run time, so the chain names each index).
+    const C: [usize; 9] = RECORD_PAYLOAD_CLASSES;
+    if wanted <= C[0] as u32 {
+        emit_message_sized::<{ C[0] }>(fields, len, data, wanted);
+    } else if wanted <= C[1] as u32 {
+        emit_message_sized::<{ C[1] }>(fields, len, data, wanted);
+    } else if wanted <= C[2] as u32 {
+        emit_message_sized::<{ C[2] }>(fields, len, data, wanted);
+    } else if wanted <= C[3] as u32 {
+        emit_message_sized::<{ C[3] }>(fields, len, data, wanted);
+    } else if wanted <= C[4] as u32 {
+        emit_message_sized::<{ C[4] }>(fields, len, data, wanted);
+    } else if wanted <= C[5] as u32 {
+        emit_message_sized::<{ C[5] }>(fields, len, data, wanted);
+    } else if wanted <= C[6] as u32 {
+        emit_message_sized::<{ C[6] }>(fields, len, data, wanted);
+    } else if wanted <= C[7] as u32 {
+        emit_message_sized::<{ C[7] }>(fields, len, data, wanted);
     } else {
-        emit_message_sized::<MAX_SNAPLEN>(fields, len, data, wanted);
+        emit_message_sized::<{ C[8] }>(fields, len, data, wanted);
     }
 }
 

@@ -39,7 +39,7 @@ pub struct Cli {
     /// Open the dashboard on an agent's stream (`nlscope agent`) instead of
     /// local live capture: unix:PATH or tcp:HOST:PORT.
     #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
-          conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen"])]
+          conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
     pub connect: Option<crate::agent::Address>,
     /// Observe only: no injection (`nlscope send` refuses, the dashboard has no inject dialog).
     #[arg(long, global = true)]
@@ -139,6 +139,12 @@ pub struct LiveArgs {
     #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
           value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
     pub snaplen: u32,
+    /// Size of the kernel's ring buffer between the eBPF programs and nlscope
+    /// (bytes, or with K, M or G; a power of two, 256K to 1G). A larger ring
+    /// absorbs longer bursts of big dumps; what still does not fit is counted
+    /// as lost, never dropped silently.
+    #[arg(long, default_value = "16M", value_parser = parse_ring_size)]
+    pub ring_size: u32,
     /// Kernel BTF to read struct layouts from.
     #[arg(long, env = "NLSCOPE_BTF", default_value = crate::capture::btf_offsets::KERNEL_BTF_PATH)]
     pub btf: PathBuf,
@@ -160,6 +166,7 @@ impl LiveArgs {
     pub fn options(&self) -> LiveOptions {
         LiveOptions {
             snaplen: self.snaplen,
+            ring_size: self.ring_size,
             btf_path: self.btf.clone(),
             attach: self.attach,
             filters: self.filters(),
@@ -168,9 +175,47 @@ impl LiveArgs {
 }
 
 /// Ids of the dashboard's live-capture options ([`LiveArgs`] flattened into [`Cli`]).
-const LIVE_IDS: [&str; 7] = [
-    "attach", "protocol", "pid", "netns", "port", "snaplen", "btf",
+const LIVE_IDS: [&str; 8] = [
+    "attach",
+    "protocol",
+    "pid",
+    "netns",
+    "port",
+    "snaplen",
+    "ring_size",
+    "btf",
 ];
+
+/// `--ring-size`: bytes, or a number with K, M or G (powers of 1024). The
+/// kernel wants a power of two that is a multiple of the page size; the
+/// smallest accepted still holds a few whole 64 KiB datagrams.
+pub fn parse_ring_size(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let multiplier: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("`{text}`: give a size such as 16M or 1048576")),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}`: give a size such as 16M or 1048576"))?;
+    let bytes = number.saturating_mul(multiplier);
+    if !(256 << 10..=1 << 30).contains(&bytes) {
+        return Err(format!("`{text}`: the ring must be 256K to 1G"));
+    }
+    if !bytes.is_power_of_two() {
+        return Err(format!(
+            "`{text}`: the ring's size must be a power of two (such as 8M, 16M, 32M)"
+        ));
+    }
+    Ok(bytes as u32)
+}
 
 impl Cli {
     /// Parses the command line like [`Parser::try_parse_from`], and refuses
@@ -400,4 +445,29 @@ async fn write_until_stopped<W: Write>(
         .join()
         .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
     Ok((writer.messages_written(), lost.max(summary.lost)))
+}
+
+#[cfg(test)]
+mod ring_size_tests {
+    use super::parse_ring_size;
+
+    #[test]
+    fn ring_sizes_take_units_and_must_be_powers_of_two_in_range() {
+        assert_eq!(parse_ring_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_ring_size("256k"), Ok(256 << 10));
+        assert_eq!(parse_ring_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_ring_size("1048576"), Ok(1 << 20));
+        for bad in [
+            "",
+            "M",
+            "12M",
+            "128K",
+            "2G",
+            "16X",
+            "-1M",
+            "99999999999999999999",
+        ] {
+            assert!(parse_ring_size(bad).is_err(), "{bad}");
+        }
+    }
 }

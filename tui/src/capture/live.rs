@@ -59,6 +59,8 @@ impl AttachMode {
 pub struct LiveOptions {
     /// Payload bytes copied per message (1..=MAX_SNAPLEN).
     pub snaplen: u32,
+    /// Bytes of the EVENTS ring buffer (a power of two).
+    pub ring_size: u32,
     /// BTF to read struct layouts from (the running kernel's by default).
     pub btf_path: PathBuf,
     pub attach: AttachMode,
@@ -70,6 +72,7 @@ impl Default for LiveOptions {
     fn default() -> Self {
         LiveOptions {
             snaplen: nlscope_common::DEFAULT_SNAPLEN,
+            ring_size: nlscope_common::DEFAULT_RING_SIZE,
             btf_path: PathBuf::from(KERNEL_BTF_PATH),
             attach: AttachMode::Auto,
             filters: Filters::default(),
@@ -153,6 +156,7 @@ impl LiveSource {
         };
         let mut ebpf = EbpfLoader::new()
             .override_global(CONFIG_GLOBAL, &config, true)
+            .map_max_entries(EVENTS_MAP, options.ring_size)
             .load(EBPF_OBJECT)
             .context("loading nlscope's eBPF object into the kernel")?;
 

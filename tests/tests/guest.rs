@@ -233,3 +233,133 @@ fn the_module_survives_a_fuzz_and_its_counters_add_up() {
         .unwrap_or_else(|| panic!("no stats in:\n{out}"));
     eprintln!("module-fuzz: {stats}");
 }
+
+/// One datagram of a LINKTYPE_NETLINK capture: the protocol from the
+/// cooked header and the netlink bytes after it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Datagram {
+    protocol: u16,
+    bytes: Vec<u8>,
+}
+
+/// Every packet of a pcap or pcapng file, in file order, with its
+/// captured and original lengths.
+fn netlink_packets(path: &std::path::Path) -> Vec<(Datagram, u32, u32)> {
+    use pcap_file::pcapng::Block;
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let datagram = |packet: &[u8]| {
+        assert!(
+            packet.len() >= 16,
+            "{}: a packet without its cooked header",
+            path.display()
+        );
+        assert_eq!(
+            &packet[2..4],
+            &824u16.to_be_bytes(),
+            "ARPHRD_NETLINK in the cooked header"
+        );
+        Datagram {
+            protocol: u16::from_be_bytes([packet[14], packet[15]]),
+            bytes: packet[16..].to_vec(),
+        }
+    };
+    let mut packets = Vec::new();
+    if data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+        let mut reader = pcap_file::pcapng::PcapNgReader::new(&data[..]).expect("a pcapng file");
+        while let Some(block) = reader.next_block() {
+            if let Block::EnhancedPacket(packet) = block.expect("a valid pcapng block") {
+                packets.push((
+                    datagram(&packet.data),
+                    packet.data.len() as u32,
+                    packet.original_len,
+                ));
+            }
+        }
+    } else {
+        let mut reader = pcap_file::pcap::PcapReader::new(&data[..]).expect("a pcap file");
+        assert_eq!(reader.header().datalink, pcap_file::DataLink::NETLINK);
+        while let Some(packet) = reader.next_packet() {
+            let packet = packet.expect("a valid pcap record");
+            packets.push((
+                datagram(&packet.data),
+                packet.data.len() as u32,
+                packet.orig_len,
+            ));
+        }
+    }
+    packets
+}
+
+/// Real clients' traffic: every datagram nlmon + tcpdump recorded between
+/// the two marker links is in nlscope's pcapng byte for byte, and nothing
+/// in either file is cut, though several datagrams are far over 4 KiB.
+fn real_clients_match_the_nlmon_reference(scenario: &str) {
+    use std::collections::HashSet;
+    let run = run_scenario(scenario).unwrap_or_else(|error| panic!("{error:#}"));
+    let reference = netlink_packets(&run.results.join("nlmon.pcap"));
+    let captured = netlink_packets(&run.results.join("capture.pcapng"));
+    let contains = |datagram: &Datagram, needle: &[u8]| {
+        datagram.bytes.windows(needle.len()).any(|w| w == needle)
+    };
+    let begin = reference
+        .iter()
+        .position(|(d, _, _)| contains(d, b"nlsmarkbegin"))
+        .expect("nlmon saw the first marker link");
+    let end = reference
+        .iter()
+        .rposition(|(d, _, _)| contains(d, b"nlsmarkend"))
+        .expect("nlmon saw the last marker link");
+    let window = &reference[begin..=end];
+    for (datagram, captured_len, original_len) in reference.iter().chain(captured.iter()) {
+        assert_eq!(
+            captured_len, original_len,
+            "a datagram of {original_len} bytes was cut to {captured_len} (protocol {})",
+            datagram.protocol
+        );
+    }
+    let recorded: HashSet<&Datagram> = captured.iter().map(|(d, _, _)| d).collect();
+    let missing: Vec<&Datagram> = window
+        .iter()
+        .map(|(d, _, _)| d)
+        .filter(|d| !recorded.contains(d))
+        .collect();
+    let largest = window
+        .iter()
+        .map(|(d, _, _)| d.bytes.len())
+        .max()
+        .unwrap_or(0);
+    let over_4k = window
+        .iter()
+        .filter(|(d, _, _)| d.bytes.len() > 4096)
+        .count();
+    eprintln!(
+        "{scenario}: nlmon saw {} datagrams in the window ({} over 4 KiB, the largest {largest} bytes); nlscope's file holds {}; missing {}",
+        window.len(),
+        over_4k,
+        captured.len(),
+        missing.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "{} of {} datagrams nlmon saw are not in nlscope's file, the first: protocol {} len {} {}",
+        missing.len(),
+        window.len(),
+        missing[0].protocol,
+        missing[0].bytes.len(),
+        hex::encode(&missing[0].bytes[..missing[0].bytes.len().min(64)])
+    );
+    assert!(
+        over_4k >= 5 && largest > 8192,
+        "the clients produced big datagrams ({over_4k} over 4 KiB, the largest {largest})"
+    );
+}
+
+#[test]
+fn real_clients_are_captured_whole_with_fentry() {
+    real_clients_match_the_nlmon_reference("real-clients-fentry");
+}
+
+#[test]
+fn real_clients_are_captured_whole_with_kprobe() {
+    real_clients_match_the_nlmon_reference("real-clients-kprobe");
+}

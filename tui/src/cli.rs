@@ -11,6 +11,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::capture::live::{AttachMode, LiveOptions, LiveSource};
 use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
+use crate::event::CUT_LABEL;
 use crate::export::jsonl::JsonlWriter;
 use crate::export::pcapng::PcapngWriter;
 use crate::export::CaptureWriter;
@@ -135,8 +136,7 @@ pub struct LiveArgs {
     /// Only messages from or to this port id.
     #[arg(long)]
     pub port: Option<u32>,
-    /// Payload bytes kept per message (1 to 4096).
-    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN,
+    #[arg(long, default_value_t = nlscope_common::DEFAULT_SNAPLEN, help = snaplen_help(),
           value_parser = clap::value_parser!(u32).range(1..=nlscope_common::MAX_SNAPLEN as i64))]
     pub snaplen: u32,
     /// Size of the kernel's ring buffer between the eBPF programs and nlscope
@@ -172,6 +172,18 @@ impl LiveArgs {
             filters: self.filters(),
         }
     }
+}
+
+/// `--snaplen`'s help, with the limits of the capture engine (not written
+/// out here, so they cannot go stale).
+fn snaplen_help() -> String {
+    format!(
+        "Opt-in cap on the payload bytes kept per message (1 to {}); by default \
+         messages are kept whole (up to {} bytes). A message longer than the cap \
+         is kept cut, and marked cut wherever it is shown or written.",
+        nlscope_common::MAX_SNAPLEN,
+        nlscope_common::DEFAULT_SNAPLEN
+    )
 }
 
 /// Ids of the dashboard's live-capture options ([`LiveArgs`] flattened into [`Cli`]).
@@ -379,17 +391,36 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (written, lost) =
-        runtime.block_on(write_until_stopped(Box::new(source), &mut writer, &args))?;
-    eprintln!("nlscope: {written} messages written, {lost} lost");
+    let totals = runtime.block_on(write_until_stopped(Box::new(source), &mut writer, &args))?;
+    eprintln!("nlscope: {}", totals.summary());
     Ok(())
+}
+
+/// What `nlscope record` wrote, for its closing line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RecordTotals {
+    written: u64,
+    /// Written messages of which only the first bytes were captured.
+    cut: u64,
+    /// Records the ring buffer had no room for.
+    lost: u64,
+}
+
+impl RecordTotals {
+    /// `12 messages written, 3 cut, 0 lost`.
+    fn summary(&self) -> String {
+        format!(
+            "{} messages written, {} {CUT_LABEL}, {} lost",
+            self.written, self.cut, self.lost
+        )
+    }
 }
 
 async fn write_until_stopped<W: Write>(
     source: Box<dyn CaptureSource>,
     writer: &mut CaptureWriter<W>,
     args: &RecordArgs,
-) -> anyhow::Result<(u64, u64)> {
+) -> anyhow::Result<RecordTotals> {
     let stop = StopSignal::new();
     let (mut events, handle) = capture::spawn(source, stop.clone(), 64);
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -403,6 +434,7 @@ async fn write_until_stopped<W: Write>(
     };
     tokio::pin!(timer);
     let mut lost = 0;
+    let mut cut = 0;
     let mut last_loss_report = std::time::Instant::now() - Duration::from_secs(2);
     let limit = args.count.unwrap_or(u64::MAX);
     loop {
@@ -415,6 +447,7 @@ async fn write_until_stopped<W: Write>(
                             break;
                         }
                         writer.write(message)?;
+                        cut += u64::from(message.is_truncated());
                     }
                     writer.flush()?;
                     if writer.messages_written() >= limit {
@@ -444,7 +477,87 @@ async fn write_until_stopped<W: Write>(
     let summary = handle
         .join()
         .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
-    Ok((writer.messages_written(), lost.max(summary.lost)))
+    Ok(RecordTotals {
+        written: writer.messages_written(),
+        cut,
+        lost: lost.max(summary.lost),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_record_summary_counts_cut_messages() {
+        let totals = RecordTotals {
+            written: 12,
+            cut: 3,
+            lost: 0,
+        };
+        assert_eq!(totals.summary(), "12 messages written, 3 cut, 0 lost");
+    }
+
+    #[test]
+    fn snaplen_is_an_opt_in_cap_that_marks_cut_messages() {
+        let help = snaplen_help();
+        assert!(help.contains("Opt-in cap"), "{help}");
+        assert!(help.contains("kept whole"), "{help}");
+        assert!(help.contains("marked cut"), "{help}");
+        let command = Cli::command();
+        let record = command.find_subcommand("record").unwrap();
+        let snaplen = record
+            .get_arguments()
+            .find(|arg| arg.get_id() == "snaplen")
+            .unwrap();
+        assert_eq!(snaplen.get_help().map(|h| h.to_string()), Some(help));
+        assert_eq!(
+            record_args(&[]).live.snaplen,
+            nlscope_common::DEFAULT_SNAPLEN
+        );
+    }
+
+    fn record_args(options: &[&str]) -> RecordArgs {
+        let command_line = ["nlscope", "record"].iter().chain(options);
+        match Cli::parse_args(command_line).unwrap().command {
+            Some(Command::Record(args)) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn record_counts_the_cut_messages_it_writes() {
+        // The corpus, then a message of which 64 of 252 bytes were captured.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        let mut input = JsonlWriter::new(Vec::new());
+        let mut messages = crate::store::corpus::messages();
+        messages.push(crate::store::corpus::cut_message());
+        for message in &messages {
+            input.write(message).unwrap();
+        }
+        std::fs::write(&path, input.into_inner()).unwrap();
+
+        let source = crate::capture::file::FileSource::new(&path);
+        let mut writer = CaptureWriter::Jsonl(JsonlWriter::new(Vec::new()));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let args = record_args(&[]);
+        let totals = runtime
+            .block_on(write_until_stopped(Box::new(source), &mut writer, &args))
+            .unwrap();
+        assert_eq!(
+            totals,
+            RecordTotals {
+                written: 11,
+                cut: 1,
+                lost: 0
+            }
+        );
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! decoder, views, exporters) reads: a netlink message plus who sent it, to whom,
 //! and what happened to it.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Which way a message went. Derived from the ports: port 0 is the kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,7 +39,11 @@ impl Direction {
 
 /// One captured netlink message (the whole buffer handed to one delivery call,
 /// which may hold several netlink messages back to back).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In JSON (JSON Lines files, agent frames) a cut message also carries
+/// `"cut":true` after `len` (see the `Serialize` impl); readers ignore it,
+/// since `len` and `payload` say the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct CapturedMessage {
     /// CLOCK_MONOTONIC nanoseconds when the kernel function was entered.
     pub ts_mono_ns: u64,
@@ -66,14 +71,15 @@ pub struct CapturedMessage {
     /// Kernel function that saw the message (e.g. `netlink_unicast`).
     pub hook: String,
     /// Delivery result when known: bytes delivered (>= 0) or a negative errno.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub result: Option<i64>,
-    /// The first bytes of the buffer (at most the snap length).
-    #[serde(with = "hex_bytes")]
+    /// The captured bytes: the whole buffer, or its first bytes when the
+    /// capture was cut (a `--snaplen` cap, or a file recorded with one).
+    #[serde(deserialize_with = "hex_bytes::deserialize")]
     pub payload: Vec<u8>,
     /// For multicasts: each listener the message was queued to (result = bytes)
     /// or dropped for (result = -ENOBUFS, its queue was full).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub deliveries: Vec<Delivery>,
 }
 
@@ -102,20 +108,69 @@ impl CapturedMessage {
         self.dst_group != 0
     }
 
-    /// True when only the first part of the buffer was captured.
+    /// True when only the first part of the buffer was captured (the message
+    /// is cut).
     pub fn is_truncated(&self) -> bool {
         (self.payload.len() as u64) < u64::from(self.len)
     }
+
+    /// `64 of 216 bytes captured` when the message is cut (see [`cut_text`]).
+    pub fn cut_text(&self) -> Option<String> {
+        self.is_truncated()
+            .then(|| cut_text(self.payload.len(), u64::from(self.len)))
+    }
 }
 
-/// Payload bytes as a lowercase hex string in JSON: readable, grep-able, and
+/// What marks a cut message or field wherever it is shown (`cut: ...`).
+pub const CUT_LABEL: &str = "cut";
+
+/// How a cut is worded everywhere (the hex and detail panes, the decoded
+/// tree, `nlscope decode`), after [`CUT_LABEL`]: `64 of 216 bytes captured`.
+pub fn cut_text(captured: usize, whole: u64) -> String {
+    format!("{captured} of {whole} bytes captured")
+}
+
+/// The JSON form: every field in declaration order, `result` and
+/// `deliveries` only when there are some, and `"cut":true` after `len` when
+/// the message is cut, so a reader of the file (`jq 'select(.cut)'`) need
+/// not compare lengths. Written by hand because `cut` is derived, not stored;
+/// `export::jsonl::format_line` writes the same bytes faster (tested).
+impl Serialize for CapturedMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let optional = usize::from(self.result.is_some())
+            + usize::from(self.is_truncated())
+            + usize::from(!self.deliveries.is_empty());
+        let mut out = serializer.serialize_struct("CapturedMessage", 13 + optional)?;
+        out.serialize_field("ts_mono_ns", &self.ts_mono_ns)?;
+        out.serialize_field("ts_wall_ns", &self.ts_wall_ns)?;
+        out.serialize_field("pid", &self.pid)?;
+        out.serialize_field("tid", &self.tid)?;
+        out.serialize_field("comm", &self.comm)?;
+        out.serialize_field("netns", &self.netns)?;
+        out.serialize_field("protocol", &self.protocol)?;
+        out.serialize_field("src_port", &self.src_port)?;
+        out.serialize_field("dst_port", &self.dst_port)?;
+        out.serialize_field("dst_group", &self.dst_group)?;
+        out.serialize_field("len", &self.len)?;
+        if self.is_truncated() {
+            out.serialize_field(CUT_LABEL, &true)?;
+        }
+        out.serialize_field("hook", &self.hook)?;
+        if let Some(result) = self.result {
+            out.serialize_field("result", &result)?;
+        }
+        out.serialize_field("payload", &hex::encode(&self.payload))?;
+        if !self.deliveries.is_empty() {
+            out.serialize_field("deliveries", &self.deliveries)?;
+        }
+        out.end()
+    }
+}
+
+/// Payload bytes are a lowercase hex string in JSON: readable, grep-able, and
 /// what `xxd -r -p` turns back into bytes.
 mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(bytes))
-    }
+    use serde::{Deserialize, Deserializer};
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(deserializer)?;
@@ -172,6 +227,25 @@ mod tests {
         let mut message = sample();
         message.len = 5000;
         assert!(message.is_truncated());
+        assert_eq!(
+            message.cut_text().as_deref(),
+            Some("12 of 5000 bytes captured")
+        );
+        message.len = 12;
+        assert_eq!(message.cut_text(), None);
+    }
+
+    #[test]
+    fn only_a_cut_message_says_cut_in_json() {
+        let mut message = sample();
+        message.len = 12;
+        let whole = serde_json::to_string(&message).unwrap();
+        assert!(!whole.contains("cut"), "{whole}");
+        message.len = 5000;
+        let cut = serde_json::to_string(&message).unwrap();
+        assert!(cut.contains(r#""len":5000,"cut":true,"hook""#), "{cut}");
+        let back: CapturedMessage = serde_json::from_str(&cut).unwrap();
+        assert_eq!(back, message);
     }
 }
 

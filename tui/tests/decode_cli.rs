@@ -130,6 +130,47 @@ fn a_cut_capture_prints_every_complete_message_then_names_the_offset() {
 }
 
 #[test]
+fn a_cut_message_is_printed_cut_in_text_and_json() {
+    // 64 of 252 bytes captured, as `nlscope record --snaplen 64` writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cut.jsonl");
+    let mut writer = nlscope::export::jsonl::JsonlWriter::new(Vec::new());
+    writer
+        .write(&nlscope::store::corpus::cut_message())
+        .unwrap();
+    std::fs::write(&file, writer.into_inner()).unwrap();
+
+    let output = decode_file(&file, false);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("\n    length: 252 bytes (64 captured), netns 4026531840, hook netlink_broadcast\n    cut: 64 of 252 bytes captured\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n      cut: 64 of 252 bytes captured\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("malformed") && !text.contains("trailing"),
+        "{text}"
+    );
+
+    let output = decode_file(&file, true);
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (&json["len"], &json["captured"], &json["cut"]),
+        (&252.into(), &64.into(), &true.into())
+    );
+    let tree = json["messages"].to_string();
+    assert!(
+        tree.contains(r#"{"name":"cut","value":"64 of 252 bytes captured"}"#),
+        "{tree}"
+    );
+}
+
+#[test]
 fn the_decoded_guest_capture_matches_its_reviewed_snapshot() {
     let output = decode_file(&guest_fixtures()[0], false);
     let text = String::from_utf8(output.stdout).unwrap();

@@ -3,7 +3,7 @@
 
 mod support;
 
-use nlscope::decode::{decode_bytes, DecodeContext};
+use nlscope::decode::{decode, decode_bytes, DecodeContext};
 use support::corpus;
 
 /// A context that has learnt families the way a live stream teaches them:
@@ -24,7 +24,7 @@ fn learned_context() -> DecodeContext {
 fn corpus_decodes_as_reviewed() {
     let context = learned_context();
     for sample in corpus::all_samples() {
-        let decoded = decode_bytes(sample.protocol, &sample.bytes, &context);
+        let decoded = decode(&sample.captured(), &context);
         insta::assert_snapshot!(sample.name.clone(), decoded.to_text());
     }
 }

@@ -3,11 +3,16 @@
 //! bounded (tree depth, field count); and the summary-only path
 //! (`summarize_bytes`, what the store uses) always gives the full decode's
 //! summary. 10,000 arbitrary buffers plus 6,000 structured and mutated ones
-//! per run, plus every message of the fixture captures.
+//! per run, plus every message of the fixture captures. And a capture cut at
+//! any byte (a `--snaplen` cap) is shown cut, never malformed.
 
 mod support;
 
-use nlscope::decode::{decode_bytes, summarize_bytes, DecodeContext, DecodedMessage, Field};
+use nlscope::decode::{
+    decode, decode_bytes, split_messages, summarize, summarize_bytes, DecodeContext,
+    DecodedMessage, Field,
+};
+use nlscope::event::CapturedMessage;
 use proptest::prelude::*;
 use support::corpus;
 
@@ -139,6 +144,87 @@ proptest! {
         learner.learn_bytes(sample.protocol, &bytes);
         prop_assert!(learner.families().count() <= 4096);
     }
+}
+
+/// True when some field of the tree, or the summary, passes `test`.
+fn any_field(decoded: &DecodedMessage, test: &dyn Fn(&str, &str) -> bool) -> bool {
+    fn walk(field: &Field, test: &dyn Fn(&str, &str) -> bool) -> bool {
+        test(&field.name, &field.value.text()) || field.children.iter().any(|c| walk(c, test))
+    }
+    test("summary", &decoded.summary) || decoded.messages.iter().any(|m| walk(m, test))
+}
+
+/// What the decoder says of bytes that are wrong rather than missing.
+fn says_malformed(decoded: &DecodedMessage) -> bool {
+    any_field(decoded, &|name, value| {
+        name == "malformed"
+            || name == "trailing bytes"
+            || value.contains("no netlink header")
+            || value.contains("no error code")
+    })
+}
+
+fn says_cut(decoded: &DecodedMessage) -> bool {
+    any_field(decoded, &|name, value| {
+        name == "cut" || value.starts_with("cut: ")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+    #[test]
+    fn a_message_cut_at_any_byte_is_shown_cut_never_malformed(
+        index in any::<prop::sample::Index>(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        // The corpus buffers that are netlink messages (not uevents or bare
+        // text), each decoding cleanly as it stands.
+        let samples: Vec<_> = corpus::all_samples()
+            .into_iter()
+            .filter(|s| !split_messages(&s.bytes).is_empty() && s.protocol != 15)
+            .collect();
+        let sample = &samples[index.index(samples.len())];
+        let whole = decode(&sample.captured(), &context());
+        prop_assert!(!says_malformed(&whole), "{}: {}", sample.name, whole.to_text());
+
+        let keep = cut.index(sample.bytes.len());
+        let message = CapturedMessage {
+            payload: sample.bytes[..keep].to_vec(),
+            ..sample.captured()
+        };
+        let decoded = decode(&message, &context());
+        check(&decoded, keep)?;
+        prop_assert_eq!(summarize(&message, &context()), decoded.summary.clone());
+        let text = decoded.to_text();
+        prop_assert!(!says_malformed(&decoded), "{} cut at {keep}:\n{text}", sample.name);
+        // Cut inside a message (not between two): the tree says so.
+        let inside = keep == 0
+            || split_messages(&sample.bytes)
+                .iter()
+                .any(|(offset, header)| *offset < keep && keep < offset + header.len as usize);
+        if inside {
+            prop_assert!(says_cut(&decoded), "{} cut at {keep}:\n{text}", sample.name);
+        }
+    }
+}
+
+#[test]
+fn the_same_bytes_whole_are_malformed_and_cut_are_cut() {
+    // 64 bytes of a 216-byte message: cut when the capture says it held 216,
+    // a header that lies when the 64 bytes are the whole buffer.
+    let sample = corpus::all_samples()
+        .into_iter()
+        .find(|s| s.name == "route-truncated")
+        .unwrap();
+    let cut = decode(&sample.captured(), &context());
+    assert!(says_cut(&cut) && !says_malformed(&cut), "{}", cut.to_text());
+    let whole = decode_bytes(sample.protocol, &sample.bytes, &context());
+    assert!(
+        says_malformed(&whole) && !says_cut(&whole),
+        "{}",
+        whole.to_text()
+    );
 }
 
 #[test]

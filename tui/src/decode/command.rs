@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::nla::cat;
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
-use crate::event::{protocol_name, CapturedMessage, Delivery};
+use crate::event::{protocol_name, CapturedMessage, Delivery, CUT_LABEL};
 use crate::export::read::read_capture_file_streaming;
 use crate::export::ReadErrorKind;
 
@@ -43,6 +43,9 @@ struct JsonMessage<'a> {
     dst_group: u32,
     len: u32,
     captured: usize,
+    /// Only for a cut message (fewer bytes captured than `len`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cut: bool,
     hook: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<i64>,
@@ -143,6 +146,7 @@ fn json_message<'a>(
         dst_group: message.dst_group,
         len: message.len,
         captured: message.payload.len(),
+        cut: message.is_truncated(),
         hook: &message.hook,
         result: message.result,
         deliveries: &message.deliveries,
@@ -246,6 +250,9 @@ fn write_text(
         hook,
         "\n",
     ]);
+    if let Some(cut) = message.cut_text() {
+        put(&["    ", CUT_LABEL, ": ", &cut, "\n"]);
+    }
     if let Some(result) = message.result {
         put(&["    result: ", &result_text(result), "\n"]);
     }

@@ -32,11 +32,16 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     let flags = msg.header.flags;
     let mut fields = Vec::new();
     let Some(error) = cx.i32(body.start).filter(|_| body.len() >= 4) else {
+        let summary = if cx.cut_at == Some(body.end) {
+            "NLMSG_ERROR (error code not captured)"
+        } else {
+            "NLMSG_ERROR (no error code)"
+        };
         return Body {
             type_name: "NLMSG_ERROR".into(),
             op: Some(Op::Ack),
             fields,
-            summary: "NLMSG_ERROR (no error code)".into(),
+            summary: summary.into(),
         };
     };
     let error_text = if error == 0 {

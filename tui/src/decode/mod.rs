@@ -18,6 +18,12 @@
 //! [`MAX_DEPTH`], one buffer yields at most [`MAX_FIELDS`] fields (plus a
 //! marker), hex values show at most 64 bytes, text at most 512 characters,
 //! and an NLMSG_ERROR quotes its request at most two levels deep.
+//!
+//! A captured message with fewer bytes than its `len` (the capture was cut)
+//! decodes as far as its bytes go, and what runs out at the cut is shown cut
+//! (`cut: 48 of 200 bytes captured`, a `cut` attribute, a header cut), never
+//! malformed. In a whole buffer, a header whose length runs past the end is
+//! `malformed`, and bytes that are no whole attribute are `trailing bytes`.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -25,7 +31,7 @@ use std::ops::Range;
 pub use compact_str::CompactString;
 use serde::Serialize;
 
-use crate::event::CapturedMessage;
+use crate::event::{cut_text, CapturedMessage, CUT_LABEL};
 
 mod audit;
 mod context;
@@ -321,8 +327,7 @@ pub fn split_messages(bytes: &[u8]) -> Vec<(usize, NlMsgHeader)> {
             break;
         }
         parts.push((offset, header));
-        // NLMSG_ALIGN: messages start on 4-byte boundaries.
-        let next = offset.saturating_add((len + 3) & !3);
+        let next = next_message(offset, header);
         if next <= offset || next > bytes.len() {
             break;
         }
@@ -331,25 +336,39 @@ pub fn split_messages(bytes: &[u8]) -> Vec<(usize, NlMsgHeader)> {
     parts
 }
 
-/// Decodes a captured buffer.
-pub fn decode(message: &CapturedMessage, context: &DecodeContext) -> DecodedMessage {
-    decode_bytes(message.protocol, &message.payload, context)
+/// Where the message after the one at `offset` starts (NLMSG_ALIGN: messages
+/// start on 4-byte boundaries).
+fn next_message(offset: usize, header: NlMsgHeader) -> usize {
+    offset.saturating_add((header.len as usize).saturating_add(3) & !3)
 }
 
-/// Decodes `payload` as a buffer of netlink `protocol` (what [`decode`] does
-/// with a captured message's payload).
+/// Decodes a captured buffer. When it was cut (`len` more than the payload),
+/// the message the cut goes through is shown cut, not malformed.
+pub fn decode(message: &CapturedMessage, context: &DecodeContext) -> DecodedMessage {
+    decode_with(Cx::new(&message.payload, message.protocol, context).with_whole_len(message.len))
+}
+
+/// Decodes `payload` as a whole buffer of netlink `protocol` (what [`decode`]
+/// does with a captured message that was not cut).
 pub fn decode_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -> DecodedMessage {
     decode_with(Cx::new(payload, protocol, context))
 }
 
-fn decode_with(cx: Cx) -> DecodedMessage {
+fn decode_with(mut cx: Cx) -> DecodedMessage {
     let payload = cx.payload;
     let protocol = cx.protocol;
     // Kernel uevents carry no netlink header at all.
     if protocol == 15 && !has_plausible_header(payload) {
-        return uevent::decode(&cx);
+        let mut decoded = uevent::decode(&cx);
+        if cx.is_cut() {
+            decoded
+                .messages
+                .push(Field::new(CUT_LABEL, cut_text(payload.len(), cx.whole_len)));
+        }
+        return decoded;
     }
     let parts = split_messages(payload);
+    cx.cut_at = cut_inside_message(&cx, &parts);
     if parts.is_empty() {
         return no_header(&cx);
     }
@@ -368,6 +387,14 @@ fn decode_with(cx: Cx) -> DecodedMessage {
             first_summary = summary;
         }
         messages.push(field);
+    }
+    // The start of a header after the last message, when the cut went
+    // through it.
+    if let (Some(cut), Some((offset, header))) = (cx.cut_at, parts.last()) {
+        let next = next_message(*offset, *header);
+        if next < cut {
+            messages.push(cut_header(next..cut));
+        }
     }
     // A netfilter batch is named after what it carries.
     let batch = protocol == 12 && parts.len() > 1 && parts[0].1.kind == 0x10;
@@ -393,9 +420,11 @@ pub fn summarize_bytes(protocol: u32, payload: &[u8], context: &DecodeContext) -
     decode_with(Cx::summary_only(payload, protocol, context)).summary
 }
 
-/// The summary of a captured message (see [`summarize_bytes`]).
+/// The summary of a captured message (see [`summarize_bytes`]): always the
+/// same as `decode(..).summary`.
 pub fn summarize(message: &CapturedMessage, context: &DecodeContext) -> String {
-    summarize_bytes(message.protocol, &message.payload, context)
+    let cx = Cx::summary_only(&message.payload, message.protocol, context);
+    decode_with(cx.with_whole_len(message.len)).summary
 }
 
 impl DecodedMessage {
@@ -523,10 +552,47 @@ fn has_plausible_header(payload: &[u8]) -> bool {
         .is_some_and(|h| h.len as usize >= NLMSG_HDRLEN && h.len as usize <= payload.len())
 }
 
-/// A buffer without any netlink header: text when it reads as text, hex.
+/// Where the capture was cut, when the cut goes through a netlink message
+/// (see [`Cx::cut_at`]): the last message runs past the captured bytes, or
+/// the bytes after it are too few for a header. A message whose length runs
+/// past even the whole buffer has a wrong header, and is not cut.
+fn cut_inside_message(cx: &Cx, parts: &[(usize, NlMsgHeader)]) -> Option<usize> {
+    let captured = cx.payload.len();
+    if !cx.is_cut() {
+        return None;
+    }
+    let Some((offset, header)) = parts.last() else {
+        // Not one header: cut inside the first, if the bytes are that few
+        // and the whole buffer could hold one.
+        let inside = captured < NLMSG_HDRLEN && cx.whole_len >= NLMSG_HDRLEN as u64;
+        return inside.then_some(captured);
+    };
+    let end = offset.saturating_add(header.len as usize);
+    if end > captured {
+        return (end as u64 <= cx.whole_len).then_some(captured);
+    }
+    let next = next_message(*offset, *header);
+    (next < captured && captured - next < NLMSG_HDRLEN).then_some(captured)
+}
+
+/// A netlink header the capture's cut went through.
+fn cut_header(bytes: Range<usize>) -> Field {
+    let text = cut_text(bytes.len(), NLMSG_HDRLEN as u64);
+    Field::new("nlmsghdr", format!("{CUT_LABEL}: {text}")).at(bytes)
+}
+
+/// A buffer without any netlink header: text when it reads as text, hex;
+/// a header when the capture was cut inside it.
 fn no_header(cx: &Cx) -> DecodedMessage {
     let payload = cx.payload;
     let all = 0..payload.len();
+    if cx.cut_at.is_some() {
+        let header = cut_header(all);
+        return DecodedMessage {
+            summary: format!("nlmsghdr {}", header.value),
+            messages: vec![header],
+        };
+    }
     if let Some(text) = text::as_text(payload) {
         return DecodedMessage {
             summary: format!("text \"{}\"", nla::escape(&text::cut(&text, 60))),
@@ -617,10 +683,18 @@ pub(crate) fn decode_message(
     let mut children = Vec::with_capacity(body.fields.len() + 2);
     children.push(header_field(cx, &msg, &body));
     if (header.len as usize) > end - offset {
-        children.push(Field::new(
-            "truncated",
-            format!("captured {} of {} bytes", end - offset, header.len),
-        ));
+        let captured = end - offset;
+        children.push(if cx.cut_at == Some(end) {
+            Field::new(CUT_LABEL, cut_text(captured, header.len.into()))
+        } else {
+            Field::new(
+                "malformed",
+                format!(
+                    "nlmsg_len {} runs past the buffer ({captured} bytes left)",
+                    header.len
+                ),
+            )
+        });
     }
     children.extend(body.fields);
     let summary = one_line(body.summary);
@@ -804,6 +878,88 @@ mod tests {
         // Learning from anything else changes nothing.
         context.learn(&captured(0, vec![0xff; 64]));
         assert_eq!(context.families().count(), 1);
+    }
+
+    /// `captured` with only its first `keep` bytes kept (a snap length).
+    fn cut(mut message: CapturedMessage, keep: usize) -> CapturedMessage {
+        message.payload.truncate(keep);
+        message
+    }
+
+    #[test]
+    fn a_cut_message_says_cut_and_a_lying_header_malformed() {
+        // RTM_NEWLINK: ifinfomsg, then IFLA_IFNAME "dummy0" (11 bytes, padded).
+        let mut buffer = header_bytes(44, 16);
+        buffer.extend_from_slice(&[0; 16]);
+        buffer.extend_from_slice(&[11, 0, 3, 0, b'd', b'u', b'm', b'm', b'y', b'0', 0, 0]);
+        let whole = captured(0, buffer.clone());
+        // Cut in the middle of the attribute.
+        let text = decode(&cut(whole.clone(), 38), &DecodeContext::default()).to_text();
+        assert!(text.contains("cut: 38 of 44 bytes captured"), "{text}");
+        assert!(
+            text.contains("cut: 6 bytes: 0b0003006475 [32..38]"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("malformed") && !text.contains("trailing"),
+            "{text}"
+        );
+        // The same 38 bytes as a whole buffer: the header says 44.
+        let text = decode_bytes(0, &buffer[..38], &DecodeContext::default()).to_text();
+        assert!(
+            text.contains("malformed: nlmsg_len 44 runs past the buffer (38 bytes left)"),
+            "{text}"
+        );
+        assert!(text.contains("trailing bytes: 6 bytes"), "{text}");
+        assert!(!text.contains("cut"), "{text}");
+        // A header claiming more than even the whole buffer held lies.
+        let mut lying = cut(whole, 38);
+        lying.payload[..4].copy_from_slice(&400u32.to_ne_bytes());
+        let text = decode(&lying, &DecodeContext::default()).to_text();
+        assert!(text.contains("malformed: nlmsg_len 400"), "{text}");
+    }
+
+    #[test]
+    fn a_cut_through_a_header_shows_the_header_cut() {
+        let mut buffer = header_bytes(20, 3);
+        buffer.extend_from_slice(&0i32.to_ne_bytes());
+        buffer.extend(header_bytes(20, 3));
+        buffer.extend_from_slice(&0i32.to_ne_bytes());
+        let whole = captured(0, buffer);
+        let context = DecodeContext::default();
+        // 6 bytes of the second header.
+        let decoded = decode(&cut(whole.clone(), 26), &context);
+        assert_eq!(decoded.messages.len(), 2);
+        assert_eq!(
+            decoded.messages[1],
+            Field::new("nlmsghdr", "cut: 6 of 16 bytes captured").at(20..26)
+        );
+        // 6 bytes of the first.
+        let decoded = decode(&cut(whole.clone(), 6), &context);
+        assert_eq!(decoded.summary, "nlmsghdr cut: 6 of 16 bytes captured");
+        // Cut between the two: the first is whole, nothing is cut in the tree.
+        let text = decode(&cut(whole, 20), &context).to_text();
+        assert!(!text.contains("cut"), "{text}");
+    }
+
+    #[test]
+    fn an_error_cut_before_its_code_says_so() {
+        let mut buffer = header_bytes(36, 2);
+        buffer.extend_from_slice(&(-19i32).to_ne_bytes());
+        buffer.extend(header_bytes(16, 19));
+        let decoded = decode(&cut(captured(0, buffer), 18), &DecodeContext::default());
+        assert_eq!(decoded.summary, "NLMSG_ERROR (error code not captured)");
+        assert!(decoded.to_text().contains("cut: 18 of 36 bytes captured"));
+    }
+
+    #[test]
+    fn a_cut_uevent_says_how_much_was_captured() {
+        let uevent = b"add@/devices/virtual/net/dummy0\0ACTION=add\0SUBSYSTEM=net\0".to_vec();
+        let decoded = decode(&cut(captured(15, uevent), 40), &DecodeContext::default());
+        assert_eq!(
+            decoded.messages.last(),
+            Some(&Field::new("cut", "40 of 57 bytes captured"))
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::ops::Range;
 use compact_str::{CompactString, ToCompactString};
 
 use super::{DecodeContext, Field, Value};
+use crate::event::CUT_LABEL;
 
 /// Deepest attribute nesting the walker follows.
 pub const MAX_DEPTH: usize = 8;
@@ -27,6 +28,13 @@ const NLA_TYPE_MASK: u16 = 0x3fff;
 /// What one decode call reads from and how much it may still produce.
 pub struct Cx<'a> {
     pub payload: &'a [u8],
+    /// Length of the whole buffer in the kernel: more than `payload` holds
+    /// when the capture was cut.
+    pub whole_len: u64,
+    /// Where the capture was cut (the end of `payload`), when the cut goes
+    /// through a netlink message: what runs out of bytes here was cut, not
+    /// malformed. `None` for a whole buffer, or one cut between messages.
+    pub cut_at: Option<usize>,
     pub protocol: u32,
     pub context: &'a DecodeContext,
     /// False when only the summary is wanted: the field walkers
@@ -40,6 +48,8 @@ impl<'a> Cx<'a> {
     pub fn new(payload: &'a [u8], protocol: u32, context: &'a DecodeContext) -> Cx<'a> {
         Cx {
             payload,
+            whole_len: payload.len() as u64,
+            cut_at: None,
             protocol,
             context,
             tree: true,
@@ -55,6 +65,15 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The same context for a buffer that held `whole_len` bytes in the
+    /// kernel, of which `payload` is what was captured.
+    pub fn with_whole_len(self, whole_len: u32) -> Cx<'a> {
+        Cx {
+            whole_len: u64::from(whole_len).max(self.payload.len() as u64),
+            ..self
+        }
+    }
+
     /// Takes one field from the budget; false when it is spent.
     pub fn take(&self) -> bool {
         let left = self.fields_left.get();
@@ -67,6 +86,11 @@ impl<'a> Cx<'a> {
 
     pub fn exhausted(&self) -> bool {
         self.fields_left.get() == 0
+    }
+
+    /// True when fewer bytes were captured than the buffer held.
+    pub fn is_cut(&self) -> bool {
+        (self.payload.len() as u64) < self.whole_len
     }
 
     pub fn bytes(&self, range: Range<usize>) -> &'a [u8] {
@@ -277,9 +301,16 @@ pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize
     if walk.hit_limit() {
         fields.push(Field::new("…", "field limit reached"));
     } else if !rest.is_empty() && cx.take() {
+        // Bytes that end where the capture was cut are the start of an
+        // attribute the cut went through; anywhere else they are junk.
+        let name = if cx.cut_at == Some(rest.end) {
+            CUT_LABEL
+        } else {
+            "trailing bytes"
+        };
         fields.push(
             Field::new(
-                "trailing bytes",
+                name,
                 cat(&[&bytes_text(rest.len()), ": ", &hex(cx.bytes(rest.clone()))]),
             )
             .at(rest),

@@ -5,6 +5,10 @@
 //! by a crash or SIGKILL holds only complete lines (plus at most one partial
 //! last line, which readers report and skip).
 //!
+//! A cut message (fewer bytes captured than the buffer held) carries
+//! `"cut":true` after `len`; whole messages carry no `cut` key, and readers
+//! accept lines with or without it (it is derived from `len` and `payload`).
+//!
 //! The line is formatted by hand ([`format_line`]), byte for byte what
 //! `serde_json::to_writer` makes of a [`CapturedMessage`] (a test holds the
 //! two together): serde_json's derived path hex-encodes the payload through a
@@ -72,6 +76,9 @@ pub fn format_line(out: &mut Vec<u8>, message: &CapturedMessage) -> std::io::Res
     field(out, b",\"dst_port\":", number.format(message.dst_port));
     field(out, b",\"dst_group\":", number.format(message.dst_group));
     field(out, b",\"len\":", number.format(message.len));
+    if message.is_truncated() {
+        out.extend_from_slice(b",\"cut\":true");
+    }
     out.extend_from_slice(b",\"hook\":");
     serde_json::to_writer(&mut *out, &message.hook)?;
     if let Some(result) = message.result {
@@ -238,6 +245,33 @@ mod tests {
         let mut fast = Vec::new();
         format_line(&mut fast, &m).unwrap();
         assert_eq!(fast, serde_json::to_vec(&m).unwrap());
+    }
+
+    #[test]
+    fn a_cut_message_says_so_and_reads_back() {
+        let mut whole = message(2);
+        whole.len = 4;
+        let mut cut = message(1);
+        cut.len = 5000; // 4 of 5000 bytes captured
+        let mut writer = JsonlWriter::new(Vec::new());
+        writer.write(&whole).unwrap();
+        writer.write(&cut).unwrap();
+        let text = String::from_utf8(writer.into_inner()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(!lines[0].contains("\"cut\""), "{}", lines[0]);
+        assert!(
+            lines[1]
+                .contains(r#""len":5000,"cut":true,"hook":"netlink_unicast","payload":"01010101""#),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(read_jsonl(&text).unwrap(), vec![whole, cut.clone()]);
+        // Lines written before `cut` existed, and a `cut` that disagrees with
+        // the lengths: the lengths decide.
+        let old = lines[1].replace(",\"cut\":true", "");
+        assert_eq!(read_jsonl(&old).unwrap(), vec![cut]);
+        let wrong = lines[0].replace("\"hook\"", "\"cut\":true,\"hook\"");
+        assert!(!read_jsonl(&wrong).unwrap()[0].is_truncated());
     }
 
     #[test]

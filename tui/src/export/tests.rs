@@ -347,6 +347,51 @@ fn packets_carry_the_cooked_header_and_truncation() {
 }
 
 #[test]
+fn whole_datagrams_and_cut_ones_keep_their_lengths_in_pcapng() {
+    // A whole 64 KiB datagram (the capture's default now), and one that a
+    // `--snaplen 64` cap cut at 64 of 252 bytes.
+    let mut whole = rtm_newlink();
+    whole.payload = nlmsg(RTM_NEWLINK, 0, 1, 0, &vec![0; 65_536 - 16]);
+    whole.len = whole.payload.len() as u32;
+    let cut = crate::store::corpus::cut_message();
+    let bytes = write_pcapng(&[whole.clone(), cut.clone()], &[]);
+    let blocks = block_offsets(&bytes);
+    let lengths = |epb: usize| {
+        let field =
+            |at: usize| u32::from_le_bytes(bytes[epb + at..epb + at + 4].try_into().unwrap());
+        (field(20), field(24))
+    };
+    assert_eq!(lengths(blocks[2]), (16 + 65_536, 16 + 65_536), "whole");
+    assert_eq!(
+        lengths(blocks[3]),
+        (16 + 64, 16 + 252),
+        "cut: caplen < origlen"
+    );
+    let read = read_capture_bytes(&bytes);
+    assert_eq!(read.error, None);
+    assert_eq!(read.messages, vec![whole, cut]);
+    assert!(!read.messages[0].is_truncated());
+    assert!(read.messages[1].is_truncated());
+}
+
+#[test]
+fn a_tcpdump_capture_with_a_small_snap_length_reads_cut() {
+    // `tcpdump -i nlmon0 -s 80`: the record holds 80 of the packet's 268 bytes.
+    let cut = crate::store::corpus::cut_message();
+    let mut bytes = nlmon_pcap(false, &[(PACKET_USER, 0, &cut.payload)]);
+    bytes[24 + 12..24 + 16].copy_from_slice(&(16 + 252u32).to_le_bytes());
+    let read = read_capture_bytes(&bytes);
+    assert_eq!(read.error, None);
+    let message = &read.messages[0];
+    assert_eq!((message.payload.len(), message.len), (64, 252));
+    assert!(message.is_truncated());
+    let decoded = crate::decode::decode(message, &crate::decode::DecodeContext::default());
+    let text = decoded.to_text();
+    assert!(text.contains("cut: 64 of 252 bytes captured"), "{text}");
+    assert!(!text.contains("malformed"), "{text}");
+}
+
+#[test]
 fn the_comment_is_stable_and_readable() {
     let mut message = demo_hello();
     message.comm = "a b=c%".into();

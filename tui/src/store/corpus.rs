@@ -186,6 +186,17 @@ pub fn messages() -> Vec<CapturedMessage> {
     ]
 }
 
+/// A message captured cut (`--snaplen 64`): a link multicast whose 64-bit
+/// counters (IFLA_STATS64) make it 252 bytes; the cut goes through them.
+pub fn cut_message() -> CapturedMessage {
+    let mut body = link_body(8, IFF_UP | IFF_BROADCAST | IFF_RUNNING, "veth-lab0", 1500);
+    body.extend(attr(23, &[0; 192])); // IFLA_STATS64
+    let newlink = nlmsg(16, 0, 0, 0, &body);
+    let mut message = message(1_200_000, 1300, "ip", 0, 0, 0, 1, newlink, Some(0));
+    message.payload.truncate(64);
+    message
+}
+
 /// `n` messages cycling through the corpus with increasing timestamps (about
 /// 50,000 per second of capture time), for benchmarks and stress tests.
 pub fn stream(n: usize) -> impl Iterator<Item = CapturedMessage> {

@@ -67,6 +67,8 @@ pub struct Stats {
     pub total: u64,
     pub bytes: u64,
     pub errors: u64,
+    /// Messages of which only the first bytes were captured.
+    pub cut: u64,
     pub per_protocol: BTreeMap<u32, ProtocolStats>,
     pub senders: HashMap<(u32, String), u64>,
     /// Messages from senders beyond [`MAX_SENDERS`].
@@ -87,6 +89,7 @@ impl Stats {
         let second = m.ts_mono_ns / 1_000_000_000;
         self.total += 1;
         self.bytes += u64::from(m.len);
+        self.cut += u64::from(m.is_truncated());
         let error = event.is_error();
         if error {
             self.errors += 1;
@@ -244,6 +247,9 @@ mod tests {
         assert_eq!(stats.ports[&(30, 4242)].comm, "nl_client");
         assert_eq!(stats.ports[&(30, 4242)].sent, 1);
         assert_eq!(stats.ports[&(30, 4242)].received, 1);
+        assert_eq!(stats.cut, 0);
+        store.ingest([corpus::cut_message()]);
+        assert_eq!(store.stats().cut, 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use ratatui::layout::Rect;
 
 use crate::decode::{self, DecodeContext, Field};
-use crate::event::CapturedMessage;
+use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::export::jsonl::JsonlWriter;
 use crate::export::pcapng::PcapngWriter;
 use crate::export::CaptureWriter;
@@ -953,7 +953,7 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
         Some(r) => format!("{r} bytes delivered"),
         None => "unknown".into(),
     };
-    let capture = Field::new(
+    let mut capture = Field::new(
         "capture",
         format!(
             "#{} {} {}",
@@ -982,16 +982,12 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
         ),
         Field::new("direction", m.direction().short()),
         Field::new("netns", m.netns.to_string()),
-        Field::new(
-            "length",
-            if m.is_truncated() {
-                format!("{} ({} captured)", m.len, m.payload.len())
-            } else {
-                m.len.to_string()
-            },
-        ),
-        Field::new("result", result),
+        Field::new("length", m.len.to_string()),
     ]);
+    if let Some(cut) = m.cut_text() {
+        capture.children.push(Field::new(CUT_LABEL, cut));
+    }
+    capture.children.push(Field::new("result", result));
     let mut roots = vec![capture];
     roots.extend(decode::decode(m, context).messages);
     roots

@@ -183,6 +183,21 @@ fn snapshot_traffic_detail_focused_on_a_field() {
 }
 
 #[test]
+fn snapshot_a_cut_message_in_the_list_and_the_detail() {
+    snapshot_all("traffic_cut", |app| {
+        // 64 of its 252 bytes captured: marked in its row, counted in the
+        // header, and said in the hex title and the detail, whose cursor
+        // is on the capture's `cut` line.
+        app.ingest(vec![corpus::cut_message()]);
+        press(app, KeyCode::Char('G'));
+        press(app, KeyCode::Tab);
+        for _ in 0..8 {
+            press(app, KeyCode::Down);
+        }
+    });
+}
+
+#[test]
 fn snapshot_traffic_filtered_and_collapsed() {
     snapshot_all("traffic_filtered", |app| {
         app.apply_filter("proto:route").unwrap();

@@ -21,13 +21,30 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 pub struct Sample {
     pub name: String,
     pub protocol: u32,
+    /// The captured bytes.
     pub bytes: Vec<u8>,
+    /// Length of the whole buffer in the kernel: more than `bytes` for a
+    /// sample cut by the snap length.
+    pub len: u32,
+}
+
+impl Sample {
+    /// The sample as a capture source hands it over.
+    pub fn captured(&self) -> nlscope::event::CapturedMessage {
+        nlscope::event::CapturedMessage {
+            protocol: self.protocol,
+            len: self.len,
+            payload: self.bytes.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 fn sample(name: &str, protocol: u32, bytes: Vec<u8>) -> Sample {
     Sample {
         name: name.to_string(),
         protocol,
+        len: bytes.len() as u32,
         bytes,
     }
 }
@@ -286,8 +303,9 @@ pub fn other_samples() -> Vec<Sample> {
     xfrm_body.extend(nla(0x8002, &nested));
     let xfrm = nlmsg(0x1c, REQUEST, 13, 4242, &xfrm_body);
 
-    // A message cut by the snap length.
+    // A message cut by the snap length: 64 of its 216 bytes captured.
     let mut truncated = nlmsg(0x10, REQUEST, 1, 4242, &[0u8; 200]);
+    let whole_len = truncated.len() as u32;
     truncated.truncate(64);
 
     vec![
@@ -300,7 +318,10 @@ pub fn other_samples() -> Vec<Sample> {
         sample("demo-raw-text", 30, b"Hello kernel".to_vec()),
         sample("usersock-text", 2, usersock),
         sample("xfrm-generic", 6, xfrm),
-        sample("route-truncated", 0, truncated),
+        Sample {
+            len: whole_len,
+            ..sample("route-truncated", 0, truncated)
+        },
     ]
 }
 

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::event::CUT_LABEL;
 use crate::ui::app::{App, Mode, View};
+use crate::ui::components::cut_style;
 use crate::ui::format::count;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -64,6 +66,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(" | evicted ", dim),
         Span::raw(count(store.evicted())),
     ];
+    // Cut messages are counted once there are some (a --snaplen cap, or a
+    // file recorded with one); whole captures keep the line short.
+    let cut = store.stats().cut;
+    if cut > 0 {
+        status.push(Span::styled(format!(" | {CUT_LABEL} "), dim));
+        status.push(Span::styled(count(cut), cut_style()));
+    }
     if !filter.is_empty() {
         status.push(Span::styled(" | filter ", dim));
         status.push(Span::styled(

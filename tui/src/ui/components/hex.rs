@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::event::CUT_LABEL;
 use crate::ui::app::{App, Pane};
 use crate::ui::components::{focused, pane_block};
 
@@ -18,10 +19,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     };
     let payload = &event.message.payload;
     let highlight = app.detail.highlighted().unwrap_or(0..0);
-    let title = if event.message.is_truncated() {
-        format!(" Hex {} of {} bytes ", payload.len(), event.message.len)
-    } else {
-        format!(" Hex {} bytes ", payload.len())
+    let title = match event.message.cut_text() {
+        Some(cut) => format!(" Hex {CUT_LABEL}: {cut} "),
+        None => format!(" Hex {} bytes ", payload.len()),
     };
     let block = pane_block(title, focused(app, Pane::Hex));
     // 16 bytes a row when the pane is wide enough for them and their ASCII.

@@ -95,6 +95,11 @@ pub fn pane_block<'a>(title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     }
 }
 
+/// How the `cut` mark of a cut message stands out (the list, the header).
+pub fn cut_style() -> Style {
+    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
 /// True when `pane` has the focus in the traffic view.
 pub fn focused(app: &App, pane: Pane) -> bool {
     app.mode == Mode::Normal && app.pane == pane

@@ -3,13 +3,14 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
+use crate::event::CUT_LABEL;
 use crate::store::names;
 use crate::ui::app::{App, Pane};
-use crate::ui::components::{focused, pane_block};
+use crate::ui::components::{cut_style, focused, pane_block};
 use crate::ui::format;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
@@ -88,7 +89,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                 cells.push(Cell::from(m.len.to_string()));
             }
             cells.push(Cell::from(result));
-            cells.push(Cell::from(event.summary.clone()));
+            // A cut message is marked where the eye reads the row, at any
+            // width: before its summary.
+            cells.push(if m.is_truncated() {
+                Cell::from(Line::from(vec![
+                    Span::styled(format!("{CUT_LABEL} "), cut_style()),
+                    Span::raw(event.summary.clone()),
+                ]))
+            } else {
+                Cell::from(event.summary.clone())
+            });
             Row::new(cells).style(style)
         })
         .collect();

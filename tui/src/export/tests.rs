@@ -17,6 +17,7 @@ use super::read::{
     read_capture, read_capture_bytes, read_capture_in_blocks, CaptureFormat, ReadErrorKind,
 };
 use crate::event::{CapturedMessage, Delivery, Direction};
+use crate::store::corpus;
 
 const RTM_NEWLINK: u16 = 16;
 const DEMO_FAMILY_ID: u16 = 0x1d;
@@ -269,7 +270,7 @@ proptest! {
             .iter()
             .map(|m| (PACKET_USER, m.protocol as u16, &m.payload[..]))
             .collect();
-        let pcap = nlmon_pcap(false, &replies);
+        let pcap = corpus::nlmon_pcap(false, &replies);
         for bytes in [&pcapng[..], &jsonl[..], &pcap[..]] {
             let cut = cut.index(bytes.len() + 1);
             for input in [bytes, &bytes[..cut]] {
@@ -409,33 +410,11 @@ fn family_records_are_injected_once_before_first_use() {
     assert_eq!(genl_family_ids(&request.payload), vec![DEMO_FAMILY_ID]);
 }
 
-/// A capture as `tcpdump -i nlmon0 -w` writes it: classic pcap, no comments.
-fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
-    bytes.extend_from_slice(&magic.to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
-    bytes.extend_from_slice(&[0; 8]);
-    bytes.extend_from_slice(&262_144u32.to_le_bytes());
-    bytes.extend_from_slice(&253u32.to_le_bytes());
-    for (n, (pkttype, protocol, payload)) in records.iter().enumerate() {
-        bytes.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-        bytes.extend_from_slice(&(n as u32 + 1).to_le_bytes());
-        let len = (16 + payload.len()) as u32;
-        bytes.extend_from_slice(&len.to_le_bytes());
-        bytes.extend_from_slice(&len.to_le_bytes());
-        bytes.extend_from_slice(&cooked_header(*pkttype, *protocol));
-        bytes.extend_from_slice(payload);
-    }
-    bytes
-}
-
 #[test]
 fn nlmon_pcap_files_read_with_unknown_process_fields() {
     let request = nlmsg(18, 0x301, 1, 777, &[0; 16]); // RTM_GETLINK dump from port 777
     let reply = rtm_newlink().payload;
-    let bytes = nlmon_pcap(
+    let bytes = corpus::nlmon_pcap(
         false,
         &[(PACKET_KERNEL, 0, &request), (PACKET_USER, 0, &reply)],
     );
@@ -454,14 +433,14 @@ fn nlmon_pcap_files_read_with_unknown_process_fields() {
     assert_eq!(read.messages[1].direction(), Direction::KernelToUser);
     assert_eq!(read.messages[1].dst_port, 4242);
 
-    let nanos = read_capture_bytes(&nlmon_pcap(true, &[(PACKET_USER, 16, &reply)]));
+    let nanos = read_capture_bytes(&corpus::nlmon_pcap(true, &[(PACKET_USER, 16, &reply)]));
     assert_eq!(nanos.messages[0].ts_wall_ns, 1_700_000_000_000_000_001);
 }
 
 #[test]
 fn pcap_and_pcapng_damage_is_named_with_its_offset() {
     let payload = demo_hello().payload;
-    let bytes = nlmon_pcap(
+    let bytes = corpus::nlmon_pcap(
         false,
         &[(PACKET_KERNEL, 30, &payload), (PACKET_KERNEL, 30, &payload)],
     );
@@ -784,7 +763,7 @@ fn a_file_cut_inside_its_magic_is_a_truncated_capture() {
             "cut at {cut}: {error}"
         );
     }
-    let pcap = nlmon_pcap(false, &[]);
+    let pcap = corpus::nlmon_pcap(false, &[]);
     let read = read_capture_bytes(&pcap[..2]);
     assert_eq!(read.format, Some(CaptureFormat::Pcap));
     assert!(read

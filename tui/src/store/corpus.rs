@@ -90,8 +90,9 @@ pub fn message(
         comm: comm.to_string(),
         netns: 4026531840,
         protocol,
-        src_port,
-        dst_port,
+        src_port: Some(src_port),
+        dst_port: Some(dst_port),
+        stated_direction: None,
         dst_group,
         len: payload.len() as u32,
         hook: if dst_group != 0 {

@@ -5,7 +5,9 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Which way a message went. Derived from the ports: port 0 is the kernel.
+/// Which way a message went. Derived from the ports (port 0 is the kernel)
+/// when both are known, else what the capture file states
+/// ([`CapturedMessage::stated_direction`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -13,6 +15,9 @@ pub enum Direction {
     KernelToUser,
     UserToUser,
     KernelToKernel,
+    /// Neither the ports nor the file tell (another tool's record with a
+    /// packet type that names no netlink direction).
+    Unknown,
 }
 
 impl Direction {
@@ -26,19 +31,48 @@ impl Direction {
         }
     }
 
-    /// Short form used in list views and filters (`u2k`, `k2u`, `u2u`, `k2k`).
+    /// Short form used in list views, filters and nlscope's pcapng comment
+    /// (`u2k`, `k2u`, `u2u`, `k2k`, `?`).
     pub fn short(self) -> &'static str {
         match self {
             Direction::UserToKernel => "u2k",
             Direction::KernelToUser => "k2u",
             Direction::UserToUser => "u2u",
             Direction::KernelToKernel => "k2k",
+            Direction::Unknown => "?",
+        }
+    }
+
+    /// Every direction, in the order help lists them.
+    pub const ALL: [Direction; 5] = [
+        Direction::UserToKernel,
+        Direction::KernelToUser,
+        Direction::UserToUser,
+        Direction::KernelToKernel,
+        Direction::Unknown,
+    ];
+
+    /// The direction a [`Direction::short`] form names.
+    pub fn from_short(text: &str) -> Option<Direction> {
+        match text {
+            "u2k" => Some(Direction::UserToKernel),
+            "k2u" => Some(Direction::KernelToUser),
+            "u2u" => Some(Direction::UserToUser),
+            "k2k" => Some(Direction::KernelToKernel),
+            "?" => Some(Direction::Unknown),
+            _ => None,
         }
     }
 }
 
 /// One captured netlink message (the whole buffer handed to one delivery call,
 /// which may hold several netlink messages back to back).
+///
+/// nlscope's own captures know every field. Files from other tools (nlmon +
+/// tcpdump, Wireshark) hold the packet and a cooked header only: no process
+/// (pid and tid 0, comm, hook and netns empty or 0), mostly no ports (`None`,
+/// shown as `?`), and the direction the header's packet type states
+/// ([`CapturedMessage::stated_direction`]).
 ///
 /// In JSON (JSON Lines files, agent frames) a cut message also carries
 /// `"cut":true` after `len` (see the `Serialize` impl); readers ignore it,
@@ -50,20 +84,28 @@ pub struct CapturedMessage {
     /// Wall-clock nanoseconds since the Unix epoch, derived from `ts_mono_ns`.
     pub ts_wall_ns: u64,
     /// Process id (tgid) of the task that was running; for kernel-originated
-    /// messages this is whatever task triggered the send, 0 when unknown.
+    /// messages this is whatever task triggered the send. 0 with an empty
+    /// `comm` when unknown ([`CapturedMessage::process_known`]).
     pub pid: u32,
     /// Thread id of that task.
     pub tid: u32,
-    /// That task's `comm`.
+    /// That task's `comm`; empty when unknown.
     pub comm: String,
     /// Network namespace inode of the sending socket (0 when unknown).
     pub netns: u32,
     /// Netlink protocol number.
     pub protocol: u32,
-    /// Sending socket's port id (0 = kernel).
-    pub src_port: u32,
-    /// Destination port id (0 = kernel).
-    pub dst_port: u32,
+    /// Sending socket's port id (0 = kernel); `None` when the capture does
+    /// not say (0 would claim the kernel sent it).
+    pub src_port: Option<u32>,
+    /// Destination port id (0 = kernel); `None` when the capture does not say.
+    pub dst_port: Option<u32>,
+    /// Which way the message went as the capture file states it, for a
+    /// record whose ports do not tell: another tool's cooked header says
+    /// whether a kernel or a user socket received the message, not which
+    /// ports. Set only when a port is `None`; the ports decide otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_direction: Option<Direction>,
     /// Destination multicast group (0 = unicast).
     pub dst_group: u32,
     /// Length of the whole message buffer in the kernel.
@@ -92,16 +134,20 @@ pub struct Delivery {
 }
 
 impl CapturedMessage {
-    /// Which way the message went; a multicast goes to user listeners.
+    /// Which way the message went; a multicast goes to user listeners. From
+    /// the ports when they are known, else what the file stated.
     pub fn direction(&self) -> Direction {
-        if self.dst_group != 0 {
-            return if self.src_port == 0 {
-                Direction::KernelToUser
-            } else {
-                Direction::UserToUser
-            };
+        match (self.src_port, self.dst_port) {
+            (Some(0), _) if self.dst_group != 0 => Direction::KernelToUser,
+            (Some(_), _) if self.dst_group != 0 => Direction::UserToUser,
+            (Some(src), Some(dst)) => Direction::from_ports(src, dst),
+            _ => self.stated_direction.unwrap_or(Direction::Unknown),
         }
-        Direction::from_ports(self.src_port, self.dst_port)
+    }
+
+    /// False when the capture names no process (another tool's file).
+    pub fn process_known(&self) -> bool {
+        self.pid != 0 || !self.comm.is_empty()
     }
 
     pub fn is_multicast(&self) -> bool {
@@ -138,6 +184,7 @@ pub fn cut_text(captured: usize, whole: u64) -> String {
 impl Serialize for CapturedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let optional = usize::from(self.result.is_some())
+            + usize::from(self.stated_direction.is_some())
             + usize::from(self.is_truncated())
             + usize::from(!self.deliveries.is_empty());
         let mut out = serializer.serialize_struct("CapturedMessage", 13 + optional)?;
@@ -150,6 +197,9 @@ impl Serialize for CapturedMessage {
         out.serialize_field("protocol", &self.protocol)?;
         out.serialize_field("src_port", &self.src_port)?;
         out.serialize_field("dst_port", &self.dst_port)?;
+        if let Some(direction) = self.stated_direction {
+            out.serialize_field("stated_direction", &direction)?;
+        }
         out.serialize_field("dst_group", &self.dst_group)?;
         out.serialize_field("len", &self.len)?;
         if self.is_truncated() {
@@ -191,8 +241,9 @@ mod tests {
             comm: "client".into(),
             netns: 4026531840,
             protocol: 30,
-            src_port: 100,
-            dst_port: 0,
+            src_port: Some(100),
+            dst_port: Some(0),
+            stated_direction: None,
             dst_group: 0,
             len: 29,
             hook: "netlink_unicast".into(),
@@ -208,6 +259,40 @@ mod tests {
         assert_eq!(Direction::from_ports(0, 5), Direction::KernelToUser);
         assert_eq!(Direction::from_ports(5, 6), Direction::UserToUser);
         assert_eq!(sample().direction().short(), "u2k");
+    }
+
+    #[test]
+    fn unknown_ports_take_the_stated_direction() {
+        let mut message = sample();
+        message.src_port = None;
+        assert_eq!(message.direction(), Direction::Unknown);
+        message.stated_direction = Some(Direction::UserToKernel);
+        assert_eq!(message.direction(), Direction::UserToKernel);
+        // Known ports decide, whatever was stated.
+        message.src_port = Some(0);
+        message.dst_port = Some(7);
+        assert_eq!(message.direction(), Direction::KernelToUser);
+        for direction in Direction::ALL {
+            assert_eq!(Direction::from_short(direction.short()), Some(direction));
+        }
+    }
+
+    #[test]
+    fn unknown_ports_are_null_in_json() {
+        let mut message = sample();
+        message.src_port = None;
+        message.stated_direction = Some(Direction::UserToKernel);
+        let line = serde_json::to_string(&message).unwrap();
+        assert!(line.contains("\"src_port\":null,\"dst_port\":0"), "{line}");
+        assert!(
+            line.contains("\"stated_direction\":\"user_to_kernel\""),
+            "{line}"
+        );
+        let back: CapturedMessage = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, message);
+        // Lines nlscope wrote before ports could be unknown read the same.
+        let old = serde_json::to_string(&sample()).unwrap();
+        assert!(!old.contains("stated_direction"), "{old}");
     }
 
     #[test]

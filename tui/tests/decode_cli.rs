@@ -179,6 +179,66 @@ fn the_decoded_guest_capture_matches_its_reviewed_snapshot() {
     insta::assert_snapshot!("decode_guest_capture_head", head);
 }
 
+/// An `ip link show` recorded by nlmon + tcpdump: no process, no ports, the
+/// direction from each record's cooked header.
+#[test]
+fn an_nlmon_capture_decodes_with_its_directions_and_unknown_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nlmon.pcap");
+    std::fs::write(&path, nlscope::store::corpus::nlmon_getlink_pcap()).unwrap();
+
+    let output = decode_file(&path, false);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let ends: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("    route 0: "))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            "    route 0: ? -> kernel  [u2k]",
+            "    route 0: ? -> ?  [k2u]",
+            "    route 0: ? -> ?  [k2u]",
+        ],
+        "{text}"
+    );
+    assert_eq!(text.matches("\n    process: ?\n").count(), 3, "{text}");
+    assert!(!text.contains("k2k"), "{text}");
+
+    let output = decode_file(&path, true);
+    assert!(output.status.success());
+    let objects: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let ends: Vec<_> = objects
+        .iter()
+        .map(|o| {
+            (
+                o["direction"].as_str().unwrap().to_string(),
+                o["src_port"].clone(),
+                o["dst_port"].clone(),
+            )
+        })
+        .collect();
+    let null = serde_json::Value::Null;
+    assert_eq!(
+        ends,
+        [
+            ("u2k".to_string(), null.clone(), serde_json::json!(0)),
+            ("k2u".to_string(), null.clone(), null.clone()),
+            ("k2u".to_string(), null.clone(), null),
+        ]
+    );
+    assert_eq!(objects[0]["summary"], "RTM_GETLINK dump");
+}
+
 #[test]
 fn a_missing_file_is_one_error_line() {
     let output = decode_file(Path::new("/nonexistent/capture.pcapng"), false);

@@ -143,7 +143,8 @@ impl Assembler {
             if let Some((call, caller)) = self.innermost(tid) {
                 if call.hook != Hook::NetlinkUnicast {
                     let delivery = Delivery {
-                        port: message.dst_port,
+                        // eBPF records always carry both ports.
+                        port: message.dst_port.unwrap_or_default(),
                         result: i64::from(message.len),
                     };
                     self.deliver(call.seq, delivery);
@@ -306,8 +307,9 @@ pub fn message_from_record(bytes: &[u8], mono_to_wall_ns: i128) -> Option<Messag
         comm: String::from_utf8_lossy(&header.comm[..comm_len]).into_owned(),
         netns: header.netns_ino,
         protocol: header.protocol,
-        src_port: header.src_portid,
-        dst_port: header.dst_portid,
+        src_port: Some(header.src_portid),
+        dst_port: Some(header.dst_portid),
+        stated_direction: None,
         dst_group: header.dst_group,
         len: header.len,
         hook: hook.map_or_else(
@@ -623,7 +625,13 @@ pub(crate) mod tests {
         let ready = assembler.take_ready(31, false);
         let summary: Vec<_> = ready
             .iter()
-            .map(|m| (m.hook.as_str(), m.dst_port, m.deliveries.len()))
+            .map(|m| {
+                (
+                    m.hook.as_str(),
+                    m.dst_port.unwrap_or_default(),
+                    m.deliveries.len(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,

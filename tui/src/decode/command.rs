@@ -38,8 +38,9 @@ struct JsonMessage<'a> {
     direction: &'static str,
     protocol: u32,
     protocol_name: String,
-    src_port: u32,
-    dst_port: u32,
+    /// `null` when the capture does not give it (another tool's file).
+    src_port: Option<u32>,
+    dst_port: Option<u32>,
     dst_group: u32,
     len: u32,
     captured: usize,
@@ -170,12 +171,14 @@ fn result_text(result: i64) -> CompactString {
     }
 }
 
-fn endpoint(port: u32, group: u32) -> CompactString {
+/// `kernel`, `port N`, `group N`, or `?` for a port the capture does not give.
+fn endpoint(port: Option<u32>, group: u32) -> CompactString {
     let mut number = itoa::Buffer::new();
     match (port, group) {
         (_, group) if group != 0 => cat(&["group ", number.format(group)]),
-        (0, _) => "kernel".into(),
-        (port, _) => cat(&["port ", number.format(port)]),
+        (Some(0), _) => "kernel".into(),
+        (Some(port), _) => cat(&["port ", number.format(port)]),
+        (None, _) => "?".into(),
     }
 }
 
@@ -217,15 +220,20 @@ fn write_text(
         &num(message.ts_mono_ns),
         " ns)\n",
     ]);
-    put(&[
-        "    process: ",
-        comm,
-        " (pid ",
-        &num(message.pid),
-        ", tid ",
-        &num(message.tid),
-        ")\n",
-    ]);
+    if message.process_known() {
+        put(&[
+            "    process: ",
+            comm,
+            " (pid ",
+            &num(message.pid),
+            ", tid ",
+            &num(message.tid),
+            ")\n",
+        ]);
+    } else {
+        // Another tool's file names no process.
+        put(&["    process: ?\n"]);
+    }
     put(&[
         "    ",
         &protocol_name(message.protocol),
@@ -282,8 +290,9 @@ mod tests {
         assert_eq!(result_text(29), "29 (delivered)");
         assert_eq!(result_text(-105), "-ENOBUFS (-105)");
         assert_eq!(result_text(-3), "-ESRCH (-3)");
-        assert_eq!(endpoint(0, 0), "kernel");
-        assert_eq!(endpoint(0, 1), "group 1");
-        assert_eq!(endpoint(7, 0), "port 7");
+        assert_eq!(endpoint(Some(0), 0), "kernel");
+        assert_eq!(endpoint(Some(0), 1), "group 1");
+        assert_eq!(endpoint(Some(7), 0), "port 7");
+        assert_eq!(endpoint(None, 0), "?");
     }
 }

@@ -72,8 +72,19 @@ pub fn format_line(out: &mut Vec<u8>, message: &CapturedMessage) -> std::io::Res
     serde_json::to_writer(&mut *out, &message.comm)?;
     field(out, b",\"netns\":", number.format(message.netns));
     field(out, b",\"protocol\":", number.format(message.protocol));
-    field(out, b",\"src_port\":", number.format(message.src_port));
-    field(out, b",\"dst_port\":", number.format(message.dst_port));
+    for (key, port) in [
+        (&b",\"src_port\":"[..], message.src_port),
+        (b",\"dst_port\":", message.dst_port),
+    ] {
+        match port {
+            Some(port) => field(out, key, number.format(port)),
+            None => field(out, key, "null"),
+        }
+    }
+    if let Some(direction) = message.stated_direction {
+        out.extend_from_slice(b",\"stated_direction\":");
+        serde_json::to_writer(&mut *out, &direction)?;
+    }
     field(out, b",\"dst_group\":", number.format(message.dst_group));
     field(out, b",\"len\":", number.format(message.len));
     if message.is_truncated() {
@@ -172,8 +183,9 @@ mod tests {
             comm: format!("p{n}"),
             netns: 1,
             protocol: 30,
-            src_port: n,
-            dst_port: 0,
+            src_port: Some(n),
+            dst_port: Some(0),
+            stated_direction: None,
             dst_group: 0,
             len: 16,
             hook: "netlink_unicast".into(),
@@ -209,6 +221,8 @@ mod tests {
             result in proptest::option::of(proptest::prelude::any::<i64>()),
             payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
             deliveries in proptest::collection::vec((proptest::prelude::any::<u32>(), proptest::prelude::any::<i64>()), 0..4),
+            ports_known in proptest::array::uniform2(proptest::prelude::any::<bool>()),
+            stated_direction in proptest::option::of(proptest::sample::select(&crate::event::Direction::ALL[..])),
         ) {
             let message = CapturedMessage {
                 ts_mono_ns: times[0],
@@ -218,8 +232,9 @@ mod tests {
                 comm,
                 netns: numbers[2],
                 protocol: numbers[3],
-                src_port: numbers[4],
-                dst_port: numbers[5],
+                src_port: ports_known[0].then_some(numbers[4]),
+                dst_port: ports_known[1].then_some(numbers[5]),
+                stated_direction,
                 dst_group: numbers[6],
                 len: numbers[7],
                 hook,

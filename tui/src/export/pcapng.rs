@@ -4,7 +4,8 @@
 //! - one Section Header Block (`shb_userappl` = `nlscope <version>`);
 //! - one Interface Description Block, linktype 253, `if_tsresol` = 9 (nanoseconds);
 //! - one Enhanced Packet Block per [`CapturedMessage`]: the 16-byte cooked
-//!   header (packet type, ARPHRD_NETLINK 824, protocol; big-endian) followed by
+//!   header (packet type as nlmon gives it, [`packet_type_of`]; ARPHRD_NETLINK
+//!   824; protocol; big-endian) followed by
 //!   the captured payload; timestamp = `ts_wall_ns`; captured length =
 //!   16 + payload, original length = 16 + `len` (so a truncated capture has
 //!   caplen < origlen, as in any pcap); and an `opt_comment` carrying everything
@@ -51,6 +52,15 @@ pub const PACKET_USER: u16 = 6;
 /// Cooked-header packet type for a message received by a kernel socket
 /// (`PACKET_KERNEL`), i.e. sent to the kernel.
 pub const PACKET_KERNEL: u16 = 7;
+/// Packet type written when nlscope does not know which kind of socket
+/// received a message (`PACKET_HOST`): nlmon never writes it, so no reader
+/// takes a netlink direction from it.
+pub const PACKET_TYPE_UNSTATED: u16 = 0;
+/// Netlink protocol whose messages carry no netlink header (kobject uevents:
+/// text, or libudev's binary header).
+const NETLINK_KOBJECT_UEVENT: u32 = 15;
+/// How libudev's re-broadcast of a uevent starts.
+const LIBUDEV_MAGIC: &[u8] = b"libudev\0";
 /// pcapng block type of an Enhanced Packet Block.
 const ENHANCED_PACKET_BLOCK: u32 = 6;
 /// pcapng option code `opt_comment`.
@@ -87,16 +97,6 @@ pub fn cooked_header(pkttype: u16, protocol: u16) -> [u8; COOKED_HEADER_LEN] {
     header[2..4].copy_from_slice(&ARPHRD_NETLINK.to_be_bytes());
     header[14..16].copy_from_slice(&protocol.to_be_bytes());
     header
-}
-
-/// Packet type written for a message: `PACKET_KERNEL` when a kernel socket
-/// receives it, `PACKET_USER` otherwise (what nlmon records).
-pub fn packet_type_of(message: &CapturedMessage) -> u16 {
-    if message.dst_port == 0 && message.dst_group == 0 {
-        PACKET_KERNEL
-    } else {
-        PACKET_USER
-    }
 }
 
 /// Appends `value` to `out`, percent-encoding everything outside
@@ -138,9 +138,11 @@ fn unescape(value: &str) -> Option<String> {
 
 /// The per-packet comment: every field of `message` that the cooked header,
 /// the timestamp and the lengths do not already carry. `dir` is redundant
-/// (the ports decide it) but makes the comment readable and filterable
-/// (`frame.comment contains "dir=u2k"`). `len`/`proto` appear only when the
-/// packet's lengths or header cannot hold them.
+/// when both ports are known (they decide it) but makes the comment readable
+/// and filterable (`frame.comment contains "dir=u2k"`); a port the capture
+/// did not know (a message read from another tool's file) is `none`, and
+/// `dir` is then the direction that file stated. `len`/`proto` appear only
+/// when the packet's lengths or header cannot hold them.
 ///
 /// `nlscope: v=1 mono=12 pid=42 tid=43 comm=ip netns=4026531840 dir=u2k sport=100 dport=0 group=0 hook=netlink_unicast result=none`
 pub fn encode_comment(message: &CapturedMessage) -> String {
@@ -165,8 +167,12 @@ pub fn encode_comment_into(out: &mut String, message: &CapturedMessage) {
     escape_into(out, &message.comm);
     pair(out, " netns=", number.format(message.netns));
     pair(out, " dir=", message.direction().short());
-    pair(out, " sport=", number.format(message.src_port));
-    pair(out, " dport=", number.format(message.dst_port));
+    for (key, port) in [(" sport=", message.src_port), (" dport=", message.dst_port)] {
+        match port {
+            Some(port) => pair(out, key, number.format(port)),
+            None => pair(out, key, "none"),
+        }
+    }
     pair(out, " group=", number.format(message.dst_group));
     out.push_str(" hook=");
     escape_into(out, &message.hook);
@@ -244,8 +250,11 @@ pub struct CommentFields {
     pub tid: u32,
     pub comm: String,
     pub netns: u32,
-    pub src_port: u32,
-    pub dst_port: u32,
+    pub src_port: Option<u32>,
+    pub dst_port: Option<u32>,
+    /// `dir` when a port is `none` and it names a direction (the ports
+    /// decide otherwise).
+    pub stated_direction: Option<Direction>,
     pub dst_group: u32,
     pub hook: String,
     pub result: Option<i64>,
@@ -266,6 +275,7 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
     let mut version = None;
     let (mut mono, mut pid, mut tid, mut comm, mut netns) = (None, None, None, None, None);
     let (mut sport, mut dport, mut group, mut hook, mut result) = (None, None, None, None, None);
+    let mut dir = None;
     let (mut len, mut proto) = (None, None);
     // Split as text at ASCII bytes (whitespace, `=`): the halves are slices
     // of the comment, valid UTF-8 without a check (this runs for every
@@ -282,6 +292,7 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
             b"tid" => tid = Some(value),
             b"comm" => comm = Some(value),
             b"netns" => netns = Some(value),
+            b"dir" => dir = Some(value),
             b"sport" => sport = Some(value),
             b"dport" => dport = Some(value),
             b"group" => group = Some(value),
@@ -297,14 +308,32 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
         return None;
     }
     let u32_of = |value: Option<&str>| -> Option<u32> { value?.parse().ok() };
+    // A port is a number, or `none` when the capture did not know it.
+    let port_of = |value: Option<&str>| -> Option<Option<u32>> {
+        match value? {
+            "none" => Some(None),
+            text => Some(Some(text.parse().ok()?)),
+        }
+    };
+    let src_port = port_of(sport)?;
+    let dst_port = port_of(dport)?;
+    // `dir` tells only when a port is unknown (the ports decide otherwise);
+    // `?` states nothing.
+    let stated_direction = if src_port.is_some() && dst_port.is_some() {
+        None
+    } else {
+        dir.and_then(Direction::from_short)
+            .filter(|&direction| direction != Direction::Unknown)
+    };
     Some(CommentFields {
         ts_mono_ns: mono?.parse().ok()?,
         pid: u32_of(pid)?,
         tid: u32_of(tid)?,
         comm: unescape(comm?)?,
         netns: u32_of(netns)?,
-        src_port: u32_of(sport)?,
-        dst_port: u32_of(dport)?,
+        src_port,
+        dst_port,
+        stated_direction,
         dst_group: u32_of(group)?,
         hook: unescape(hook?)?,
         result: match result? {
@@ -361,8 +390,9 @@ pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMess
         comm: String::new(),
         netns: 0,
         protocol: NETLINK_GENERIC,
-        src_port: 0,
-        dst_port: 0,
+        src_port: Some(0),
+        dst_port: Some(0),
+        stated_direction: None,
         dst_group: 0,
         len: total,
         hook: SYNTHETIC_HOOK.to_string(),
@@ -606,26 +636,82 @@ impl<W: Write> PcapngWriter<W> {
     }
 }
 
-/// Which way the cooked header's packet type says a foreign (nlmon/tcpdump)
-/// record went, with the port the first netlink message's `nlmsg_pid` gives:
-/// `(src_port, dst_port)`. `PACKET_KERNEL` means a kernel socket received it
-/// (user to kernel, sender's port in `nlmsg_pid`); `PACKET_USER` means a user
-/// socket received it (kernel replies carry the receiver's port). Anything
-/// else, or no port, leaves both 0 (direction unknown, shown as k2k).
-pub fn ports_from_packet_type(pkttype: u16, payload: &[u8]) -> (u32, u32) {
-    let nlmsg_pid = payload
-        .get(12..16)
-        .map(|bytes| u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-        .unwrap_or(0);
-    match pkttype {
-        PACKET_KERNEL if nlmsg_pid != 0 => (nlmsg_pid, 0),
-        PACKET_USER if nlmsg_pid != 0 => (0, nlmsg_pid),
-        _ => (0, 0),
+/// Packet type written for a message, the inverse of
+/// [`ends_from_packet_type`]: `PACKET_KERNEL` when a kernel socket receives
+/// it (u2k, and k2k, which nlmon never records), `PACKET_USER` when a user
+/// socket does (k2u, u2u, every multicast), as nlmon records them, so other
+/// tools and nlscope's reader take the direction from the cooked header too.
+pub fn packet_type_of(message: &CapturedMessage) -> u16 {
+    match message.direction() {
+        Direction::UserToKernel | Direction::KernelToKernel => PACKET_KERNEL,
+        Direction::KernelToUser | Direction::UserToUser => PACKET_USER,
+        Direction::Unknown => PACKET_TYPE_UNSTATED,
     }
 }
 
-/// Convenience for tests and tools: `Direction` a foreign record would get.
-pub fn direction_from_packet_type(pkttype: u16, payload: &[u8]) -> Direction {
-    let (src, dst) = ports_from_packet_type(pkttype, payload);
-    Direction::from_ports(src, dst)
+/// What a record from another tool (no nlscope comment) says of its ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatedEnds {
+    pub src_port: Option<u32>,
+    pub dst_port: Option<u32>,
+    pub direction: Option<Direction>,
+}
+
+/// The ends of another tool's record, from its cooked header's packet type
+/// and the first netlink message header of `payload`. This and
+/// [`packet_type_of`] are the one place packet types are mapped.
+///
+/// nlmon gives every copy the packet type of the socket that *received* it
+/// (`__netlink_deliver_tap_skb`: `PACKET_KERNEL` for a kernel socket,
+/// `PACKET_USER` for a user socket), and the file holds no port:
+///
+/// - `PACKET_KERNEL`: sent to the kernel (port 0) by a user socket, u2k. The
+///   sender is a user socket for certain: nlmon does not tap a kernel
+///   socket's message to another kernel socket (`netlink_deliver_tap_kernel`).
+///   Its port is `nlmsg_pid` when that is not 0: the kernel does not check
+///   it, but a sender that fills it in puts its own port there (libnl does);
+///   0 (iproute2, most libmnl tools) says nothing, so the port is unknown.
+/// - `PACKET_USER`: received by a user socket, whose port is unknown:
+///   `nlmsg_pid` is the receiver's port in a unicast reply, but in a
+///   multicast (which nlmon records once per listener) it is the port of the
+///   socket whose request caused the event, or 0, and the header cannot tell
+///   the two apart. The sender is unknown too; the direction is taken to be
+///   k2u, since the kernel sends nearly everything user sockets receive
+///   (replies, acks, notifications). libudev's re-broadcast of a uevent,
+///   recognised by its magic, is user-to-user (udevd to its listeners); any
+///   other user-to-user message reads as k2u, which the file cannot rule out.
+/// - any other packet type: nothing is known.
+pub fn ends_from_packet_type(pkttype: u16, protocol: u32, payload: &[u8]) -> StatedEnds {
+    let unknown = StatedEnds {
+        src_port: None,
+        dst_port: None,
+        direction: None,
+    };
+    match pkttype {
+        PACKET_KERNEL => {
+            // uevent buffers have no netlink header to take a port from.
+            let nlmsg_pid = payload
+                .get(12..16)
+                .filter(|_| protocol != NETLINK_KOBJECT_UEVENT)
+                .map(|bytes| u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+            StatedEnds {
+                src_port: nlmsg_pid.filter(|&pid| pid != 0),
+                dst_port: Some(0),
+                direction: Some(Direction::UserToKernel),
+            }
+        }
+        PACKET_USER => {
+            let from_udev =
+                protocol == NETLINK_KOBJECT_UEVENT && payload.starts_with(LIBUDEV_MAGIC);
+            StatedEnds {
+                direction: Some(if from_udev {
+                    Direction::UserToUser
+                } else {
+                    Direction::KernelToUser
+                }),
+                ..unknown
+            }
+        }
+        _ => unknown,
+    }
 }

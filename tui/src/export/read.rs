@@ -7,11 +7,13 @@
 //! whatever the bytes.
 //!
 //! Records without an nlscope comment (files from other tools) get what the
-//! packet itself says: time, protocol, payload and length, and ports from the
-//! cooked header's packet type where it tells the direction
-//! ([`ports_from_packet_type`]); the rest is unknown (pid 0, comm "", hook "",
-//! netns 0, no result), and `ts_mono_ns` is set to the wall-clock time so
-//! relative times still work.
+//! packet itself says: time, protocol, payload and length, and the direction
+//! and whichever ports the cooked header's packet type and the netlink header
+//! give ([`ends_from_packet_type`]); a port they do not give is `None`, and
+//! the rest is unknown (pid 0, comm "", hook "", netns 0, no result).
+//! `ts_mono_ns` is set to the wall-clock time so relative times still work.
+//! An nlscope comment, when present, is authoritative: the packet type is
+//! then not read.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,7 +25,7 @@ use pcap_file::{DataLink, Endianness, PcapError};
 
 use super::jsonl::read_jsonl_line;
 use super::pcapng::{
-    decode_comment, decode_deliveries, parse_genl_family_record, ports_from_packet_type,
+    decode_comment, decode_deliveries, ends_from_packet_type, parse_genl_family_record,
     COOKED_HEADER_LEN, LINKTYPE_NETLINK, SYNTHETIC_HOOK,
 };
 use crate::event::CapturedMessage;
@@ -472,8 +474,9 @@ fn message_from_record(
         comm: String::new(),
         netns: 0,
         protocol: u32::from(protocol),
-        src_port: 0,
-        dst_port: 0,
+        src_port: None,
+        dst_port: None,
+        stated_direction: None,
         dst_group: 0,
         len,
         hook: String::new(),
@@ -490,6 +493,7 @@ fn message_from_record(
             message.netns = fields.netns;
             message.src_port = fields.src_port;
             message.dst_port = fields.dst_port;
+            message.stated_direction = fields.stated_direction;
             message.dst_group = fields.dst_group;
             message.hook = fields.hook;
             message.result = fields.result;
@@ -502,9 +506,13 @@ fn message_from_record(
             message.deliveries = deliveries;
         }
         None => {
-            let (src, dst) = ports_from_packet_type(pkttype, &message.payload);
-            message.src_port = src;
-            message.dst_port = dst;
+            let ends = ends_from_packet_type(pkttype, message.protocol, &message.payload);
+            message.src_port = ends.src_port;
+            message.dst_port = ends.dst_port;
+            // Known ports decide the direction; it is stated only without them.
+            if ends.src_port.is_none() || ends.dst_port.is_none() {
+                message.stated_direction = ends.direction;
+            }
         }
     }
     Ok(message)

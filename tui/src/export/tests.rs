@@ -14,9 +14,12 @@ use super::pcapng::{
     ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_USER, SYNTHETIC_HOOK,
 };
 use super::read::{
-    read_capture, read_capture_bytes, read_capture_in_blocks, CaptureFormat, ReadErrorKind,
+    read_capture, read_capture_bytes, read_capture_file_streaming, read_capture_in_blocks,
+    CaptureFormat, ReadErrorKind,
 };
 use crate::event::{CapturedMessage, Delivery, Direction};
+use crate::store::corpus;
+use crate::ui::format::{destination, endpoint};
 
 const RTM_NEWLINK: u16 = 16;
 const DEMO_FAMILY_ID: u16 = 0x1d;
@@ -51,8 +54,9 @@ fn captured(protocol: u32, src: u32, dst: u32, payload: Vec<u8>) -> CapturedMess
         comm: "ip".into(),
         netns: 4026531840,
         protocol,
-        src_port: src,
-        dst_port: dst,
+        src_port: Some(src),
+        dst_port: Some(dst),
+        stated_direction: None,
         dst_group: 0,
         len: payload.len() as u32,
         hook: "netlink_unicast".into(),
@@ -114,12 +118,28 @@ fn block_offsets(bytes: &[u8]) -> Vec<usize> {
     offsets
 }
 
+/// The stated direction as a file can hold it: none when both ports are
+/// known (they decide), else the direction the message shows, and none for
+/// an unknown one (files say `?`, which states nothing).
+fn canonical_stated_direction(message: &CapturedMessage) -> Option<Direction> {
+    if message.src_port.is_some() && message.dst_port.is_some() {
+        return None;
+    }
+    Some(message.direction()).filter(|&direction| direction != Direction::Unknown)
+}
+
 fn arb_message() -> impl Strategy<Value = CapturedMessage> {
     (
         (any::<u64>(), any::<u64>(), any::<u32>(), any::<u32>()),
         (".{0,20}", any::<u32>(), any::<u32>()),
-        (any::<u32>(), any::<u32>(), any::<u32>(), any::<u32>()),
+        (
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u32>()),
+            any::<u32>(),
+            any::<u32>(),
+        ),
         ("[a-z_]{0,20}|.{0,8}", proptest::option::of(any::<i64>())),
+        proptest::option::of(proptest::sample::select(&Direction::ALL[..])),
         proptest::collection::vec(any::<u8>(), 0..300),
         proptest::collection::vec((any::<u32>(), any::<i64>()), 0..4),
     )
@@ -129,27 +149,33 @@ fn arb_message() -> impl Strategy<Value = CapturedMessage> {
                 (comm, netns, protocol),
                 (src_port, dst_port, dst_group, len),
                 (hook, result),
+                stated_direction,
                 payload,
                 deliveries,
-            )| CapturedMessage {
-                ts_mono_ns,
-                ts_wall_ns,
-                pid,
-                tid,
-                comm,
-                netns,
-                protocol,
-                src_port,
-                dst_port,
-                dst_group,
-                len,
-                hook,
-                result,
-                payload,
-                deliveries: deliveries
-                    .into_iter()
-                    .map(|(port, result)| Delivery { port, result })
-                    .collect(),
+            )| {
+                let mut message = CapturedMessage {
+                    ts_mono_ns,
+                    ts_wall_ns,
+                    pid,
+                    tid,
+                    comm,
+                    netns,
+                    protocol,
+                    src_port,
+                    dst_port,
+                    stated_direction,
+                    dst_group,
+                    len,
+                    hook,
+                    result,
+                    payload,
+                    deliveries: deliveries
+                        .into_iter()
+                        .map(|(port, result)| Delivery { port, result })
+                        .collect(),
+                };
+                message.stated_direction = canonical_stated_direction(&message);
+                message
             },
         )
 }
@@ -269,7 +295,7 @@ proptest! {
             .iter()
             .map(|m| (PACKET_USER, m.protocol as u16, &m.payload[..]))
             .collect();
-        let pcap = nlmon_pcap(false, &replies);
+        let pcap = corpus::nlmon_pcap(false, &replies);
         for bytes in [&pcapng[..], &jsonl[..], &pcap[..]] {
             let cut = cut.index(bytes.len() + 1);
             for input in [bytes, &bytes[..cut]] {
@@ -378,7 +404,7 @@ fn whole_datagrams_and_cut_ones_keep_their_lengths_in_pcapng() {
 fn a_tcpdump_capture_with_a_small_snap_length_reads_cut() {
     // `tcpdump -i nlmon0 -s 80`: the record holds 80 of the packet's 268 bytes.
     let cut = crate::store::corpus::cut_message();
-    let mut bytes = nlmon_pcap(false, &[(PACKET_USER, 0, &cut.payload)]);
+    let mut bytes = corpus::nlmon_pcap(false, &[(PACKET_USER, 0, &cut.payload)]);
     bytes[24 + 12..24 + 16].copy_from_slice(&(16 + 252u32).to_le_bytes());
     let read = read_capture_bytes(&bytes);
     assert_eq!(read.error, None);
@@ -434,8 +460,8 @@ fn the_synthesized_newfamily_record_is_a_valid_nlctrl_message() {
 fn family_records_are_injected_once_before_first_use() {
     let request = genl_request();
     let mut reply = genl_request();
-    reply.src_port = 0;
-    reply.dst_port = 4242;
+    reply.src_port = Some(0);
+    reply.dst_port = Some(4242);
     let other_family = captured(16, 1, 0, nlmsg(0x30, 0, 0, 1, &[1, 1, 0, 0]));
     let messages = vec![rtm_newlink(), request.clone(), reply, other_family];
     let bytes = write_pcapng(&messages, &[(DEMO_FAMILY_ID, DEMO_FAMILY_NAME)]);
@@ -454,33 +480,11 @@ fn family_records_are_injected_once_before_first_use() {
     assert_eq!(genl_family_ids(&request.payload), vec![DEMO_FAMILY_ID]);
 }
 
-/// A capture as `tcpdump -i nlmon0 -w` writes it: classic pcap, no comments.
-fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
-    bytes.extend_from_slice(&magic.to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
-    bytes.extend_from_slice(&[0; 8]);
-    bytes.extend_from_slice(&262_144u32.to_le_bytes());
-    bytes.extend_from_slice(&253u32.to_le_bytes());
-    for (n, (pkttype, protocol, payload)) in records.iter().enumerate() {
-        bytes.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-        bytes.extend_from_slice(&(n as u32 + 1).to_le_bytes());
-        let len = (16 + payload.len()) as u32;
-        bytes.extend_from_slice(&len.to_le_bytes());
-        bytes.extend_from_slice(&len.to_le_bytes());
-        bytes.extend_from_slice(&cooked_header(*pkttype, *protocol));
-        bytes.extend_from_slice(payload);
-    }
-    bytes
-}
-
 #[test]
 fn nlmon_pcap_files_read_with_unknown_process_fields() {
     let request = nlmsg(18, 0x301, 1, 777, &[0; 16]); // RTM_GETLINK dump from port 777
     let reply = rtm_newlink().payload;
-    let bytes = nlmon_pcap(
+    let bytes = corpus::nlmon_pcap(
         false,
         &[(PACKET_KERNEL, 0, &request), (PACKET_USER, 0, &reply)],
     );
@@ -495,18 +499,150 @@ fn nlmon_pcap_files_read_with_unknown_process_fields() {
     assert_eq!(first.payload, request);
     assert_eq!(first.len as usize, request.len());
     assert_eq!(first.direction(), Direction::UserToKernel);
-    assert_eq!(first.src_port, 777);
-    assert_eq!(read.messages[1].direction(), Direction::KernelToUser);
-    assert_eq!(read.messages[1].dst_port, 4242);
+    // A request that fills in nlmsg_pid names its sender's port.
+    assert_eq!((first.src_port, first.dst_port), (Some(777), Some(0)));
+    assert_eq!(first.stated_direction, None, "the ports tell");
+    let newlink = &read.messages[1];
+    assert_eq!(newlink.direction(), Direction::KernelToUser);
+    // Its nlmsg_pid 4242 is not taken for the receiver: in a multicast it
+    // would be the port of whoever caused the event.
+    assert_eq!((newlink.src_port, newlink.dst_port), (None, None));
 
-    let nanos = read_capture_bytes(&nlmon_pcap(true, &[(PACKET_USER, 16, &reply)]));
+    let nanos = read_capture_bytes(&corpus::nlmon_pcap(true, &[(PACKET_USER, 16, &reply)]));
     assert_eq!(nanos.messages[0].ts_wall_ns, 1_700_000_000_000_000_001);
+}
+
+/// Each message's direction and ports, as the reader found them.
+fn ends(messages: &[CapturedMessage]) -> Vec<(Direction, Option<u32>, Option<u32>)> {
+    messages
+        .iter()
+        .map(|m| (m.direction(), m.src_port, m.dst_port))
+        .collect()
+}
+
+/// `ip link show` recorded by nlmon + tcpdump, read from a file by the two
+/// readers `nlscope open` (whole) and `nlscope decode` (streaming) use.
+#[test]
+fn an_nlmon_dump_reads_as_a_request_to_the_kernel_and_replies_to_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nlmon.pcap");
+    std::fs::write(&path, corpus::nlmon_getlink_pcap()).unwrap();
+    let read = read_capture(&path);
+    assert_eq!((read.format, read.error), (Some(CaptureFormat::Pcap), None));
+    let mut streamed = Vec::new();
+    let (_, count) = read_capture_file_streaming(&path, |message, _| streamed.push(message));
+    assert_eq!((count, &streamed), (3, &read.messages));
+
+    assert_eq!(
+        ends(&read.messages),
+        [
+            (Direction::UserToKernel, None, Some(0)),
+            (Direction::KernelToUser, None, None),
+            (Direction::KernelToUser, None, None),
+        ]
+    );
+    // What the dashboard's src->dst column shows.
+    let shown: Vec<String> = read
+        .messages
+        .iter()
+        .map(|m| format!("{} -> {}", endpoint(m.src_port), destination(m)))
+        .collect();
+    assert_eq!(shown, ["? -> kernel", "? -> ?", "? -> ?"]);
+    assert!(read.messages.iter().all(|m| !m.process_known()));
+}
+
+#[test]
+fn a_foreign_record_states_what_its_packet_type_and_payload_allow() {
+    let request = demo_hello().payload;
+    let udev = b"libudev\0\xfe\xed\xca\xfe".to_vec();
+    let kernel_uevent = b"add@/devices/virtual/net/dummy0\0ACTION=add\0".to_vec();
+    let bytes = corpus::nlmon_pcap(
+        false,
+        &[
+            (0, 30, &request), // PACKET_HOST: nothing netlink
+            (PACKET_USER, 15, &udev),
+            (PACKET_USER, 15, &kernel_uevent),
+            (PACKET_KERNEL, 15, &kernel_uevent),
+        ],
+    );
+    let read = read_capture_bytes(&bytes);
+    assert_eq!(
+        ends(&read.messages),
+        [
+            (Direction::Unknown, None, None),
+            // udevd re-broadcasting to libudev listeners.
+            (Direction::UserToUser, None, None),
+            (Direction::KernelToUser, None, None),
+            // A uevent buffer has no nlmsg_pid to take a port from.
+            (Direction::UserToKernel, None, Some(0)),
+        ]
+    );
+}
+
+/// The packet type nlscope writes is the one nlmon would have recorded, so
+/// a file read without its comments (by another tool, or after `editcap -F
+/// pcap`) still tells the direction.
+#[test]
+fn our_cooked_header_names_the_receiving_socket_as_nlmon_does() {
+    let mut multicast = rtm_newlink();
+    multicast.dst_port = Some(0);
+    multicast.dst_group = 1;
+    let mut user_to_user = demo_hello();
+    user_to_user.dst_port = Some(4243);
+    let messages = [demo_hello(), rtm_newlink(), multicast, user_to_user];
+    let bytes = write_pcapng(&messages, &[]);
+    let headers: Vec<&[u8]> = block_offsets(&bytes)[2..]
+        .iter()
+        .map(|&epb| &bytes[epb + 28..epb + 28 + 16])
+        .collect();
+    // Big-endian packet type, ARPHRD_NETLINK (824), zeros, protocol.
+    let expected: [(u16, u16); 4] = [(7, 30), (6, 0), (6, 0), (6, 30)];
+    assert_eq!(headers.len(), expected.len());
+    for (header, (packet_type, protocol)) in headers.iter().zip(expected) {
+        let mut cooked = [0u8; 16];
+        cooked[0..2].copy_from_slice(&packet_type.to_be_bytes());
+        cooked[2..4].copy_from_slice(&[0x03, 0x38]);
+        cooked[14..16].copy_from_slice(&protocol.to_be_bytes());
+        assert_eq!(*header, &cooked[..]);
+    }
+}
+
+/// Another tool's capture written out again by nlscope: the cooked headers
+/// stay as they were, the comment says which ports were not known, and
+/// nlscope reads back the same messages.
+#[test]
+fn a_foreign_capture_written_as_pcapng_keeps_its_headers_and_unknowns() {
+    let original = corpus::nlmon_getlink_pcap();
+    let read = read_capture_bytes(&original);
+    let bytes = write_pcapng(&read.messages, &[]);
+    let ours: Vec<&[u8]> = block_offsets(&bytes)[2..]
+        .iter()
+        .map(|&epb| &bytes[epb + 28..epb + 28 + 16])
+        .collect();
+    // The pcap's records, each after its 16-byte record header.
+    let mut theirs = Vec::new();
+    let mut at = 24;
+    while at < original.len() {
+        let len = u32::from_le_bytes(original[at + 8..at + 12].try_into().unwrap()) as usize;
+        theirs.push(&original[at + 16..at + 32]);
+        at += 16 + len;
+    }
+    assert_eq!(ours, theirs);
+    let comment = encode_comment(&read.messages[0]);
+    assert!(
+        comment.contains(" comm= netns=0 dir=u2k sport=none dport=0 "),
+        "{comment}"
+    );
+    assert!(encode_comment(&read.messages[1]).contains(" dir=k2u sport=none dport=none "));
+    let again = read_capture_bytes(&bytes);
+    assert_eq!(again.error, None);
+    assert_eq!(again.messages, read.messages);
 }
 
 #[test]
 fn pcap_and_pcapng_damage_is_named_with_its_offset() {
     let payload = demo_hello().payload;
-    let bytes = nlmon_pcap(
+    let bytes = corpus::nlmon_pcap(
         false,
         &[(PACKET_KERNEL, 30, &payload), (PACKET_KERNEL, 30, &payload)],
     );
@@ -614,6 +750,16 @@ fn tshark(path: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// tshark's `fields` output for `path`: one line per packet, the values of
+/// `fields` separated by `|`.
+fn tshark_fields(path: &std::path::Path, fields: &[&str]) -> String {
+    let mut args = vec!["-T", "fields", "-E", "separator=|"];
+    for field in fields {
+        args.extend(["-e", field]);
+    }
+    tshark(path, &args)
+}
+
 #[test]
 fn tshark_dissects_our_pcapng() {
     let dir = tempfile::tempdir().unwrap();
@@ -625,32 +771,18 @@ fn tshark_dissects_our_pcapng() {
     )
     .unwrap();
 
-    let fields = tshark(
+    let fields = tshark_fields(
         &path,
         &[
-            "-T",
-            "fields",
-            "-E",
-            "separator=|",
-            "-e",
             "frame.comment",
-            "-e",
             "netlink.hatype",
-            "-e",
             "netlink.family",
-            "-e",
             "netlink-route.nltype",
-            "-e",
             "netlink-route.ifla_ifname",
-            "-e",
             "genl.ctrl.family_name",
-            "-e",
             "genl.ctrl.family_id",
-            "-e",
             "genl.family_id",
-            "-e",
             "netlink.hdr_type",
-            "-e",
             "netlink.hdr_pid",
         ],
     );
@@ -701,6 +833,59 @@ fn tshark_dissects_our_pcapng() {
     assert!(verbose.contains("CTRL_CMD_NEWFAMILY"), "{verbose}");
     assert!(verbose.contains("Hello kernel"), "{verbose}");
     assert!(!verbose.contains("Malformed"), "{verbose}");
+}
+
+/// An nlmon + tcpdump capture and nlscope's pcapng of it look the same to
+/// Wireshark: the same dissection, and the same packet types in the cooked
+/// header (Wireshark 4.0 has no field for them, so the bytes are checked).
+#[test]
+fn tshark_sees_an_nlmon_capture_and_our_pcapng_of_it_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("nlmon.pcap");
+    std::fs::write(&pcap, corpus::nlmon_getlink_pcap()).unwrap();
+    let ours = dir.path().join("ours.pcapng");
+    std::fs::write(&ours, write_pcapng(&read_capture(&pcap).messages, &[])).unwrap();
+
+    let dissected = |path: &std::path::Path| {
+        tshark_fields(
+            path,
+            &[
+                "netlink.hatype",
+                "netlink.family",
+                "netlink-route.nltype",
+                "netlink.hdr_type",
+                "netlink.hdr_pid",
+            ],
+        )
+    };
+    let theirs = dissected(&pcap);
+    // RTM_GETLINK and RTM_NEWLINK are rtnetlink types; NLMSG_DONE is netlink's.
+    assert_eq!(
+        theirs,
+        "824|0x0000|18||0\n824|0x0000|16||4242\n824|0x0000||0x0003|4242\n"
+    );
+    assert_eq!(dissected(&ours), theirs);
+
+    let packet_types = |path: &std::path::Path| -> Vec<String> {
+        tshark(path, &["-x"])
+            .lines()
+            .filter_map(|line| line.strip_prefix("0000  "))
+            .map(|bytes| bytes[..5].to_string())
+            .collect()
+    };
+    assert_eq!(packet_types(&pcap), ["00 07", "00 06", "00 06"]);
+    assert_eq!(packet_types(&ours), packet_types(&pcap));
+
+    let comments = tshark_fields(&ours, &["frame.comment"]);
+    let comments: Vec<&str> = comments.lines().collect();
+    assert!(
+        comments[0].contains("dir=u2k sport=none dport=0 "),
+        "{comments:?}"
+    );
+    assert!(
+        comments[1].contains("dir=k2u sport=none dport=none "),
+        "{comments:?}"
+    );
 }
 
 #[test]
@@ -787,17 +972,19 @@ fn files_rewritten_by_wireshark_read_back() {
         (newlink.pid, newlink.comm.as_str(), newlink.hook.as_str()),
         (0, "", "")
     );
-    // Packet type PACKET_USER and nlmsg_pid 4242: kernel to port 4242.
+    // Packet type PACKET_USER: to a user socket, whose port the file lacks.
     assert_eq!(newlink.direction(), Direction::KernelToUser);
-    assert_eq!(newlink.dst_port, 4242);
+    assert_eq!((newlink.src_port, newlink.dst_port), (None, None));
     assert_eq!(
         parse_genl_family_record(&read.messages[1]),
         Some((DEMO_FAMILY_ID, DEMO_FAMILY_NAME.to_string()))
     );
     let hello = &read.messages[3];
+    // PACKET_KERNEL, and the request names its port in nlmsg_pid.
+    assert_eq!(hello.direction(), Direction::UserToKernel);
     assert_eq!(
         (hello.protocol, hello.src_port, hello.dst_port),
-        (30, 100, 0)
+        (30, Some(100), Some(0))
     );
     assert_eq!(hello.payload, messages[2].payload);
 
@@ -829,7 +1016,7 @@ fn a_file_cut_inside_its_magic_is_a_truncated_capture() {
             "cut at {cut}: {error}"
         );
     }
-    let pcap = nlmon_pcap(false, &[]);
+    let pcap = corpus::nlmon_pcap(false, &[]);
     let read = read_capture_bytes(&pcap[..2]);
     assert_eq!(read.format, Some(CaptureFormat::Pcap));
     assert!(read
@@ -852,7 +1039,7 @@ fn a_file_cut_inside_its_magic_is_a_truncated_capture() {
 fn a_captured_newfamily_reply_needs_no_synthesized_one() {
     let mut announcement = synthesize_genl_family_record(DEMO_FAMILY_ID, DEMO_FAMILY_NAME);
     announcement.hook = "netlink_unicast".into();
-    announcement.dst_port = 4242;
+    announcement.dst_port = Some(4242);
     let messages = vec![announcement, genl_request()];
     let bytes = write_pcapng(&messages, &[(DEMO_FAMILY_ID, "other_name")]);
     assert_eq!(block_offsets(&bytes).len(), 2 + 2);
@@ -864,7 +1051,7 @@ fn a_captured_newfamily_reply_needs_no_synthesized_one() {
 #[test]
 fn multicast_deliveries_ride_in_their_own_comments() {
     let mut event = rtm_newlink();
-    event.dst_port = 0;
+    event.dst_port = Some(0);
     event.dst_group = 1; // RTNLGRP_LINK
     event.deliveries = (0..10_000)
         .map(|n| Delivery {

@@ -90,8 +90,9 @@ pub fn message(
         comm: comm.to_string(),
         netns: 4026531840,
         protocol,
-        src_port,
-        dst_port,
+        src_port: Some(src_port),
+        dst_port: Some(dst_port),
+        stated_direction: None,
         dst_group,
         len: payload.len() as u32,
         hook: if dst_group != 0 {
@@ -220,4 +221,68 @@ pub fn jsonl() -> String {
             .expect("writing to memory does not fail");
     }
     String::from_utf8(writer.into_inner()).expect("JSON is UTF-8")
+}
+
+/// A classic pcap as `tcpdump -i nlmon0 -w` writes it: LINKTYPE_NETLINK,
+/// microsecond (with `nanos`, nanosecond) timestamps, and per record the
+/// 16-byte cooked header (packet type, ARPHRD_NETLINK, protocol) then the
+/// netlink buffer: no process, no ports, no comments. Records are
+/// `(packet type, protocol, buffer)`; the `n`th (from 1) is stamped
+/// 1,700,000,000 s plus `n` microseconds (nanoseconds).
+pub fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
+    use crate::export::pcapng::{cooked_header, LINKTYPE_NETLINK};
+    use crate::export::read::{PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO};
+
+    let mut bytes = Vec::new();
+    let magic = if nanos {
+        PCAP_MAGIC_NANO
+    } else {
+        PCAP_MAGIC_MICRO
+    };
+    bytes.extend_from_slice(&magic.to_le_bytes());
+    bytes.extend_from_slice(&2u16.to_le_bytes()); // version 2.4
+    bytes.extend_from_slice(&4u16.to_le_bytes());
+    bytes.extend_from_slice(&[0; 8]); // time zone, accuracy
+    bytes.extend_from_slice(&262_144u32.to_le_bytes()); // snap length
+    bytes.extend_from_slice(&LINKTYPE_NETLINK.to_le_bytes());
+    for (n, (packet_type, protocol, payload)) in records.iter().enumerate() {
+        bytes.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        bytes.extend_from_slice(&(n as u32 + 1).to_le_bytes());
+        let len = (16 + payload.len()) as u32;
+        bytes.extend_from_slice(&len.to_le_bytes()); // captured
+        bytes.extend_from_slice(&len.to_le_bytes()); // original
+        bytes.extend_from_slice(&cooked_header(*packet_type, *protocol));
+        bytes.extend_from_slice(payload);
+    }
+    bytes
+}
+
+/// `ip link show` on a machine with only `lo`, as nlmon + tcpdump record it,
+/// with iproute2's habits: the RTM_GETLINK dump request
+/// (NLM_F_REQUEST|NLM_F_DUMP, nlmsg_pid 0) received by the kernel (packet
+/// type 7), then the RTM_NEWLINK reply for `lo` and NLMSG_DONE received by
+/// the user socket (packet type 6), whose port 4242 the kernel puts in their
+/// nlmsg_pid.
+pub fn nlmon_getlink_pcap() -> Vec<u8> {
+    use crate::export::pcapng::{PACKET_KERNEL, PACKET_USER};
+
+    let mut request_body = ifinfomsg(0, 0);
+    request_body.extend(attr(29, &1u32.to_ne_bytes())); // IFLA_EXT_MASK: RTEXT_FILTER_VF
+    let request = nlmsg(18, NLM_F_REQUEST | NLM_F_DUMP, 1, 0, &request_body);
+    let reply = nlmsg(
+        16,
+        NLM_F_MULTI,
+        1,
+        4242,
+        &link_body(1, IFF_UP | IFF_LOOPBACK | IFF_RUNNING, "lo", 65536),
+    );
+    let done = nlmsg(3, NLM_F_MULTI, 1, 4242, &0i32.to_ne_bytes());
+    nlmon_pcap(
+        false,
+        &[
+            (PACKET_KERNEL, 0, &request),
+            (PACKET_USER, 0, &reply),
+            (PACKET_USER, 0, &done),
+        ],
+    )
 }

@@ -34,7 +34,7 @@ pub enum Term {
     Pid(u32),
     /// Case-insensitive substring of the task's comm.
     Comm(String),
-    /// Source or destination port.
+    /// Source or destination port (a known one).
     Port(u32),
     Group(u32),
     Dir(Direction),
@@ -97,7 +97,8 @@ impl Term {
             }
             Term::Pid(p) => m.pid == *p,
             Term::Comm(c) => contains_ignore_case(&m.comm, c),
-            Term::Port(p) => m.src_port == *p || m.dst_port == *p,
+            // An unknown port matches no port number (not even the kernel's 0).
+            Term::Port(p) => m.src_port == Some(*p) || m.dst_port == Some(*p),
             Term::Group(g) => m.dst_group == *g,
             Term::Dir(d) => m.direction() == *d,
             Term::Result(ResultTerm::Err) => event.is_error(),
@@ -257,13 +258,10 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
                     "unknown group `{value}`: use an rtnetlink group name (link, ipv4_route, ...) or a number"
                 ))
             })?),
-            "dir" => Term::Dir(match value.to_ascii_lowercase().as_str() {
-                "u2k" => Direction::UserToKernel,
-                "k2u" => Direction::KernelToUser,
-                "u2u" => Direction::UserToUser,
-                "k2k" => Direction::KernelToKernel,
-                _ => return Err(bad(format!("unknown direction `{value}`: use u2k, k2u, u2u or k2k"))),
-            }),
+            // `?`: messages from another tool's file whose direction it does not give.
+            "dir" => Term::Dir(Direction::from_short(&value.to_ascii_lowercase()).ok_or_else(|| {
+                bad(format!("unknown direction `{value}`: use u2k, k2u, u2u, k2k or ?"))
+            })?),
             "result" => Term::Result(match value.to_ascii_lowercase().as_str() {
                 "ok" => ResultTerm::Ok,
                 "err" | "error" => ResultTerm::Err,

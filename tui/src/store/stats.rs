@@ -137,20 +137,23 @@ impl Stats {
             self.other_senders += 1;
         }
 
-        let sender = (m.protocol, m.src_port);
-        if self.ports.len() < MAX_PORTS || self.ports.contains_key(&sender) {
-            let port = self.ports.entry(sender).or_default();
-            port.sent += 1;
-            port.last_wall_ns = m.ts_wall_ns;
-            if m.src_port != 0 {
-                port.pid = m.pid;
-                port.comm.clone_from(&m.comm);
+        // A port the capture does not give (another tool's file) is left out:
+        // counting it as port 0 would credit the kernel.
+        if let Some(src_port) = m.src_port {
+            if let Some(port) = self.port_entry((m.protocol, src_port)) {
+                port.sent += 1;
+                port.last_wall_ns = m.ts_wall_ns;
+                if src_port != 0 {
+                    port.pid = m.pid;
+                    port.comm.clone_from(&m.comm);
+                }
             }
         }
         if m.dst_group == 0 {
-            let receiver = (m.protocol, m.dst_port);
-            if self.ports.len() < MAX_PORTS || self.ports.contains_key(&receiver) {
-                let port = self.ports.entry(receiver).or_default();
+            if let Some(port) = m
+                .dst_port
+                .and_then(|dst_port| self.port_entry((m.protocol, dst_port)))
+            {
                 port.received += 1;
                 port.last_wall_ns = m.ts_wall_ns;
             }
@@ -164,6 +167,16 @@ impl Stats {
                 group.last_comm.clone_from(&m.comm);
                 group.last_wall_ns = m.ts_wall_ns;
             }
+        }
+    }
+
+    /// The entry of port `key` (protocol, port), unless the table is full
+    /// and the port is new.
+    fn port_entry(&mut self, key: (u32, u32)) -> Option<&mut PortSeen> {
+        if self.ports.len() < MAX_PORTS || self.ports.contains_key(&key) {
+            Some(self.ports.entry(key).or_default())
+        } else {
+            None
         }
     }
 

@@ -545,14 +545,26 @@ impl App {
         let m = &event.message;
         let term = match action {
             Action::QuickPort => {
-                let port = if m.src_port != 0 {
-                    m.src_port
-                } else {
-                    m.dst_port
+                // The user socket's port: the sender's, unless that is the kernel.
+                let port = match (m.src_port, m.dst_port) {
+                    (Some(src), _) if src != 0 => Some(src),
+                    (_, Some(dst)) => Some(dst),
+                    (src, None) => src,
+                };
+                let Some(port) = port else {
+                    self.status = Some("the capture gives no port for the selected message".into());
+                    return;
                 };
                 format!("proto:{} port:{port}", names::protocol_name(m.protocol))
             }
-            Action::QuickProcess => format!("pid:{} comm:{}", m.pid, quote(&m.comm)),
+            Action::QuickProcess => {
+                if !m.process_known() {
+                    self.status =
+                        Some("the capture names no process for the selected message".into());
+                    return;
+                }
+                format!("pid:{} comm:{}", m.pid, quote(&m.comm))
+            }
             _ => {
                 if m.dst_group == 0 {
                     self.status = Some("the selected message went to no multicast group".into());
@@ -966,7 +978,11 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
         Field::new("time", crate::ui::format::clock(m.ts_wall_ns)),
         Field::new(
             "process",
-            format!("{} (pid {}, tid {})", m.comm, m.pid, m.tid),
+            if m.process_known() {
+                format!("{} (pid {}, tid {})", m.comm, m.pid, m.tid)
+            } else {
+                "?".into()
+            },
         ),
         Field::new(
             "protocol",

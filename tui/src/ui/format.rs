@@ -19,12 +19,13 @@ pub fn clock(wall_ns: u64) -> String {
     )
 }
 
-/// `kernel` for port 0, else the port number.
-pub fn endpoint(port: u32) -> String {
-    if port == 0 {
-        "kernel".into()
-    } else {
-        port.to_string()
+/// `kernel` for port 0, `?` for a port the capture does not give, else the
+/// port number.
+pub fn endpoint(port: Option<u32>) -> String {
+    match port {
+        Some(0) => "kernel".into(),
+        Some(port) => port.to_string(),
+        None => "?".into(),
     }
 }
 
@@ -37,9 +38,13 @@ pub fn destination(m: &CapturedMessage) -> String {
     }
 }
 
-/// `comm[pid]`.
+/// `comm[pid]`, or `?` when the capture names no process.
 pub fn process(m: &CapturedMessage) -> String {
-    format!("{}[{}]", m.comm, m.pid)
+    if m.process_known() {
+        format!("{}[{}]", m.comm, m.pid)
+    } else {
+        "?".into()
+    }
 }
 
 /// The delivery result or the NLMSG_ERROR code: `ok`, `ENODEV`, `-`.
@@ -92,6 +97,8 @@ mod tests {
         );
         assert_eq!(count(1234567), "1,234,567");
         assert_eq!(count(12), "12");
-        assert_eq!(endpoint(0), "kernel");
+        assert_eq!(endpoint(Some(0)), "kernel");
+        assert_eq!(endpoint(Some(7)), "7");
+        assert_eq!(endpoint(None), "?");
     }
 }

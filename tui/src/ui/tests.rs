@@ -446,6 +446,65 @@ fn quick_filters_narrow_to_the_selection() {
     );
 }
 
+/// `nlscope open` on an `ip link show` that nlmon + tcpdump recorded: what
+/// the file does not say (process, ports) shows as `?`, the direction comes
+/// from the cooked header, and the filters and statistics follow it.
+#[test]
+fn an_nlmon_capture_shows_unknown_ends_and_its_stated_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nlmon.pcap");
+    std::fs::write(&path, corpus::nlmon_getlink_pcap()).unwrap();
+    let read = crate::export::read_capture(&path);
+    assert_eq!(read.error, None);
+    let mut app = App::new(Store::new(100), file_status());
+    app.ingest(read.messages);
+
+    let text = screen(&mut app, 160, 48);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("\"┃") && line.contains(" route "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(
+        rows[0].contains("u2k") && rows[0].contains("?->kernel"),
+        "{text}"
+    );
+    for reply in &rows[1..] {
+        assert!(reply.contains("k2u") && reply.contains("?->?"), "{text}");
+    }
+    assert!(!text.contains("k2k"), "{text}");
+    assert!(
+        !text.contains("[0]"),
+        "no process is shown as pid 0: {text}"
+    );
+
+    app.apply_filter("dir:u2k").unwrap();
+    assert_eq!(app.store.matching_len(), 1);
+    app.apply_filter("dir:k2u").unwrap();
+    assert_eq!(app.store.matching_len(), 2);
+    app.apply_filter("port:0").unwrap();
+    assert_eq!(
+        app.store.matching_len(),
+        1,
+        "only the request is known to touch the kernel"
+    );
+    app.apply_filter("").unwrap();
+
+    // The kernel received one message; no unknown port is counted as its.
+    let ports: Vec<_> = app.store.stats().ports.iter().collect();
+    assert_eq!(ports.len(), 1);
+    assert_eq!(*ports[0].0, (0, 0));
+    assert_eq!((ports[0].1.sent, ports[0].1.received), (0, 1));
+
+    // The quick port filter has no port to take from a reply.
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("the capture gives no port for the selected message")
+    );
+}
+
 #[test]
 fn detail_fields_expand_collapse_and_highlight_bytes() {
     let mut app = app();
@@ -835,8 +894,9 @@ fn a_pcapng_export_names_the_generic_netlink_families_it_uses() {
         comm: "iw".into(),
         netns: 4026531840,
         protocol: 16,
-        src_port: 77,
-        dst_port: 0,
+        src_port: Some(77),
+        dst_port: Some(0),
+        stated_direction: None,
         dst_group: 0,
         len: 20,
         hook: "netlink_unicast".into(),

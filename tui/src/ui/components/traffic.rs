@@ -79,7 +79,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             } else {
                 cells.push(Cell::from(format!(
                     "{}:{}->{}",
-                    m.comm,
+                    if m.process_known() { &m.comm } else { "?" },
                     format::endpoint(m.src_port),
                     format::destination(m)
                 )));

@@ -352,6 +352,48 @@ fn real_clients_match_the_nlmon_reference(scenario: &str) {
         over_4k >= 5 && largest > 8192,
         "the clients produced big datagrams ({over_4k} over 4 KiB, the largest {largest})"
     );
+    the_nlmon_capture_reads_with_its_direction(&run.results.join("nlmon.pcap"));
+}
+
+/// nlscope's reader on the reference file from the guest: nlmon's cooked
+/// header says which kind of socket received each datagram, so requests
+/// (NLM_F_REQUEST) read as u2k and everything the kernel sent as k2u,
+/// never k2k, and the ports the file does not hold are unknown.
+fn the_nlmon_capture_reads_with_its_direction(pcap: &std::path::Path) {
+    use nlscope::event::Direction;
+    let read = nlscope::export::read::read_capture(pcap);
+    assert!(read.error.is_none(), "{:?}", read.error);
+    let (mut requests, mut replies) = (0, 0);
+    for message in &read.messages {
+        let flags = message
+            .payload
+            .get(6..8)
+            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+        let is_request = flags & 1 != 0;
+        let expected = if is_request {
+            requests += 1;
+            Direction::UserToKernel
+        } else {
+            replies += 1;
+            Direction::KernelToUser
+        };
+        assert_eq!(
+            message.direction(),
+            expected,
+            "protocol {} flags {flags:#x}: {}",
+            message.protocol,
+            hex::encode(&message.payload[..message.payload.len().min(32)])
+        );
+        assert_eq!(
+            message.dst_port.filter(|_| is_request),
+            is_request.then_some(0)
+        );
+    }
+    eprintln!("nlmon capture: {requests} requests read as u2k, {replies} replies as k2u");
+    assert!(
+        requests > 10 && replies > 100,
+        "{requests} requests, {replies} replies"
+    );
 }
 
 #[test]

@@ -38,7 +38,9 @@ use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeade
 use pcap_file::pcapng::Block;
 use pcap_file::{DataLink, Endianness};
 
+use crate::decode::NLMSG_HDRLEN;
 use crate::event::{CapturedMessage, Delivery, Direction};
+use crate::inject::message::NLM_F_REQUEST;
 
 /// LINKTYPE_NETLINK in pcap and pcapng.
 pub const LINKTYPE_NETLINK: u32 = 253;
@@ -52,6 +54,12 @@ pub const PACKET_USER: u16 = 6;
 /// Cooked-header packet type for a message received by a kernel socket
 /// (`PACKET_KERNEL`), i.e. sent to the kernel.
 pub const PACKET_KERNEL: u16 = 7;
+/// Packet type of every record tcpdump takes from an nlmon device
+/// (`PACKET_OUTGOING`): the packet socket sees the tap's transmit on nlmon0,
+/// and `dev_queue_xmit_nit` overwrites the type nlmon gave the copy. Files
+/// made that way therefore state nothing in the header; seen in the guest
+/// (tests/tests/guest.rs) on Debian's 6.1 and 6.12.
+pub const PACKET_OUTGOING: u16 = 4;
 /// Packet type written when nlscope does not know which kind of socket
 /// received a message (`PACKET_HOST`): nlmon never writes it, so no reader
 /// takes a netlink direction from it.
@@ -680,7 +688,13 @@ pub struct StatedEnds {
 ///   (replies, acks, notifications). libudev's re-broadcast of a uevent,
 ///   recognised by its magic, is user-to-user (udevd to its listeners); any
 ///   other user-to-user message reads as k2u, which the file cannot rule out.
-/// - any other packet type: nothing is known.
+/// - `PACKET_OUTGOING` (what tcpdump on nlmon0 records for every message)
+///   and any other type: the header says nothing, so the message itself
+///   does. A message with `NLM_F_REQUEST` reads as a request to the kernel
+///   (as `PACKET_KERNEL`), any other as received by a user socket (as
+///   `PACKET_USER`): the kernel acts only on requests, and what it sends
+///   (replies, acks, dump parts, notifications) never carries the flag. A
+///   buffer too short for a netlink header says nothing.
 pub fn ends_from_packet_type(pkttype: u16, protocol: u32, payload: &[u8]) -> StatedEnds {
     let unknown = StatedEnds {
         src_port: None,
@@ -712,6 +726,18 @@ pub fn ends_from_packet_type(pkttype: u16, protocol: u32, payload: &[u8]) -> Sta
                 ..unknown
             }
         }
-        _ => unknown,
+        _ => {
+            if protocol == NETLINK_KOBJECT_UEVENT {
+                return ends_from_packet_type(PACKET_USER, protocol, payload);
+            }
+            match payload.get(6..8) {
+                Some(flags) if payload.len() >= NLMSG_HDRLEN => {
+                    let request = u16::from_ne_bytes([flags[0], flags[1]]) & NLM_F_REQUEST != 0;
+                    let stated = if request { PACKET_KERNEL } else { PACKET_USER };
+                    ends_from_packet_type(stated, protocol, payload)
+                }
+                _ => unknown,
+            }
+        }
     }
 }

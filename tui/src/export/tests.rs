@@ -11,7 +11,7 @@ use super::jsonl::JsonlWriter;
 use super::pcapng::{
     cooked_header, decode_comment, decode_deliveries, encode_comment, encode_deliveries,
     genl_family_ids, parse_genl_family_record, synthesize_genl_family_record, PcapngWriter,
-    ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_USER, SYNTHETIC_HOOK,
+    ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_OUTGOING, PACKET_USER, SYNTHETIC_HOOK,
 };
 use super::read::{
     read_capture, read_capture_bytes, read_capture_file_streaming, read_capture_in_blocks,
@@ -559,7 +559,10 @@ fn a_foreign_record_states_what_its_packet_type_and_payload_allow() {
     let bytes = corpus::nlmon_pcap(
         false,
         &[
-            (0, 30, &request), // PACKET_HOST: nothing netlink
+            // PACKET_HOST states nothing: the flags decide, and the seed's
+            // hello has no NLM_F_REQUEST, so it cannot be told from a
+            // message the kernel sent.
+            (0, 30, &request),
             (PACKET_USER, 15, &udev),
             (PACKET_USER, 15, &kernel_uevent),
             (PACKET_KERNEL, 15, &kernel_uevent),
@@ -569,7 +572,7 @@ fn a_foreign_record_states_what_its_packet_type_and_payload_allow() {
     assert_eq!(
         ends(&read.messages),
         [
-            (Direction::Unknown, None, None),
+            (Direction::KernelToUser, None, None),
             // udevd re-broadcasting to libudev listeners.
             (Direction::UserToUser, None, None),
             (Direction::KernelToUser, None, None),
@@ -608,8 +611,10 @@ fn our_cooked_header_names_the_receiving_socket_as_nlmon_does() {
 }
 
 /// Another tool's capture written out again by nlscope: the cooked headers
-/// stay as they were, the comment says which ports were not known, and
-/// nlscope reads back the same messages.
+/// stay as they were but for the packet type, which now states the
+/// direction (tcpdump's nlmon files say "outgoing" for everything), the
+/// comment says which ports were not known, and nlscope reads back the same
+/// messages.
 #[test]
 fn a_foreign_capture_written_as_pcapng_keeps_its_headers_and_unknowns() {
     let original = corpus::nlmon_getlink_pcap();
@@ -627,7 +632,16 @@ fn a_foreign_capture_written_as_pcapng_keeps_its_headers_and_unknowns() {
         theirs.push(&original[at + 16..at + 32]);
         at += 16 + len;
     }
-    assert_eq!(ours, theirs);
+    let packet_type = |header: &&[u8]| u16::from_be_bytes([header[0], header[1]]);
+    assert_eq!(
+        theirs.iter().map(packet_type).collect::<Vec<_>>(),
+        [PACKET_OUTGOING; 3]
+    );
+    assert_eq!(
+        ours.iter().map(packet_type).collect::<Vec<_>>(),
+        [PACKET_KERNEL, PACKET_USER, PACKET_USER]
+    );
+    assert!(ours.iter().zip(&theirs).all(|(a, b)| a[2..] == b[2..]));
     let comment = encode_comment(&read.messages[0]);
     assert!(
         comment.contains(" comm= netns=0 dir=u2k sport=none dport=0 "),
@@ -873,8 +887,10 @@ fn tshark_sees_an_nlmon_capture_and_our_pcapng_of_it_alike() {
             .map(|bytes| bytes[..5].to_string())
             .collect()
     };
-    assert_eq!(packet_types(&pcap), ["00 07", "00 06", "00 06"]);
-    assert_eq!(packet_types(&ours), packet_types(&pcap));
+    // tcpdump's nlmon records are all "outgoing"; nlscope states the
+    // receiving socket's kind, as nlmon gives it to the copy.
+    assert_eq!(packet_types(&pcap), ["00 04", "00 04", "00 04"]);
+    assert_eq!(packet_types(&ours), ["00 07", "00 06", "00 06"]);
 
     let comments = tshark_fields(&ours, &["frame.comment"]);
     let comments: Vec<&str> = comments.lines().collect();

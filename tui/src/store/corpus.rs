@@ -264,7 +264,7 @@ pub fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
 /// the user socket (packet type 6), whose port 4242 the kernel puts in their
 /// nlmsg_pid.
 pub fn nlmon_getlink_pcap() -> Vec<u8> {
-    use crate::export::pcapng::{PACKET_KERNEL, PACKET_USER};
+    use crate::export::pcapng::PACKET_OUTGOING;
 
     let mut request_body = ifinfomsg(0, 0);
     request_body.extend(attr(29, &1u32.to_ne_bytes())); // IFLA_EXT_MASK: RTEXT_FILTER_VF
@@ -280,9 +280,10 @@ pub fn nlmon_getlink_pcap() -> Vec<u8> {
     nlmon_pcap(
         false,
         &[
-            (PACKET_KERNEL, 0, &request),
-            (PACKET_USER, 0, &reply),
-            (PACKET_USER, 0, &done),
+            // tcpdump on nlmon0 records every message as outgoing.
+            (PACKET_OUTGOING, 0, &request),
+            (PACKET_OUTGOING, 0, &reply),
+            (PACKET_OUTGOING, 0, &done),
         ],
     )
 }

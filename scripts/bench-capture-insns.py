@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The capture benchmark in guest instructions: joins the insn_count plugin's
 log of a bench-capture-insns run with the samples the guest wrote, and prints
-per configuration the instructions per message on vCPU 0 (the traffic's CPU:
+per configuration the instructions per message (per dump for the dump-*
+configurations, the large-datagram part) on vCPU 0 (the traffic's CPU:
 sender, receiver, kernel, eBPF programs) with their ratio to the uncaptured
 runs, and on vCPU 1 (the capture tool's CPU).
 
@@ -59,6 +60,12 @@ def read_samples(path):
     return samples
 
 
+def baseline_of(name):
+    """The uncaptured configuration a run is compared with: the large-dump
+    part (dump-*) has its own."""
+    return "dump-none" if name.startswith("dump-") else "none"
+
+
 def main():
     if len(sys.argv) != 2:
         fail("usage: bench-capture-insns.py RUN_DIR (target/guest/<kernel>/runs/bench-capture-insns)")
@@ -89,9 +96,10 @@ def main():
         sent[name] = samples[k][1]
         traffic.setdefault(name, []).append(per_message)
         tool.setdefault(name, []).append(tool_per_message)
-        if name == "none":
+        baseline = baseline_of(name)
+        if name == baseline:
             continue
-        neighbours = [runs[j][1] for j in (k - 1, k + 1) if 0 <= j < len(runs) and runs[j][0] == "none"]
+        neighbours = [runs[j][1] for j in (k - 1, k + 1) if 0 <= j < len(runs) and runs[j][0] == baseline]
         if neighbours:
             ratios.setdefault(name, []).append(per_message / statistics.mean(neighbours))
 
@@ -104,7 +112,7 @@ def main():
             ratio = f"{statistics.median(ratios[name]):.3f}"
             spread = f"{min(ratios[name]):.3f}-{max(ratios[name]):.3f}"
         else:
-            ratio, spread = ("1.000", "-") if name == "none" else ("-", "-")
+            ratio, spread = ("1.000", "-") if name == baseline_of(name) else ("-", "-")
         print(
             f"{name:<24} {sent[name]:>6} {statistics.median(traffic[name]):>16,.0f} {ratio:>6} "
             f"{spread:>12} {statistics.median(tool[name]):>16,.0f}"

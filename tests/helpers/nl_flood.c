@@ -4,6 +4,12 @@
  * drains, and reports how long the whole transfer took.
  *
  *   nl_flood N SIZE   ->  sent=<N> ns=<elapsed> rate=<messages per second>
+ *   nl_flood dump N   ->  sent=<N> ns=<elapsed> rate=<dumps per second> parts=<datagrams> bytes=<total>
+ *
+ * The dump mode is the large-datagram case: N RTM_GETLINK dumps on
+ * NETLINK_ROUTE, each read to its NLMSG_DONE with a 32 KiB buffer, so the
+ * kernel fills its dump datagrams up to 32 KiB (netlink_dump sizes them by
+ * the reader's last buffer); with many links each dump is several of them.
  *
  * The sender blocks when the receiver's queue is full (netlink's own flow
  * control for user sockets), so no message is lost and every run moves the
@@ -15,6 +21,7 @@
  */
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +57,68 @@ static int open_socket(void)
 	return fd;
 }
 
+/* N link dumps, each read to its end; returns 0 on success. */
+static int dump_links(long count)
+{
+	struct {
+		struct nlmsghdr header;
+		struct ifinfomsg body;
+	} request = {
+		.header = { .nlmsg_len = sizeof(request), .nlmsg_type = RTM_GETLINK,
+			    .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.body = { .ifi_family = AF_UNSPEC },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	static char buffer[32768];
+	unsigned long long parts = 0, bytes = 0;
+	uint64_t started, elapsed;
+	int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	long i;
+
+	if (fd < 0) {
+		perror("socket");
+		return 1;
+	}
+	MARK_START();
+	started = now_ns();
+	for (i = 0; i < count; i++) {
+		int done = 0;
+
+		request.header.nlmsg_seq = i + 1;
+		if (sendto(fd, &request, sizeof(request), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+			perror("sendto");
+			return 1;
+		}
+		while (!done) {
+			ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+			struct nlmsghdr *nlh;
+			int left;
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				perror("recv");
+				return 1;
+			}
+			parts++;
+			bytes += n;
+			left = (int)n;
+			for (nlh = (struct nlmsghdr *)buffer; NLMSG_OK(nlh, left); nlh = NLMSG_NEXT(nlh, left))
+				if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+					done = 1;
+		}
+	}
+	elapsed = now_ns() - started;
+	MARK_STOP();
+	printf("sent=%ld ns=%llu rate=%llu parts=%llu bytes=%llu\n", count, (unsigned long long)elapsed,
+	       (unsigned long long)(count * 1000000000ull / (elapsed ? elapsed : 1)), parts, bytes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "dump") == 0)
+		return dump_links(atol(argv[2]));
 	long count = argc > 1 ? atol(argv[1]) : 100000;
 	size_t size = argc > 2 ? (size_t)atol(argv[2]) : 64;
 	int receiver = open_socket(), sender;

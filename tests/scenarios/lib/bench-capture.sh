@@ -51,8 +51,21 @@ if [ "${FLOOD_FIFO:-0}" = 1 ]; then
     FLOOD_SCHED="chrt -f 1"
 fi
 flood_ns() { taskset -c 0 $FLOOD_SCHED nl_flood "$1" $SIZE | sed -n 's/.*ns=\([0-9]*\).*/\1/p'; }
+# The traffic of the current part: N small unicasts, or (MODE=dump, the
+# large-datagram part) DUMPS link dumps of DUMP_LINKS links, several 32 KiB
+# datagrams each; its samples are named dump-<configuration>.
+MODE=unicast
+traffic_count() { if [ $MODE = dump ]; then echo $DUMPS; else echo $N; fi; }
+traffic_ns() {
+    if [ $MODE = dump ]; then
+        taskset -c 0 $FLOOD_SCHED nl_flood dump $DUMPS | tee -a /results/logs/dumps.txt | sed -n 's/.*ns=\([0-9]*\).*/\1/p'
+    else
+        flood_ns $N
+    fi
+}
+prefix() { [ $MODE = dump ] && echo dump-; }
 
-run_none() { sample none $N "$(flood_ns $N)"; }
+run_none() { sample "$(prefix)none" "$(traffic_count)" "$(traffic_ns)"; }
 
 # Attaching and detaching leave work behind for a moment (the recorder's
 # start-up, the kernel freeing BPF trampolines after an RCU grace period):
@@ -69,14 +82,14 @@ run_nlscope() {  # name, then record options; PAUSE=1 stops the recorder while t
     sleep $SETTLE
     [ "${PAUSE:-0}" = 1 ] && kill -STOP $recorder
     cpu=$(cpu_ticks $recorder)
-    ns=$(flood_ns $N)
+    ns=$(traffic_ns)
     cpu=$(( $(cpu_ticks $recorder) - cpu ))
     [ "${PAUSE:-0}" = 1 ] && kill -CONT $recorder
     kill -INT $recorder
     wait $recorder
     sleep $SETTLE
-    counts=$(sed -n 's/^nlscope: \([0-9]*\) messages written, \([0-9]*\) lost/\1 \2/p' "$log")
-    sample "$name" $N "$ns" $counts $cpu
+    counts=$(sed -n 's/^nlscope: \([0-9]*\) messages written, [0-9]* cut, \([0-9]*\) lost/\1 \2/p' "$log")
+    sample "$(prefix)$name" "$(traffic_count)" "$ns" $counts $cpu
 }
 
 run_nlmon() {
@@ -87,14 +100,14 @@ run_nlmon() {
     for i in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
     sleep $SETTLE
     cpu=$(cpu_ticks $dumper)
-    ns=$(flood_ns $N)
+    ns=$(traffic_ns)
     cpu=$(( $(cpu_ticks $dumper) - cpu ))
     sleep 1
     kill -INT $dumper
     wait $dumper
     ip link set nlmon0 down || exit 12
     sleep $SETTLE
-    sample nlmon+tcpdump $N "$ns" "$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")" \
+    sample "$(prefix)nlmon+tcpdump" "$(traffic_count)" "$ns" "$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")" \
         "$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$log")" $cpu
 }
 
@@ -122,6 +135,22 @@ for round in $(seq 1 $ROUNDS); do
 done
 run_none
 
+# The large-datagram part: link dumps of many links, with and without
+# capture (the kernel's dump path, __netlink_sendskb, 32 KiB datagrams).
+MODE=dump
+DUMPS=${DUMPS:-100}
+DUMP_LINKS=${DUMP_LINKS:-100}
+for i in $(seq 1 $DUMP_LINKS); do nl_traffic link-add "nlsb$i" dummy > /dev/null || exit 14; done
+for round in $(seq 1 $ROUNDS); do
+    run_none
+    run_nlscope nlscope-fentry --attach fentry
+    run_none
+    run_nlscope nlscope-kprobe --attach kprobe
+    run_none
+    run_nlmon
+done
+run_none
+
 # Per configuration: the median nanoseconds per message, the median (and
 # range) of its ratios to the uncaptured runs just before and after it, the
 # fewest messages captured in a round and the most lost in one, and the
@@ -142,22 +171,25 @@ awk '
       } }
     END {
         for (k = 1; k <= NR; k++) {
-            if (name[k] == "none") continue
-            before = (k > 1 && name[k - 1] == "none") ? ns[k - 1] : 0
-            after = (k < NR && name[k + 1] == "none") ? ns[k + 1] : 0
+            # A configuration is compared with its own part's uncaptured runs.
+            base_name = (name[k] ~ /^dump-/) ? "dump-none" : "none"
+            if (name[k] == base_name) continue
+            before = (k > 1 && name[k - 1] == base_name) ? ns[k - 1] : 0
+            after = (k < NR && name[k + 1] == base_name) ? ns[k + 1] : 0
             base = (before && after) ? (before + after) / 2 : before + after
             if (base) ratios[name[k]] = ratios[name[k]] " " (ns[k] / base)
         }
         printf "%-24s %8s %10s %10s %7s %13s %10s %6s %9s\n", "configuration", "sent", "ns/msg", "msgs/s", "ratio", "ratio range", "captured", "lost", "tool CPU"
-        n = split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-fentry-paused nlscope-kprobe nlmon+tcpdump strace", order, " ")
+        n = split("none nlscope-fentry nlscope-fentry-pcapng nlscope-fentry-filtered nlscope-fentry-paused nlscope-kprobe nlmon+tcpdump strace dump-none dump-nlscope-fentry dump-nlscope-kprobe dump-nlmon+tcpdump", order, " ")
         for (k = 1; k <= n; k++) {
             c = order[k]
             m = median(per[c])
-            if (c == "none") { r = "1.00"; range = "-" }
+            if (c == "none" || c == "dump-none") { r = "1.00"; range = "-" }
             else { r = sprintf("%.2f", median(ratios[c])); range = sprintf("%.2f-%.2f", low, high) }
             busy = (c in cpu) ? sprintf("%.0f%%", 100 * median(cpu[c])) : "-"
             printf "%-24s %8d %10.0f %10.0f %7s %13s %10s %6s %9s\n", c, sent[c], m, 1e9 / m, r, range, (c in captured) ? captured[c] : "-", (c in lost) ? lost[c] : "-", busy
         }
     }' tick_ns=$TICK_NS /results/samples.txt > /results/bench.txt
+echo "dumps: $(tail -n 1 /results/logs/dumps.txt) ($DUMP_LINKS links; per dump-* sample: one dump)" >> /results/bench.txt
 echo "N=$N, $ROUNDS rounds, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)${FLOOD_SCHED:+, traffic under $FLOOD_SCHED}" >> /results/bench.txt
 cat /results/bench.txt

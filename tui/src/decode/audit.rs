@@ -2,7 +2,7 @@
 
 use super::names::lookup;
 use super::nla::{escape, hex, member, members, Cx, Kind, Member};
-use super::text::{as_text, cut};
+use super::printable::{as_text, cut};
 use super::{Body, Field, Msg};
 
 const TYPES: &[(u16, &str)] = &[

@@ -3,7 +3,7 @@
 //! text, hex otherwise.
 
 use super::nla::{attrs, hex, split_attrs, Cx, MAX_FIELDS};
-use super::text::as_text;
+use super::printable::as_text;
 use super::{type_name, Body, Field, Msg};
 
 pub fn decode(cx: &Cx, msg: &Msg) -> Body {

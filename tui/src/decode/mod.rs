@@ -41,6 +41,7 @@ mod genl;
 mod names;
 mod netfilter;
 mod nla;
+mod printable;
 mod route;
 mod sockdiag;
 mod text;
@@ -593,9 +594,9 @@ fn no_header(cx: &Cx) -> DecodedMessage {
             messages: vec![header],
         };
     }
-    if let Some(text) = text::as_text(payload) {
+    if let Some(text) = printable::as_text(payload) {
         return DecodedMessage {
-            summary: format!("text \"{}\"", nla::escape(&text::cut(&text, 60))),
+            summary: format!("text \"{}\"", nla::escape(&printable::cut(&text, 60))),
             messages: vec![Field::new("payload", "no netlink header")
                 .at(all.clone())
                 .with_children(vec![
@@ -756,7 +757,7 @@ fn decode_body(cx: &Cx, msg: &Msg) -> Body {
     match kind {
         1 => return control(cx, msg, "NLMSG_NOOP"),
         2 => return error::decode(cx, msg),
-        3 if !(text_protocol && text::as_text(cx.bytes(msg.body.clone())).is_some()) => {
+        3 if !(text_protocol && printable::as_text(cx.bytes(msg.body.clone())).is_some()) => {
             return error::decode_done(cx, msg)
         }
         4 => return control(cx, msg, "NLMSG_OVERRUN"),

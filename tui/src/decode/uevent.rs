@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::nla::{escape, hex, quote_value, utf8_lossy, Cx};
-use super::text::cut;
+use super::printable::cut;
 use super::Body;
 use super::{DecodedMessage, Field, Msg, Value};
 use compact_str::CompactString;

@@ -4,20 +4,13 @@
 insmod /lib/modules/nlscope_demo.ko || exit 12
 for i in $(seq 1 50); do ls /sys/class/virtio-ports/*/name > /dev/null 2>&1 && break; sleep 0.1; done
 
-wait_for() {
-    for i in $(seq 1 600); do
-        grep -q "$2" "$1" && return 0
-        kill -0 "$3" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "not ready: $1"; cat "$1"; exit 13
-}
+. /scenario/lib/wait.sh
 nlscope agent --listen virtio:nlscope.agent 2> /results/agent.err &
 AGENT=$!
-wait_for /results/agent.err serving $AGENT
+wait_for /results/agent.err serving $AGENT "nlscope agent" 13
 nlscope record -o /results/capture.jsonl 2> /results/record.err &
 RECORDER=$!
-wait_for /results/record.err capturing $RECORDER
+wait_for /results/record.err capturing $RECORDER "nlscope record" 13
 
 nl_traffic dump-links
 nl_traffic link-create nlsdummy0

@@ -8,12 +8,8 @@ insmod /lib/modules/nlscope_demo.ko || exit 10
 
 nlscope record --format jsonl -o /results/capture.jsonl 2> /results/record.err &
 RECORDER=$!
-for i in $(seq 1 600); do
-    grep -q capturing /results/record.err && break
-    kill -0 $RECORDER 2>/dev/null || break
-    sleep 0.1
-done
-grep -q capturing /results/record.err || { echo "recorder did not attach:"; cat /results/record.err; exit 11; }
+. /scenario/lib/wait.sh
+wait_for /results/record.err capturing $RECORDER "nlscope record"
 
 FAILED=0
 var() { echo "$1=$2" >> /results/vars.env; }

@@ -171,7 +171,7 @@ awk '
       } }
     END {
         for (k = 1; k <= NR; k++) {
-            # A configuration is compared with its own part's uncaptured runs.
+            # A configuration is compared with the uncaptured runs of its own part.
             base_name = (name[k] ~ /^dump-/) ? "dump-none" : "none"
             if (name[k] == base_name) continue
             before = (k > 1 && name[k - 1] == base_name) ? ns[k - 1] : 0

@@ -14,14 +14,7 @@ step() {
     out=$1; shift
     "$@" > "/results/$out" 2>&1 || { echo "step failed: $*"; tail -5 "/results/$out"; FAILED=1; }
 }
-wait_for() {
-    for i in $(seq 1 600); do
-        grep -q "$2" "$1" && return 0
-        kill -0 "$3" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "$4 did not start:"; cat "$1"; exit 12
-}
+. /scenario/lib/wait.sh
 
 # The reference: an nlmon tap and tcpdump with no snap length.
 ip link add nlmon0 type nlmon || exit 10

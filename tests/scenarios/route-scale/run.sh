@@ -12,12 +12,8 @@ awk -v n="$ROUTES" 'BEGIN { for (i = 0; i < n; i++) printf "route add 198.18.%d.
 
 nlscope record -w /tmp/capture.pcapng 2> /results/record.err &
 RECORDER=$!
-for i in $(seq 1 600); do
-    grep -q capturing /results/record.err && break
-    kill -0 $RECORDER 2>/dev/null || break
-    sleep 0.1
-done
-grep -q capturing /results/record.err || { echo "recorder did not attach:"; cat /results/record.err; exit 11; }
+. /scenario/lib/wait.sh
+wait_for /results/record.err capturing $RECORDER "nlscope record"
 
 start=$(cut -d' ' -f1 /proc/uptime)
 ip -batch /tmp/routes.batch || { echo "ip -batch failed"; exit 12; }

@@ -717,12 +717,11 @@ fn decode_body(cx: &Cx, msg: &Msg) -> Body {
     let kind = msg.header.kind;
     let text_protocol = is_text_protocol(cx.protocol);
     match kind {
-        NLMSG_NOOP => return control(cx, msg, "NLMSG_NOOP"),
+        NLMSG_NOOP | NLMSG_OVERRUN => return control(cx, msg),
         NLMSG_ERROR => return error::decode(cx, msg),
         NLMSG_DONE if !(text_protocol && text::as_text(cx.bytes(msg.body.clone())).is_some()) => {
             return error::decode_done(cx, msg)
         }
-        NLMSG_OVERRUN => return control(cx, msg, "NLMSG_OVERRUN"),
         _ => {}
     }
     match cx.protocol {
@@ -737,7 +736,9 @@ fn decode_body(cx: &Cx, msg: &Msg) -> Body {
     }
 }
 
-fn control(cx: &Cx, msg: &Msg, name: &str) -> Body {
+/// NLMSG_NOOP and NLMSG_OVERRUN: the name, and the body as data.
+fn control(cx: &Cx, msg: &Msg) -> Body {
+    let name = control_type_name(msg.header.kind).unwrap_or_default();
     let mut fields = Vec::new();
     if !msg.body.is_empty() {
         fields.push(Field::new("data", nla::hex(cx.bytes(msg.body.clone()))).at(msg.body.clone()));

@@ -52,10 +52,6 @@ pub const LINKTYPE_NETLINK: u32 = 253;
 /// packet type nlmon gives, ARPHRD_NETLINK (Wireshark dissects nothing
 /// else), the protocol ([`crate::netlink::tap`]).
 pub const COOKED_HEADER_LEN: usize = 16;
-/// Packet type written when nlscope does not know which kind of socket
-/// received a message (`PACKET_HOST`): nlmon never writes it, so no reader
-/// takes a netlink direction from it.
-pub const PACKET_TYPE_UNSTATED: u16 = PACKET_HOST;
 /// How libudev's re-broadcast of a uevent starts.
 const LIBUDEV_MAGIC: &[u8] = b"libudev\0";
 /// pcapng block type of an Enhanced Packet Block.
@@ -563,7 +559,9 @@ pub fn packet_type_of(message: &CapturedMessage) -> u16 {
     match message.direction() {
         Direction::UserToKernel | Direction::KernelToKernel => PACKET_KERNEL,
         Direction::KernelToUser | Direction::UserToUser => PACKET_USER,
-        Direction::Unknown => PACKET_TYPE_UNSTATED,
+        // nlmon never writes PACKET_HOST, so no reader takes a netlink
+        // direction from it: the type for a message whose receiver is unknown.
+        Direction::Unknown => PACKET_HOST,
     }
 }
 

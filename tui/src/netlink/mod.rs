@@ -1,6 +1,7 @@
 //! Netlink itself, in one place: every netlink number nlscope uses, the
 //! header and attribute codecs, the name tables, and the nlctrl query.
-//! Nothing else in the tree defines a netlink number, name table or codec.
+//! Nothing else in the tree defines a netlink number, name table or codec;
+//! `tui/tests/netlink_single_home.rs` fails when something does.
 //!
 //! - `consts`: `linux/netlink.h`: protocol numbers, header flags, control
 //!   message types, extended-ack attributes.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::event::CapturedMessage;
 use crate::netlink::header::split_messages;
 use crate::netlink::names::group_name;
-use crate::netlink::nlctrl::{parse_family_attrs, parse_new_family};
+use crate::netlink::nlctrl::{parse_family_attrs, parse_new_family, Family};
 use crate::netlink::{NETLINK_GENERIC, NETLINK_ROUTE};
 
 /// Most generic netlink families a context remembers (ids are 16 bits).
@@ -14,14 +14,11 @@ const MAX_FAMILIES: usize = 4096;
 /// Most multicast groups remembered per family.
 const MAX_GROUPS: usize = 256;
 
-/// A generic netlink family (as nlctrl describes it).
-pub use crate::netlink::nlctrl::Family as GenlFamily;
-
 /// State learned while decoding a stream (for example generic netlink family
 /// ids from nlctrl replies). Empty is a valid context.
 #[derive(Clone, Debug, Default)]
 pub struct DecodeContext {
-    families: BTreeMap<u16, GenlFamily>,
+    families: BTreeMap<u16, Family>,
 }
 
 impl DecodeContext {
@@ -63,7 +60,7 @@ impl DecodeContext {
         groups.truncate(MAX_GROUPS);
         self.families.insert(
             id,
-            GenlFamily {
+            Family {
                 id,
                 name: name.chars().take(64).collect(),
                 groups,
@@ -81,17 +78,17 @@ impl DecodeContext {
     }
 
     /// The family with generic netlink id `id`, if known.
-    pub fn family(&self, id: u16) -> Option<&GenlFamily> {
+    pub fn family(&self, id: u16) -> Option<&Family> {
         self.families.get(&id)
     }
 
     /// The family called `name`, if known.
-    pub fn family_by_name(&self, name: &str) -> Option<&GenlFamily> {
+    pub fn family_by_name(&self, name: &str) -> Option<&Family> {
         self.families.values().find(|f| f.name == name)
     }
 
     /// All known families, by id.
-    pub fn families(&self) -> impl Iterator<Item = &GenlFamily> {
+    pub fn families(&self) -> impl Iterator<Item = &Family> {
         self.families.values()
     }
 
@@ -114,13 +111,13 @@ impl DecodeContext {
 
 /// Family id, name and groups from the attributes of an nlctrl message,
 /// as much as a context keeps of them (see [`bounded`]).
-pub(crate) fn parse_family(attributes: &[u8]) -> Option<GenlFamily> {
+pub(crate) fn parse_family(attributes: &[u8]) -> Option<Family> {
     parse_family_attrs(attributes).and_then(bounded)
 }
 
 /// A family as a context keeps it: named (not empty), names cut to 64
 /// characters, at most [`MAX_GROUPS`] groups, a header of at most 256 bytes.
-fn bounded(mut family: GenlFamily) -> Option<GenlFamily> {
+fn bounded(mut family: Family) -> Option<Family> {
     family.name = cut(&family.name);
     if family.name.is_empty() {
         return None;

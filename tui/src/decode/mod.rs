@@ -296,7 +296,7 @@ pub struct DecodedMessage {
 }
 
 pub mod command;
-pub use context::{DecodeContext, GenlFamily};
+pub use context::DecodeContext;
 pub use names::errno_name;
 
 /// Decodes a captured buffer. When it was cut (`len` more than the payload),

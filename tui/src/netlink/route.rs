@@ -5,7 +5,7 @@
 /// Link attributes nlscope builds (libc's, which are `u16`).
 pub use libc::{IFLA_EXT_MASK, IFLA_IFNAME, IFLA_MTU, IFLA_STATS64};
 /// Message types nlscope builds (libc's, which are `u16`).
-pub use libc::{RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK};
+pub use libc::{RTM_GETADDR, RTM_GETLINK, RTM_NEWLINK};
 
 /// The first rtnetlink message type (`RTM_BASE`): types come in fours from
 /// here, NEW, DEL, GET and SET.
@@ -185,7 +185,7 @@ mod tests {
     fn request_kinds_come_in_fours() {
         assert_eq!(rtm_op(RTM_NEWLINK), Some(RtmOp::New));
         assert_eq!(rtm_op(RTM_GETLINK), Some(RtmOp::Get));
-        assert_eq!(rtm_op(RTM_SETLINK), Some(RtmOp::Set));
+        assert_eq!(rtm_op(libc::RTM_SETLINK), Some(RtmOp::Set));
         assert_eq!(rtm_op(RTM_GETADDR), Some(RtmOp::Get));
         assert_eq!(rtm_op(21), Some(RtmOp::Del));
         assert_eq!(rtm_op(3), None);

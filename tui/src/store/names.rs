@@ -10,7 +10,7 @@ use crate::netlink::names::{group_name, CONTROL_TYPES};
 use crate::netlink::route::{rtnl_group_name, RTM_TYPES};
 use crate::netlink::NETLINK_ROUTE;
 
-pub use crate::netlink::names::{protocol_by_name, protocol_name, type_label, type_name};
+pub use crate::netlink::names::{protocol_by_name, protocol_name, type_label};
 
 /// Looks a message type up by name (`RTM_NEWLINK`, `newlink`, `NLMSG_ERROR`,
 /// `error`) or number. Returns the type and, for names that exist on one

@@ -22,7 +22,8 @@ mod corpus;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use nlscope::decode::{decode_bytes, split_messages, summarize_bytes, DecodeContext};
+use nlscope::decode::{decode_bytes, summarize_bytes, DecodeContext};
+use nlscope::netlink::header::split_messages;
 
 struct Buffer {
     name: String,

@@ -125,7 +125,7 @@ pub struct LiveArgs {
     #[arg(long, value_enum, default_value_t = AttachMode::Auto)]
     pub attach: AttachMode,
     /// Only this netlink protocol (a name such as route, generic, audit, or a number).
-    #[arg(long, value_parser = crate::event::parse_protocol)]
+    #[arg(long, value_parser = crate::netlink::names::parse_protocol)]
     pub protocol: Option<u32>,
     /// Only messages sent while this process (tgid) was running.
     #[arg(long)]
@@ -354,7 +354,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
     // Generic netlink family names for Wireshark, asked before the capture
     // starts so nlscope's own query is not in it.
     let genl_families = match args.format {
-        RecordFormat::Pcapng => crate::export::genl_families::kernel_genl_families()
+        RecordFormat::Pcapng => crate::netlink::nlctrl::family_names()
             .unwrap_or_else(|error| {
                 eprintln!("nlscope: warning: cannot list generic netlink families ({error}); Wireshark will show their ids only");
                 Default::default()

@@ -2,7 +2,9 @@
 //!
 //! Data flows one way: a capture source (`capture`) produces
 //! [`event::CapturedMessage`]s; they are decoded, stored and shown, or written
-//! out by `export`. The command-line front end lives in `cli`.
+//! out by `export`. The command-line front end lives in `cli`. Netlink's
+//! numbers, header and attribute codecs, name tables and the nlctrl query
+//! live in `netlink`, which everything else builds on.
 
 pub mod agent;
 pub mod capture;
@@ -11,6 +13,7 @@ pub mod decode;
 pub mod event;
 pub mod export;
 pub mod inject;
+pub mod netlink;
 pub mod ports;
 pub mod store;
 pub mod ui;

@@ -9,10 +9,10 @@
 mod support;
 
 use nlscope::decode::{
-    decode, decode_bytes, split_messages, summarize, summarize_bytes, DecodeContext,
-    DecodedMessage, Field,
+    decode, decode_bytes, summarize, summarize_bytes, DecodeContext, DecodedMessage, Field,
 };
 use nlscope::event::CapturedMessage;
+use nlscope::netlink::header::split_messages;
 use proptest::prelude::*;
 use support::corpus;
 

@@ -69,7 +69,7 @@ fn a_usersock_message_reaches_another_user_socket() {
     let mut buffer: Vec<u8> = Vec::with_capacity(4096);
     let (_, from) = receiver.recv_from(&mut buffer, 0).unwrap();
     assert_eq!(from.port_number(), outcome.own_port);
-    let header = nlscope::decode::parse_header(&buffer).unwrap();
+    let header = nlscope::netlink::header::parse_header(&buffer).unwrap();
     assert_eq!(
         (header.kind, header.seq, header.port),
         (0x20, 7, outcome.own_port)

@@ -5,14 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
+use netlink_sys::protocols::{
+    NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, NETLINK_ROUTE, NETLINK_USERSOCK,
+};
 use netlink_sys::{Socket, SocketAddr};
-use nlscope::ports::names::groups_from_mask32;
+use nlscope::netlink::groups::groups_from_mask32;
 use nlscope::ports::{genl, proc_net, GroupModel, PortEntry, PortTable};
-
-const NETLINK_ROUTE: isize = 0;
-const NETLINK_USERSOCK: isize = 2;
-const NETLINK_KOBJECT_UEVENT: isize = 15;
-const NETLINK_GENERIC: isize = 16;
 
 fn own_comm() -> String {
     std::fs::read_to_string("/proc/self/comm")

@@ -11,9 +11,10 @@ use serde::Serialize;
 
 use super::nla::cat;
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
-use crate::event::{protocol_name, CapturedMessage, Delivery, CUT_LABEL};
+use crate::event::{CapturedMessage, Delivery, CUT_LABEL};
 use crate::export::read::read_capture_file_streaming;
 use crate::export::ReadErrorKind;
+use crate::netlink::names::protocol_name;
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {

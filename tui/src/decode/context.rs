@@ -3,31 +3,22 @@
 
 use std::collections::BTreeMap;
 
-use super::nla::{split_attrs, Cx};
-use super::{split_messages, NLMSG_HDRLEN};
 use crate::event::CapturedMessage;
+use crate::netlink::header::split_messages;
+use crate::netlink::names::group_name;
+use crate::netlink::nlctrl::{parse_family_attrs, parse_new_family, Family};
+use crate::netlink::{NETLINK_GENERIC, NETLINK_ROUTE};
 
 /// Most generic netlink families a context remembers (ids are 16 bits).
 const MAX_FAMILIES: usize = 4096;
 /// Most multicast groups remembered per family.
 const MAX_GROUPS: usize = 256;
 
-/// A generic netlink family.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GenlFamily {
-    pub id: u16,
-    pub name: String,
-    /// Multicast groups: (group id, name).
-    pub groups: Vec<(u32, String)>,
-    /// Size of the family's own header after genlmsghdr (CTRL_ATTR_HDRSIZE).
-    pub hdrsize: u32,
-}
-
 /// State learned while decoding a stream (for example generic netlink family
 /// ids from nlctrl replies). Empty is a valid context.
 #[derive(Clone, Debug, Default)]
 pub struct DecodeContext {
-    families: BTreeMap<u16, GenlFamily>,
+    families: BTreeMap<u16, Family>,
 }
 
 impl DecodeContext {
@@ -43,22 +34,13 @@ impl DecodeContext {
 
     /// [`learn`](Self::learn) on a bare buffer of netlink `protocol`.
     pub fn learn_bytes(&mut self, protocol: u32, payload: &[u8]) {
-        if protocol != 16 {
+        if protocol != NETLINK_GENERIC {
             return;
         }
-        let empty = DecodeContext::default();
-        let cx = Cx::new(payload, protocol, &empty);
         for (offset, header) in split_messages(payload) {
-            // nlctrl (id 0x10) CTRL_CMD_NEWFAMILY (1)
-            if header.kind != 0x10 || cx.u8(offset + NLMSG_HDRLEN) != Some(1) {
-                continue;
-            }
             let end = (offset + header.len as usize).min(payload.len());
-            let attrs_start = offset + NLMSG_HDRLEN + 4;
-            if attrs_start > end {
-                continue;
-            }
-            if let Some(family) = parse_family(&cx, attrs_start..end) {
+            let announced = parse_new_family(&payload[offset..end]).and_then(bounded);
+            if let Some(family) = announced {
                 let hdrsize = family.hdrsize;
                 self.add_family(family.id, &family.name, family.groups);
                 if let Some(known) = self.families.get_mut(&family.id) {
@@ -78,7 +60,7 @@ impl DecodeContext {
         groups.truncate(MAX_GROUPS);
         self.families.insert(
             id,
-            GenlFamily {
+            Family {
                 id,
                 name: name.chars().take(64).collect(),
                 groups,
@@ -96,17 +78,17 @@ impl DecodeContext {
     }
 
     /// The family with generic netlink id `id`, if known.
-    pub fn family(&self, id: u16) -> Option<&GenlFamily> {
+    pub fn family(&self, id: u16) -> Option<&Family> {
         self.families.get(&id)
     }
 
     /// The family called `name`, if known.
-    pub fn family_by_name(&self, name: &str) -> Option<&GenlFamily> {
+    pub fn family_by_name(&self, name: &str) -> Option<&Family> {
         self.families.values().find(|f| f.name == name)
     }
 
     /// All known families, by id.
-    pub fn families(&self) -> impl Iterator<Item = &GenlFamily> {
+    pub fn families(&self) -> impl Iterator<Item = &Family> {
         self.families.values()
     }
 
@@ -115,8 +97,8 @@ impl DecodeContext {
     /// (`nl80211/scan`).
     pub fn group_name(&self, protocol: u32, group: u32) -> Option<String> {
         match protocol {
-            0 => super::names::lookup(super::names::RTNL_GROUPS, group).map(str::to_string),
-            16 => self.families.values().find_map(|f| {
+            NETLINK_ROUTE => group_name(protocol, group).map(str::to_string),
+            NETLINK_GENERIC => self.families.values().find_map(|f| {
                 f.groups
                     .iter()
                     .find(|(id, _)| *id == group)
@@ -127,48 +109,32 @@ impl DecodeContext {
     }
 }
 
-/// Family id, name and groups from the attributes of an nlctrl message.
-pub(crate) fn parse_family(cx: &Cx, range: std::ops::Range<usize>) -> Option<GenlFamily> {
-    let (attrs, _) = split_attrs(cx, range);
-    let mut family = GenlFamily::default();
-    let mut have_id = false;
-    for attr in attrs {
-        match attr.kind {
-            1 if attr.value.len() >= 2 => {
-                family.id = cx.u16(attr.value.start)?;
-                have_id = true;
-            }
-            2 => family.name = cstr(cx.bytes(attr.value.clone())),
-            4 if attr.value.len() == 4 => family.hdrsize = cx.u32(attr.value.start)?.min(256),
-            7 => {
-                let (groups, _) = split_attrs(cx, attr.value.clone());
-                for group in groups.into_iter().take(MAX_GROUPS) {
-                    let (parts, _) = split_attrs(cx, group.value.clone());
-                    let mut name = None;
-                    let mut id = None;
-                    for part in parts {
-                        match part.kind {
-                            1 => name = Some(cstr(cx.bytes(part.value.clone()))),
-                            2 if part.value.len() == 4 => id = cx.u32(part.value.start),
-                            _ => {}
-                        }
-                    }
-                    if let (Some(id), Some(name)) = (id, name) {
-                        family.groups.push((id, name));
-                    }
-                }
-            }
-            _ => {}
-        }
+/// Family id, name and groups from the attributes of an nlctrl message,
+/// as much as a context keeps of them (see [`bounded`]).
+pub(crate) fn parse_family(attributes: &[u8]) -> Option<Family> {
+    parse_family_attrs(attributes).and_then(bounded)
+}
+
+/// A family as a context keeps it: named (not empty), names cut to 64
+/// characters, at most [`MAX_GROUPS`] groups, a header of at most 256 bytes.
+fn bounded(mut family: Family) -> Option<Family> {
+    family.name = cut(&family.name);
+    if family.name.is_empty() {
+        return None;
     }
-    (have_id && !family.name.is_empty()).then_some(family)
+    family.groups.truncate(MAX_GROUPS);
+    for (_, name) in &mut family.groups {
+        *name = cut(name);
+    }
+    family.hdrsize = family.hdrsize.min(256);
+    Some(family)
+}
+
+fn cut(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 /// A NUL-terminated string attribute as text (lossy, at most 64 chars).
 pub(crate) fn cstr(data: &[u8]) -> String {
-    let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-    String::from_utf8_lossy(&data[..end])
-        .chars()
-        .take(64)
-        .collect()
+    cut(&crate::netlink::attr::c_string(data))
 }

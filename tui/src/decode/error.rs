@@ -3,20 +3,34 @@
 
 use super::names::{errno_name, Op};
 use super::nla::{attrs, quoted_value, AttrWalk, Cx, Kind, Schema};
-use super::{decode_message, parse_header, type_name, Body, Field, Msg, NLMSG_HDRLEN};
+use super::{decode_message, type_name, Body, Field, Msg};
+use crate::netlink::header::{nlmsg_align, parse_header, NlMsgHeader, NLMSG_HDRLEN};
+use crate::netlink::{
+    NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG,
+    NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, NLM_F_ACK_TLVS, NLM_F_CAPPED,
+};
 use compact_str::format_compact;
-
-const NLM_F_CAPPED: u16 = 0x100;
-const NLM_F_ACK_TLVS: u16 = 0x200;
 
 /// NLMSGERR_ATTR_*.
 pub static EXT_ACK: Schema = Schema::new(&[
-    (1, "NLMSGERR_ATTR_MSG", Kind::Str),
-    (2, "NLMSGERR_ATTR_OFFS", Kind::U32),
-    (3, "NLMSGERR_ATTR_COOKIE", Kind::Hex),
-    (4, "NLMSGERR_ATTR_POLICY", Kind::Nested(None)),
-    (5, "NLMSGERR_ATTR_MISS_TYPE", Kind::U32),
-    (6, "NLMSGERR_ATTR_MISS_NEST", Kind::U32),
+    (NLMSGERR_ATTR_MSG, "NLMSGERR_ATTR_MSG", Kind::Str),
+    (NLMSGERR_ATTR_OFFS, "NLMSGERR_ATTR_OFFS", Kind::U32),
+    (NLMSGERR_ATTR_COOKIE, "NLMSGERR_ATTR_COOKIE", Kind::Hex),
+    (
+        NLMSGERR_ATTR_POLICY,
+        "NLMSGERR_ATTR_POLICY",
+        Kind::Nested(None),
+    ),
+    (
+        NLMSGERR_ATTR_MISS_TYPE,
+        "NLMSGERR_ATTR_MISS_TYPE",
+        Kind::U32,
+    ),
+    (
+        NLMSGERR_ATTR_MISS_NEST,
+        "NLMSGERR_ATTR_MISS_NEST",
+        Kind::U32,
+    ),
 ]);
 
 /// `ENOENT (-2)`.
@@ -61,7 +75,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
             orig_start + NLMSG_HDRLEN
         } else {
             orig_start
-                .saturating_add((orig_len + 3) & !3)
+                .saturating_add(nlmsg_align(orig_len))
                 .max(orig_start + NLMSG_HDRLEN)
         };
         tlv_start = quoted_end.min(body.end);
@@ -85,7 +99,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
             let (request, _) = decode_message(
                 cx,
                 orig_start,
-                super::NlMsgHeader {
+                NlMsgHeader {
                     len: NLMSG_HDRLEN as u32,
                     ..orig
                 },
@@ -121,7 +135,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         // From the bytes, not the fields: the summary must not depend on
         // whether the tree is built (Cx::tree).
         ext_msg = AttrWalk::new(cx, tlv_start..body.end)
-            .find(|a| a.kind == 1)
+            .find(|a| a.kind == NLMSGERR_ATTR_MSG)
             .map(|a| quoted_value(cx.bytes(a.value)).to_string());
         fields.push(
             Field::new("extended ack", format!("{} bytes", body.end - tlv_start))

@@ -5,44 +5,47 @@ use super::context::{cstr, parse_family};
 use super::names::{lookup, Op};
 use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
 use super::{Body, Field, Msg};
+use crate::netlink::genl::{fixed_family_name, CTRL_CMDS, GENL_HDRLEN, GENL_ID_CTRL};
+use crate::netlink::header::is_dump_request;
+use crate::netlink::{
+    CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_HDRSIZE, CTRL_ATTR_MAXATTR,
+    CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_ID, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_OP,
+    CTRL_ATTR_OPS, CTRL_ATTR_OP_FLAGS, CTRL_ATTR_OP_ID, CTRL_ATTR_OP_POLICY, CTRL_ATTR_POLICY,
+    CTRL_ATTR_VERSION,
+};
 use compact_str::format_compact;
 
-pub const GENL_ID_CTRL: u16 = 0x10;
-const GENL_HDRLEN: usize = 4;
-
-const CTRL_CMDS: &[(u8, &str)] = &[
-    (0, "UNSPEC"),
-    (1, "NEWFAMILY"),
-    (2, "DELFAMILY"),
-    (3, "GETFAMILY"),
-    (4, "NEWOPS"),
-    (5, "DELOPS"),
-    (6, "GETOPS"),
-    (7, "NEWMCAST_GRP"),
-    (8, "DELMCAST_GRP"),
-    (9, "GETMCAST_GRP"),
-    (10, "GETPOLICY"),
-];
-
 static CTRL_OP: Schema = Schema::new(&[
-    (1, "CTRL_ATTR_OP_ID", Kind::U32),
-    (2, "CTRL_ATTR_OP_FLAGS", Kind::U32),
+    (CTRL_ATTR_OP_ID, "CTRL_ATTR_OP_ID", Kind::U32),
+    (CTRL_ATTR_OP_FLAGS, "CTRL_ATTR_OP_FLAGS", Kind::U32),
 ]);
 static CTRL_MCAST_GRP: Schema = Schema::new(&[
-    (1, "CTRL_ATTR_MCAST_GRP_NAME", Kind::Str),
-    (2, "CTRL_ATTR_MCAST_GRP_ID", Kind::U32),
+    (
+        CTRL_ATTR_MCAST_GRP_NAME,
+        "CTRL_ATTR_MCAST_GRP_NAME",
+        Kind::Str,
+    ),
+    (CTRL_ATTR_MCAST_GRP_ID, "CTRL_ATTR_MCAST_GRP_ID", Kind::U32),
 ]);
 static CTRL: Schema = Schema::new(&[
-    (1, "CTRL_ATTR_FAMILY_ID", Kind::U16),
-    (2, "CTRL_ATTR_FAMILY_NAME", Kind::Str),
-    (3, "CTRL_ATTR_VERSION", Kind::U32),
-    (4, "CTRL_ATTR_HDRSIZE", Kind::U32),
-    (5, "CTRL_ATTR_MAXATTR", Kind::U32),
-    (6, "CTRL_ATTR_OPS", Kind::Array(&CTRL_OP)),
-    (7, "CTRL_ATTR_MCAST_GROUPS", Kind::Array(&CTRL_MCAST_GRP)),
-    (8, "CTRL_ATTR_POLICY", Kind::Nested(None)),
-    (9, "CTRL_ATTR_OP_POLICY", Kind::Nested(None)),
-    (10, "CTRL_ATTR_OP", Kind::U32),
+    (CTRL_ATTR_FAMILY_ID, "CTRL_ATTR_FAMILY_ID", Kind::U16),
+    (CTRL_ATTR_FAMILY_NAME, "CTRL_ATTR_FAMILY_NAME", Kind::Str),
+    (CTRL_ATTR_VERSION, "CTRL_ATTR_VERSION", Kind::U32),
+    (CTRL_ATTR_HDRSIZE, "CTRL_ATTR_HDRSIZE", Kind::U32),
+    (CTRL_ATTR_MAXATTR, "CTRL_ATTR_MAXATTR", Kind::U32),
+    (CTRL_ATTR_OPS, "CTRL_ATTR_OPS", Kind::Array(&CTRL_OP)),
+    (
+        CTRL_ATTR_MCAST_GROUPS,
+        "CTRL_ATTR_MCAST_GROUPS",
+        Kind::Array(&CTRL_MCAST_GRP),
+    ),
+    (CTRL_ATTR_POLICY, "CTRL_ATTR_POLICY", Kind::Nested(None)),
+    (
+        CTRL_ATTR_OP_POLICY,
+        "CTRL_ATTR_OP_POLICY",
+        Kind::Nested(None),
+    ),
+    (CTRL_ATTR_OP, "CTRL_ATTR_OP", Kind::U32),
 ]);
 
 const GENLMSGHDR: &[Member] = &[
@@ -142,11 +145,9 @@ fn op_of(command: &str) -> Option<Op> {
 
 /// (family name, command name) for a message of family `kind`.
 fn names(cx: &Cx, kind: u16, cmd: Option<u8>) -> (String, Option<String>) {
-    let family = match kind {
-        GENL_ID_CTRL => Some("nlctrl".to_string()),
-        0x11 => Some("VFS_DQUOT".to_string()),
-        0x12 => Some("PMCRAID".to_string()),
-        _ => cx.context.family(kind).map(|f| f.name.clone()),
+    let family = match fixed_family_name(kind) {
+        Some(name) => Some(name.to_string()),
+        None => cx.context.family(kind).map(|f| f.name.clone()),
     };
     let command = cmd.map(|cmd| {
         let known = match kind {
@@ -224,7 +225,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         summary.push_str(command);
     }
     if kind == GENL_ID_CTRL {
-        if let Some(found) = parse_family(cx, attrs_range.clone()) {
+        if let Some(found) = parse_family(cx.bytes(attrs_range.clone())) {
             summary.push_str(&format!(" {} id {:#x}", found.name, found.id));
             if !found.groups.is_empty() {
                 let n = found.groups.len();
@@ -233,10 +234,10 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         } else if let Some(name) = ctrl_name(cx, attrs_range) {
             summary.push(' ');
             summary.push_str(&name);
-        } else if msg.header.flags & 0x301 == 0x301 {
+        } else if is_dump_request(msg.header.flags) {
             summary.push_str(" dump");
         }
-    } else if msg.header.flags & 0x301 == 0x301 {
+    } else if is_dump_request(msg.header.flags) {
         summary.push_str(" dump");
     }
     Body {
@@ -252,12 +253,12 @@ fn ctrl_name(cx: &Cx, range: std::ops::Range<usize>) -> Option<String> {
     let (found, _) = super::nla::split_attrs(cx, range);
     found
         .iter()
-        .find(|a| a.kind == 2)
+        .find(|a| a.kind == CTRL_ATTR_FAMILY_NAME)
         .map(|a| cstr(cx.bytes(a.value.clone())))
         .or_else(|| {
             found
                 .iter()
-                .find(|a| a.kind == 1 && a.value.len() >= 2)
+                .find(|a| a.kind == CTRL_ATTR_FAMILY_ID && a.value.len() >= 2)
                 .and_then(|a| cx.u16(a.value.start))
                 .map(|id| format!("id {id:#x}"))
         })

@@ -12,7 +12,10 @@
 //! `netfilter`, `uevent` (no netlink header), `text` (NETLINK_USERSOCK and the
 //! demo protocol 30), `generic` (anything else: attribute tree, text or hex).
 //! `error` handles NLMSG_ERROR / NLMSG_DONE for all of them; `nla` is the
-//! bounded attribute walker; `names` the shared name tables.
+//! bounded field walker over netlink's attribute walk; `names` formats
+//! names. Headers, attributes and netlink's own name tables come from
+//! [`crate::netlink`]; the attribute schemas and struct layouts here are the
+//! decoder's own.
 //!
 //! Bounds, whatever the input: attribute nesting is followed to depth
 //! [`MAX_DEPTH`], one buffer yields at most [`MAX_FIELDS`] fields (plus a
@@ -32,6 +35,15 @@ pub use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::event::{cut_text, CapturedMessage, CUT_LABEL};
+use crate::netlink::header::{
+    next_message, parse_header, split_messages, NlMsgHeader, NLMSG_HDRLEN,
+};
+use crate::netlink::names::control_type_name;
+use crate::netlink::{
+    NETLINK_AUDIT, NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, NETLINK_NETFILTER,
+    NETLINK_NLSCOPE_DEMO, NETLINK_ROUTE, NETLINK_SOCK_DIAG, NETLINK_USERSOCK, NLMSG_DONE,
+    NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+};
 
 mod audit;
 mod context;
@@ -47,12 +59,9 @@ mod sockdiag;
 mod text;
 mod uevent;
 
-pub use names::Op;
+use names::Op;
 use nla::Cx;
 pub use nla::{MAX_DEPTH, MAX_FIELDS};
-
-/// Size of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
 
 /// One named value in the decoded tree.
 ///
@@ -288,60 +297,8 @@ pub struct DecodedMessage {
 }
 
 pub mod command;
-pub use context::{DecodeContext, GenlFamily};
-pub use names::{errno_name, protocol_name};
-pub use route::RTM_TYPES;
-
-/// The fixed netlink header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NlMsgHeader {
-    pub len: u32,
-    pub kind: u16,
-    pub flags: u16,
-    pub seq: u32,
-    pub port: u32,
-}
-
-/// Parses the header at the start of `bytes`, if there are 16 bytes.
-pub fn parse_header(bytes: &[u8]) -> Option<NlMsgHeader> {
-    let header: &[u8; NLMSG_HDRLEN] = bytes.get(..NLMSG_HDRLEN)?.try_into().ok()?;
-    let u32_at =
-        |i: usize| u32::from_ne_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
-    let u16_at = |i: usize| u16::from_ne_bytes([header[i], header[i + 1]]);
-    Some(NlMsgHeader {
-        len: u32_at(0),
-        kind: u16_at(4),
-        flags: u16_at(6),
-        seq: u32_at(8),
-        port: u32_at(12),
-    })
-}
-
-/// Splits a buffer into (offset, header) pairs, stopping at the first header
-/// that is cut off or has an impossible length.
-pub fn split_messages(bytes: &[u8]) -> Vec<(usize, NlMsgHeader)> {
-    let mut parts = Vec::new();
-    let mut offset = 0usize;
-    while let Some(header) = bytes.get(offset..).and_then(parse_header) {
-        let len = header.len as usize;
-        if len < NLMSG_HDRLEN {
-            break;
-        }
-        parts.push((offset, header));
-        let next = next_message(offset, header);
-        if next <= offset || next > bytes.len() {
-            break;
-        }
-        offset = next;
-    }
-    parts
-}
-
-/// Where the message after the one at `offset` starts (NLMSG_ALIGN: messages
-/// start on 4-byte boundaries).
-fn next_message(offset: usize, header: NlMsgHeader) -> usize {
-    offset.saturating_add((header.len as usize).saturating_add(3) & !3)
-}
+pub use context::DecodeContext;
+pub use names::errno_name;
 
 /// Decodes a captured buffer. When it was cut (`len` more than the payload),
 /// the message the cut goes through is shown cut, not malformed.
@@ -359,7 +316,7 @@ fn decode_with(mut cx: Cx) -> DecodedMessage {
     let payload = cx.payload;
     let protocol = cx.protocol;
     // Kernel uevents carry no netlink header at all.
-    if protocol == 15 && !has_plausible_header(payload) {
+    if protocol == NETLINK_KOBJECT_UEVENT && !has_plausible_header(payload) {
         let mut decoded = uevent::decode(&cx);
         if cx.is_cut() {
             decoded
@@ -398,7 +355,7 @@ fn decode_with(mut cx: Cx) -> DecodedMessage {
         }
     }
     // A netfilter batch is named after what it carries.
-    let batch = protocol == 12 && parts.len() > 1 && parts[0].1.kind == 0x10;
+    let batch = protocol == NETLINK_NETFILTER && parts.len() > 1 && parts[0].1.kind == 0x10;
     let summary = if batch {
         let inner = messages
             .get(1)
@@ -638,21 +595,21 @@ pub(crate) struct Body {
 /// Name of message type `kind` of `protocol` and how its flags read, without
 /// looking at a body.
 pub(crate) fn type_name(cx: &Cx, kind: u16, body: Option<&Msg>) -> (Cow<'static, str>, Option<Op>) {
-    if let Some(name) = names::control_type_name(kind) {
-        if !(cx.protocol == 2 || cx.protocol == 30) || kind != 3 {
-            return (name.into(), (kind == 2).then_some(Op::Ack));
+    if let Some(name) = control_type_name(kind) {
+        if !is_text_protocol(cx.protocol) || kind != NLMSG_DONE {
+            return (name.into(), (kind == NLMSG_ERROR).then_some(Op::Ack));
         }
         return (name.into(), None);
     }
     match cx.protocol {
-        0 => route::type_name(kind),
-        4 => sockdiag::type_name(kind),
-        9 => (audit::type_name(kind).into(), None),
-        12 => {
+        NETLINK_ROUTE => route::type_name(kind),
+        NETLINK_SOCK_DIAG => sockdiag::type_name(kind),
+        NETLINK_AUDIT => (audit::type_name(kind).into(), None),
+        NETLINK_NETFILTER => {
             let (name, op) = netfilter::type_name(kind);
             (name.into(), op)
         }
-        16 => {
+        NETLINK_GENERIC => {
             let (name, op) = genl::type_name(cx, kind, body);
             (name.into(), op)
         }
@@ -751,31 +708,40 @@ fn port_text(_cx: &Cx, port: u32) -> Value {
     }
 }
 
+/// The protocols whose messages are text after the header (the demo
+/// module's, and what user sockets send each other).
+fn is_text_protocol(protocol: u32) -> bool {
+    protocol == NETLINK_USERSOCK || protocol == NETLINK_NLSCOPE_DEMO
+}
+
 fn decode_body(cx: &Cx, msg: &Msg) -> Body {
     let kind = msg.header.kind;
-    let text_protocol = cx.protocol == 2 || cx.protocol == 30;
+    let text_protocol = is_text_protocol(cx.protocol);
     match kind {
-        1 => return control(cx, msg, "NLMSG_NOOP"),
-        2 => return error::decode(cx, msg),
-        3 if !(text_protocol && printable::as_text(cx.bytes(msg.body.clone())).is_some()) => {
+        NLMSG_NOOP | NLMSG_OVERRUN => return control(cx, msg),
+        NLMSG_ERROR => return error::decode(cx, msg),
+        NLMSG_DONE
+            if !(text_protocol && printable::as_text(cx.bytes(msg.body.clone())).is_some()) =>
+        {
             return error::decode_done(cx, msg)
         }
-        4 => return control(cx, msg, "NLMSG_OVERRUN"),
         _ => {}
     }
     match cx.protocol {
-        0 => route::decode(cx, msg),
-        4 => sockdiag::decode(cx, msg),
-        9 => audit::decode(cx, msg),
-        12 => netfilter::decode(cx, msg),
-        15 => uevent::decode_body(cx, msg),
-        16 => genl::decode(cx, msg),
-        2 | 30 => text::decode(cx, msg),
+        NETLINK_ROUTE => route::decode(cx, msg),
+        NETLINK_SOCK_DIAG => sockdiag::decode(cx, msg),
+        NETLINK_AUDIT => audit::decode(cx, msg),
+        NETLINK_NETFILTER => netfilter::decode(cx, msg),
+        NETLINK_KOBJECT_UEVENT => uevent::decode_body(cx, msg),
+        NETLINK_GENERIC => genl::decode(cx, msg),
+        NETLINK_USERSOCK | NETLINK_NLSCOPE_DEMO => text::decode(cx, msg),
         _ => generic::decode(cx, msg),
     }
 }
 
-fn control(cx: &Cx, msg: &Msg, name: &str) -> Body {
+/// NLMSG_NOOP and NLMSG_OVERRUN: the name, and the body as data.
+fn control(cx: &Cx, msg: &Msg) -> Body {
+    let name = control_type_name(msg.header.kind).unwrap_or_default();
     let mut fields = Vec::new();
     if !msg.body.is_empty() {
         fields.push(Field::new("data", nla::hex(cx.bytes(msg.body.clone()))).at(msg.body.clone()));
@@ -793,24 +759,14 @@ mod tests {
     use super::*;
 
     fn header_bytes(len: u32, kind: u16) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        bytes.extend_from_slice(&len.to_ne_bytes());
-        bytes.extend_from_slice(&kind.to_ne_bytes());
-        bytes.extend_from_slice(&0u16.to_ne_bytes());
-        bytes.extend_from_slice(&7u32.to_ne_bytes());
-        bytes.extend_from_slice(&9u32.to_ne_bytes());
-        bytes
-    }
-
-    #[test]
-    fn several_messages_in_one_buffer_are_split() {
-        let mut buffer = header_bytes(20, 16);
-        buffer.extend_from_slice(&[1, 2, 3, 4]);
-        buffer.extend(header_bytes(16, 3));
-        let parts = split_messages(&buffer);
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[1].0, 20);
-        assert_eq!(parts[1].1.kind, 3);
+        let header = NlMsgHeader {
+            len,
+            kind,
+            flags: 0,
+            seq: 7,
+            port: 9,
+        };
+        header.to_bytes().to_vec()
     }
 
     fn captured(protocol: u32, payload: Vec<u8>) -> CapturedMessage {
@@ -962,12 +918,5 @@ mod tests {
             decoded.messages.last(),
             Some(&Field::new("cut", "40 of 57 bytes captured"))
         );
-    }
-
-    #[test]
-    fn impossible_lengths_stop_the_walk() {
-        assert!(split_messages(&header_bytes(3, 1)).is_empty());
-        assert_eq!(split_messages(&header_bytes(u32::MAX, 1)).len(), 1);
-        assert!(split_messages(&[1, 2, 3]).is_empty());
     }
 }

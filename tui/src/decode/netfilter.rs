@@ -216,7 +216,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     } else {
         format!("{sub_word} {name}")
     };
-    if msg.header.flags & 0x301 == 0x301 {
+    if crate::netlink::header::is_dump_request(msg.header.flags) {
         summary.push_str(" dump");
     }
     Body {

@@ -11,6 +11,7 @@ use compact_str::{CompactString, ToCompactString};
 
 use super::{DecodeContext, Field, Value};
 use crate::event::CUT_LABEL;
+use crate::netlink::attr;
 
 /// Deepest attribute nesting the walker follows.
 pub const MAX_DEPTH: usize = 8;
@@ -20,10 +21,6 @@ pub const MAX_FIELDS: usize = 20_000;
 pub const MAX_HEX: usize = 64;
 /// Characters of a text value shown before it is cut.
 pub const MAX_TEXT: usize = 512;
-
-const NLA_F_NESTED: u16 = 0x8000;
-const NLA_F_NET_BYTEORDER: u16 = 0x4000;
-const NLA_TYPE_MASK: u16 = 0x3fff;
 
 /// What one decode call reads from and how much it may still produce.
 pub struct Cx<'a> {
@@ -185,18 +182,8 @@ impl Schema {
     }
 }
 
-/// One attribute as found in the buffer.
-#[derive(Clone, Debug)]
-pub struct RawAttr {
-    /// The type without the NESTED / NET_BYTEORDER flag bits.
-    pub kind: u16,
-    pub nested: bool,
-    pub net_byteorder: bool,
-    /// Whole attribute, header included.
-    pub range: Range<usize>,
-    /// Payload only.
-    pub value: Range<usize>,
-}
+/// One attribute as found in the buffer (netlink's attribute walk).
+pub type RawAttr = attr::Attr;
 
 /// Splits `range` of the payload into attributes; stops at the first one
 /// that is cut off. The second value is the range of trailing bytes that are
@@ -208,31 +195,33 @@ pub fn split_attrs(cx: &Cx, range: Range<usize>) -> (Vec<RawAttr>, Range<usize>)
 }
 
 /// The attributes of a range one by one, without collecting them (what
-/// [`split_attrs`] does, for the decoder's hot path).
+/// [`split_attrs`] does, for the decoder's hot path): netlink's attribute
+/// walk, stopped after [`MAX_FIELDS`] attributes.
 pub struct AttrWalk<'a> {
-    payload: &'a [u8],
-    at: usize,
-    end: usize,
+    walk: attr::AttrWalk<'a>,
     count: usize,
-    done: bool,
+    /// Where the last attribute walked ends, once the limit is reached.
+    last_end: usize,
 }
 
 impl<'a> AttrWalk<'a> {
     pub fn new(cx: &Cx<'a>, range: Range<usize>) -> AttrWalk<'a> {
-        let end = range.end.min(cx.payload.len());
         AttrWalk {
-            payload: cx.payload,
-            at: range.start,
-            end,
+            walk: attr::AttrWalk::new(cx.payload, range),
             count: 0,
-            done: false,
+            last_end: 0,
         }
     }
 
     /// Bytes after the last whole attribute (empty when none); meaningful
-    /// once the walk has ended.
+    /// once the walk has ended. At the limit, what follows the last
+    /// attribute walked, padding included, is reported as not walked.
     pub fn rest(&self) -> Range<usize> {
-        self.at.min(self.end)..self.end
+        if self.hit_limit() {
+            let end = self.walk.end();
+            return self.last_end.min(end)..end;
+        }
+        self.walk.rest()
     }
 
     /// True when the walk stopped at [`MAX_FIELDS`] attributes.
@@ -245,38 +234,15 @@ impl Iterator for AttrWalk<'_> {
     type Item = RawAttr;
 
     fn next(&mut self) -> Option<RawAttr> {
-        if self.done || self.count >= MAX_FIELDS {
+        if self.hit_limit() {
             return None;
         }
-        let at = self.at;
-        let header = self
-            .payload
-            .get(at..at.checked_add(4)?)
-            .filter(|_| at + 4 <= self.end);
-        let Some(header) = header else {
-            self.done = true;
-            return None;
-        };
-        let len = usize::from(u16::from_ne_bytes([header[0], header[1]]));
-        let raw_kind = u16::from_ne_bytes([header[2], header[3]]);
-        if len < 4 || at + len > self.end {
-            self.done = true;
-            return None;
-        }
+        let found = self.walk.next()?;
         self.count += 1;
-        if self.count < MAX_FIELDS {
-            self.at += (len + 3) & !3;
-        } else {
-            // Stop here; what follows is reported as not walked.
-            self.at += len;
+        if self.hit_limit() {
+            self.last_end = found.range.end;
         }
-        Some(RawAttr {
-            kind: raw_kind & NLA_TYPE_MASK,
-            nested: raw_kind & NLA_F_NESTED != 0,
-            net_byteorder: raw_kind & NLA_F_NET_BYTEORDER != 0,
-            range: at..at + len,
-            value: at + 4..at + len,
-        })
+        Some(found)
     }
 }
 

@@ -24,93 +24,17 @@ use super::nla::{
     attrs, cat, cat_string, hex_number, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
 };
 use super::{Body, Field, Msg, Value};
-
-/// rtnetlink message types (linux/rtnetlink.h): the one table nlscope names
-/// them from (decoding, the store's filters, `nlscope send --type`).
-pub const RTM_TYPES: &[(u16, &str)] = &[
-    (16, "RTM_NEWLINK"),
-    (17, "RTM_DELLINK"),
-    (18, "RTM_GETLINK"),
-    (19, "RTM_SETLINK"),
-    (20, "RTM_NEWADDR"),
-    (21, "RTM_DELADDR"),
-    (22, "RTM_GETADDR"),
-    (24, "RTM_NEWROUTE"),
-    (25, "RTM_DELROUTE"),
-    (26, "RTM_GETROUTE"),
-    (28, "RTM_NEWNEIGH"),
-    (29, "RTM_DELNEIGH"),
-    (30, "RTM_GETNEIGH"),
-    (32, "RTM_NEWRULE"),
-    (33, "RTM_DELRULE"),
-    (34, "RTM_GETRULE"),
-    (36, "RTM_NEWQDISC"),
-    (37, "RTM_DELQDISC"),
-    (38, "RTM_GETQDISC"),
-    (40, "RTM_NEWTCLASS"),
-    (41, "RTM_DELTCLASS"),
-    (42, "RTM_GETTCLASS"),
-    (44, "RTM_NEWTFILTER"),
-    (45, "RTM_DELTFILTER"),
-    (46, "RTM_GETTFILTER"),
-    (48, "RTM_NEWACTION"),
-    (49, "RTM_DELACTION"),
-    (50, "RTM_GETACTION"),
-    (52, "RTM_NEWPREFIX"),
-    (58, "RTM_GETMULTICAST"),
-    (62, "RTM_GETANYCAST"),
-    (64, "RTM_NEWNEIGHTBL"),
-    (66, "RTM_GETNEIGHTBL"),
-    (67, "RTM_SETNEIGHTBL"),
-    (68, "RTM_NEWNDUSEROPT"),
-    (72, "RTM_NEWADDRLABEL"),
-    (73, "RTM_DELADDRLABEL"),
-    (74, "RTM_GETADDRLABEL"),
-    (78, "RTM_GETDCB"),
-    (79, "RTM_SETDCB"),
-    (80, "RTM_NEWNETCONF"),
-    (81, "RTM_DELNETCONF"),
-    (82, "RTM_GETNETCONF"),
-    (84, "RTM_NEWMDB"),
-    (85, "RTM_DELMDB"),
-    (86, "RTM_GETMDB"),
-    (88, "RTM_NEWNSID"),
-    (89, "RTM_DELNSID"),
-    (90, "RTM_GETNSID"),
-    (92, "RTM_NEWSTATS"),
-    (94, "RTM_GETSTATS"),
-    (95, "RTM_SETSTATS"),
-    (96, "RTM_NEWCACHEREPORT"),
-    (100, "RTM_NEWCHAIN"),
-    (101, "RTM_DELCHAIN"),
-    (102, "RTM_GETCHAIN"),
-    (104, "RTM_NEWNEXTHOP"),
-    (105, "RTM_DELNEXTHOP"),
-    (106, "RTM_GETNEXTHOP"),
-    (108, "RTM_NEWLINKPROP"),
-    (109, "RTM_DELLINKPROP"),
-    (110, "RTM_GETLINKPROP"),
-    (112, "RTM_NEWVLAN"),
-    (113, "RTM_DELVLAN"),
-    (114, "RTM_GETVLAN"),
-    (116, "RTM_NEWNEXTHOPBUCKET"),
-    (117, "RTM_DELNEXTHOPBUCKET"),
-    (118, "RTM_GETNEXTHOPBUCKET"),
-    (120, "RTM_NEWTUNNEL"),
-    (121, "RTM_DELTUNNEL"),
-    (122, "RTM_GETTUNNEL"),
-];
+use crate::netlink::route::{rtm_op, RtmOp, RTM_TYPES};
 
 pub fn type_name(kind: u16) -> (Cow<'static, str>, Option<Op>) {
     let name = match lookup(RTM_TYPES, kind) {
         Some(name) => Cow::Borrowed(name),
         None => Cow::Owned(format!("RTM type {kind}")),
     };
-    let op = (kind >= 16).then(|| match (kind - 16) % 4 {
-        0 => Op::New,
-        1 => Op::Del,
-        2 => Op::Get,
-        _ => Op::New, // SET reads like NEW
+    let op = rtm_op(kind).map(|op| match op {
+        RtmOp::New | RtmOp::Set => Op::New, // SET reads like NEW
+        RtmOp::Del => Op::Del,
+        RtmOp::Get => Op::Get,
     });
     (name, op)
 }
@@ -722,7 +646,7 @@ fn nla_buffers<'a>(
 /// parse costs more than the rest of the decode together; see the decode
 /// benchmark).
 fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range<usize>) -> String {
-    let dump = flags & 0x300 == 0x300 && flags & 1 != 0;
+    let dump = crate::netlink::header::is_dump_request(flags);
     // Fixed-header reads stay inside the message body.
     let end = attributes.end;
     let inside = |offset: usize, size: usize| body + offset + size <= end;

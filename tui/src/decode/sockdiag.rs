@@ -4,22 +4,18 @@
 use super::names::{lookup, name_or_number, Op};
 use super::nla::{attrs, ip, member, members, Cx, Kind, Member, Schema};
 use super::{Body, Field, Msg};
-
-const TYPES: &[(u16, &str)] = &[
-    (18, "TCPDIAG_GETSOCK"),
-    (19, "DCCPDIAG_GETSOCK"),
-    (20, "SOCK_DIAG_BY_FAMILY"),
-    (21, "SOCK_DESTROY"),
-];
+use crate::netlink::diag::{SOCK_DESTROY, SOCK_DIAG_BY_FAMILY, SOCK_DIAG_TYPES, TCPDIAG_GETSOCK};
+use crate::netlink::names::protocol_constant;
+use crate::netlink::NLM_F_DUMP;
 
 pub fn type_name(kind: u16) -> (std::borrow::Cow<'static, str>, Option<Op>) {
-    let name = match lookup(TYPES, kind) {
+    let name = match lookup(SOCK_DIAG_TYPES, kind) {
         Some(name) => name.into(),
         None => format!("SOCK_DIAG type {kind}").into(),
     };
     let op = match kind {
-        18..=20 => Some(Op::Get),
-        21 => Some(Op::Del),
+        TCPDIAG_GETSOCK..=SOCK_DIAG_BY_FAMILY => Some(Op::Get),
+        SOCK_DESTROY => Some(Op::Del),
         _ => None,
     };
     (name, op)
@@ -51,7 +47,6 @@ const IP_PROTOCOLS: &[(u8, &str)] = &[
     (0, "ip"),
 ];
 const SOCK_TYPES: &[(u8, &str)] = &[(1, "STREAM"), (2, "DGRAM"), (3, "RAW"), (5, "SEQPACKET")];
-const NETLINK_PROTOCOLS: fn(u32) -> Option<&'static str> = super::names::protocol_name;
 
 static INET_DIAG: Schema = Schema::new(&[
     (1, "INET_DIAG_MEMINFO", Kind::Hex),
@@ -258,7 +253,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     if family == 16 && !request && struct_end >= s + 8 {
         let protocol = cx.u8(s + 2).unwrap_or(0);
         words.push(
-            NETLINK_PROTOCOLS(u32::from(protocol))
+            protocol_constant(u32::from(protocol))
                 .map(|p| p.trim_start_matches("NETLINK_").to_string())
                 .unwrap_or_else(|| format!("protocol {protocol}")),
         );
@@ -274,7 +269,7 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         }
     }
     if request {
-        words.push(if msg.header.flags & 0x300 == 0x300 {
+        words.push(if msg.header.flags & NLM_F_DUMP == NLM_F_DUMP {
             "dump".to_string()
         } else {
             "request".to_string()

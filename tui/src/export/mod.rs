@@ -3,7 +3,6 @@
 //! Writers: [`jsonl::JsonlWriter`] and [`pcapng::PcapngWriter`], both behind
 //! [`CaptureWriter`]. Reader: [`read::read_capture`] for every format.
 
-pub mod genl_families;
 pub mod jsonl;
 pub mod pcapng;
 pub mod read;

@@ -38,35 +38,20 @@ use pcap_file::pcapng::blocks::section_header::{SectionHeaderBlock, SectionHeade
 use pcap_file::pcapng::Block;
 use pcap_file::{DataLink, Endianness};
 
-use crate::decode::NLMSG_HDRLEN;
 use crate::event::{CapturedMessage, Delivery, Direction};
-use crate::inject::message::NLM_F_REQUEST;
+use crate::netlink::header::{parse_header, split_messages};
+use crate::netlink::nlctrl::{new_family_message, parse_new_family};
+use crate::netlink::{
+    ARPHRD_NETLINK, GENL_ID_CTRL, NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, NLM_F_REQUEST,
+    PACKET_HOST, PACKET_KERNEL, PACKET_USER,
+};
 
 /// LINKTYPE_NETLINK in pcap and pcapng.
 pub const LINKTYPE_NETLINK: u32 = 253;
-/// ARPHRD_NETLINK: bytes 2-3 of the cooked header; Wireshark dissects nothing else.
-pub const ARPHRD_NETLINK: u16 = 824;
-/// Size of the cooked (SLL) header in front of every netlink record.
+/// Size of the cooked (SLL) header in front of every netlink record: the
+/// packet type nlmon gives, ARPHRD_NETLINK (Wireshark dissects nothing
+/// else), the protocol ([`crate::netlink::tap`]).
 pub const COOKED_HEADER_LEN: usize = 16;
-/// Cooked-header packet type the kernel's nlmon tap gives a message whose
-/// receiving socket is a user socket (`PACKET_USER`).
-pub const PACKET_USER: u16 = 6;
-/// Cooked-header packet type for a message received by a kernel socket
-/// (`PACKET_KERNEL`), i.e. sent to the kernel.
-pub const PACKET_KERNEL: u16 = 7;
-/// Packet type of every record tcpdump takes from an nlmon device
-/// (`PACKET_OUTGOING`): the packet socket sees the tap's transmit on nlmon0,
-/// and `dev_queue_xmit_nit` overwrites the type nlmon gave the copy. Files
-/// made that way therefore state nothing in the header; seen in the guest
-/// (tests/tests/guest.rs) on Debian's 6.1 and 6.12.
-pub const PACKET_OUTGOING: u16 = 4;
-/// Packet type written when nlscope does not know which kind of socket
-/// received a message (`PACKET_HOST`): nlmon never writes it, so no reader
-/// takes a netlink direction from it.
-pub const PACKET_TYPE_UNSTATED: u16 = 0;
-/// Netlink protocol whose messages carry no netlink header (kobject uevents:
-/// text, or libudev's binary header).
-const NETLINK_KOBJECT_UEVENT: u32 = 15;
 /// How libudev's re-broadcast of a uevent starts.
 const LIBUDEV_MAGIC: &[u8] = b"libudev\0";
 /// pcapng block type of an Enhanced Packet Block.
@@ -86,17 +71,6 @@ const DELIVERIES_CHUNK: usize = 60_000;
 pub const COMMENT_VERSION: u32 = 1;
 /// `hook` of records nlscope synthesized (generic netlink family announcements).
 pub const SYNTHETIC_HOOK: &str = "nlscope-synthetic";
-
-/// Netlink protocol number of generic netlink.
-pub const NETLINK_GENERIC: u32 = 16;
-/// Generic netlink's controller family (nlctrl) has this fixed id.
-pub const GENL_ID_CTRL: u16 = 0x10;
-/// nlctrl command: a family's description (reply to GETFAMILY, or notification).
-pub const CTRL_CMD_NEWFAMILY: u8 = 1;
-/// nlctrl attribute: the family id (u16).
-pub const CTRL_ATTR_FAMILY_ID: u16 = 1;
-/// nlctrl attribute: the family name (NUL-terminated string).
-pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
 
 /// The 16-byte cooked header for a message on `protocol` with packet type `pkttype`.
 pub fn cooked_header(pkttype: u16, protocol: u16) -> [u8; COOKED_HEADER_LEN] {
@@ -359,37 +333,15 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
     })
 }
 
-/// A valid nlctrl `CTRL_CMD_NEWFAMILY` message announcing `name` as generic
-/// netlink family `family_id`, as the kernel sends it (host byte order):
-/// nlmsghdr (type GENL_ID_CTRL), genlmsghdr (cmd NEWFAMILY, version 2),
-/// CTRL_ATTR_FAMILY_ID (u16) and CTRL_ATTR_FAMILY_NAME (NUL-terminated).
+/// A record of the nlctrl `CTRL_CMD_NEWFAMILY` message announcing `name` as
+/// generic netlink family `family_id`, as the kernel sends it
+/// ([`new_family_message`]).
 ///
 /// The record is kernel-to-kernel with no process (all ports, pid and times
 /// zero) and has the hook [`SYNTHETIC_HOOK`]; the writer stamps it with the
 /// time of the message it precedes.
 pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMessage {
-    fn push_attr(buffer: &mut Vec<u8>, kind: u16, value: &[u8]) {
-        let len = 4 + value.len();
-        buffer.extend_from_slice(&(len as u16).to_ne_bytes());
-        buffer.extend_from_slice(&kind.to_ne_bytes());
-        buffer.extend_from_slice(value);
-        buffer.resize(buffer.len() + (4 - len % 4) % 4, 0);
-    }
-    // Family names are at most GENL_NAMSIZ (16) bytes with the NUL; a longer
-    // or NUL-holding name is cut so the attribute stays a valid C string.
-    let name = name.split('\0').next().unwrap_or_default();
-    let mut name_bytes: Vec<u8> = name.as_bytes().iter().copied().take(255).collect();
-    name_bytes.push(0);
-
-    let mut payload = vec![0u8; 16];
-    payload.extend_from_slice(&[CTRL_CMD_NEWFAMILY, 2, 0, 0]);
-    push_attr(&mut payload, CTRL_ATTR_FAMILY_ID, &family_id.to_ne_bytes());
-    push_attr(&mut payload, CTRL_ATTR_FAMILY_NAME, &name_bytes);
-    let total = payload.len() as u32;
-    payload[0..4].copy_from_slice(&total.to_ne_bytes());
-    payload[4..6].copy_from_slice(&GENL_ID_CTRL.to_ne_bytes());
-    // flags, seq and pid stay 0.
-
+    let payload = new_family_message(family_id, name);
     CapturedMessage {
         ts_mono_ns: 0,
         ts_wall_ns: 0,
@@ -402,7 +354,7 @@ pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMess
         dst_port: Some(0),
         stated_direction: None,
         dst_group: 0,
-        len: total,
+        len: payload.len() as u32,
         hook: SYNTHETIC_HOOK.to_string(),
         result: None,
         payload,
@@ -416,63 +368,17 @@ pub fn parse_genl_family_record(message: &CapturedMessage) -> Option<(u16, Strin
     if message.protocol != NETLINK_GENERIC {
         return None;
     }
-    parse_genl_family_message(&message.payload)
-}
-
-/// The family id and name an nlctrl NEWFAMILY message (starting at its
-/// nlmsghdr, host byte order) announces.
-pub fn parse_genl_family_message(payload: &[u8]) -> Option<(u16, String)> {
-    if payload.len() < 20 {
-        return None;
-    }
-    let nlmsg_len = u32::from_ne_bytes(payload[0..4].try_into().ok()?) as usize;
-    let kind = u16::from_ne_bytes(payload[4..6].try_into().ok()?);
-    if kind != GENL_ID_CTRL || payload[16] != CTRL_CMD_NEWFAMILY || nlmsg_len < 20 {
-        return None;
-    }
-    let end = nlmsg_len.min(payload.len());
-    let mut offset = 20;
-    let (mut id, mut name) = (None, None);
-    while offset + 4 <= end {
-        let attr_len = u16::from_ne_bytes([payload[offset], payload[offset + 1]]) as usize;
-        let attr_type = u16::from_ne_bytes([payload[offset + 2], payload[offset + 3]]) & 0x3fff;
-        if attr_len < 4 || offset + attr_len > end {
-            break;
-        }
-        let value = &payload[offset + 4..offset + attr_len];
-        match attr_type {
-            CTRL_ATTR_FAMILY_ID if value.len() >= 2 => {
-                id = Some(u16::from_ne_bytes([value[0], value[1]]))
-            }
-            CTRL_ATTR_FAMILY_NAME => {
-                let text = value.split(|&b| b == 0).next().unwrap_or_default();
-                name = Some(String::from_utf8_lossy(text).into_owned());
-            }
-            _ => {}
-        }
-        offset += (attr_len + 3) & !3;
-    }
-    Some((id?, name?))
+    parse_new_family(&message.payload).map(|family| (family.id, family.name))
 }
 
 /// Generic netlink family ids used by the netlink messages in `payload`
 /// (types above nlctrl's; control messages and nlctrl itself excluded).
 pub fn genl_family_ids(payload: &[u8]) -> Vec<u16> {
     let mut ids = Vec::new();
-    let mut offset = 0usize;
-    while offset + 16 <= payload.len() {
-        let len = u32::from_ne_bytes(payload[offset..offset + 4].try_into().unwrap_or([0; 4]));
-        let kind = u16::from_ne_bytes([payload[offset + 4], payload[offset + 5]]);
-        if kind > GENL_ID_CTRL && !ids.contains(&kind) {
-            ids.push(kind);
+    for (_, header) in split_messages(payload) {
+        if header.kind > GENL_ID_CTRL && !ids.contains(&header.kind) {
+            ids.push(header.kind);
         }
-        if len < 16 {
-            break;
-        }
-        offset = match offset.checked_add(((len as usize) + 3) & !3) {
-            Some(next) => next,
-            None => break,
-        };
     }
     ids
 }
@@ -653,7 +559,9 @@ pub fn packet_type_of(message: &CapturedMessage) -> u16 {
     match message.direction() {
         Direction::UserToKernel | Direction::KernelToKernel => PACKET_KERNEL,
         Direction::KernelToUser | Direction::UserToUser => PACKET_USER,
-        Direction::Unknown => PACKET_TYPE_UNSTATED,
+        // nlmon never writes PACKET_HOST, so no reader takes a netlink
+        // direction from it: the type for a message whose receiver is unknown.
+        Direction::Unknown => PACKET_HOST,
     }
 }
 
@@ -704,10 +612,9 @@ pub fn ends_from_packet_type(pkttype: u16, protocol: u32, payload: &[u8]) -> Sta
     match pkttype {
         PACKET_KERNEL => {
             // uevent buffers have no netlink header to take a port from.
-            let nlmsg_pid = payload
-                .get(12..16)
+            let nlmsg_pid = parse_header(payload)
                 .filter(|_| protocol != NETLINK_KOBJECT_UEVENT)
-                .map(|bytes| u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+                .map(|header| header.port);
             StatedEnds {
                 src_port: nlmsg_pid.filter(|&pid| pid != 0),
                 dst_port: Some(0),
@@ -730,13 +637,13 @@ pub fn ends_from_packet_type(pkttype: u16, protocol: u32, payload: &[u8]) -> Sta
             if protocol == NETLINK_KOBJECT_UEVENT {
                 return ends_from_packet_type(PACKET_USER, protocol, payload);
             }
-            match payload.get(6..8) {
-                Some(flags) if payload.len() >= NLMSG_HDRLEN => {
-                    let request = u16::from_ne_bytes([flags[0], flags[1]]) & NLM_F_REQUEST != 0;
+            match parse_header(payload) {
+                Some(header) => {
+                    let request = header.flags & NLM_F_REQUEST != 0;
                     let stated = if request { PACKET_KERNEL } else { PACKET_USER };
                     ends_from_packet_type(stated, protocol, payload)
                 }
-                _ => unknown,
+                None => unknown,
             }
         }
     }

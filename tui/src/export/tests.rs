@@ -11,39 +11,23 @@ use super::jsonl::JsonlWriter;
 use super::pcapng::{
     cooked_header, decode_comment, decode_deliveries, encode_comment, encode_deliveries,
     genl_family_ids, parse_genl_family_record, synthesize_genl_family_record, PcapngWriter,
-    ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_OUTGOING, PACKET_USER, SYNTHETIC_HOOK,
+    SYNTHETIC_HOOK,
 };
 use super::read::{
     read_capture, read_capture_bytes, read_capture_file_streaming, read_capture_in_blocks,
     CaptureFormat, ReadErrorKind,
 };
 use crate::event::{CapturedMessage, Delivery, Direction};
+use crate::netlink::attr::attr;
+use crate::netlink::header::build_message as nlmsg;
+use crate::netlink::{
+    ARPHRD_NETLINK, GENL_ID_CTRL, PACKET_KERNEL, PACKET_OUTGOING, PACKET_USER, RTM_NEWLINK,
+};
 use crate::store::corpus;
 use crate::ui::format::{destination, endpoint};
 
-const RTM_NEWLINK: u16 = 16;
 const DEMO_FAMILY_ID: u16 = 0x1d;
 const DEMO_FAMILY_NAME: &str = "nlscope_demo";
-
-fn nlmsg(kind: u16, flags: u16, seq: u32, pid: u32, body: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&((16 + body.len()) as u32).to_ne_bytes());
-    bytes.extend_from_slice(&kind.to_ne_bytes());
-    bytes.extend_from_slice(&flags.to_ne_bytes());
-    bytes.extend_from_slice(&seq.to_ne_bytes());
-    bytes.extend_from_slice(&pid.to_ne_bytes());
-    bytes.extend_from_slice(body);
-    bytes
-}
-
-fn attr(kind: u16, value: &[u8]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    bytes.extend_from_slice(&((4 + value.len()) as u16).to_ne_bytes());
-    bytes.extend_from_slice(&kind.to_ne_bytes());
-    bytes.extend_from_slice(value);
-    bytes.resize(bytes.len().div_ceil(4) * 4, 0);
-    bytes
-}
 
 fn captured(protocol: u32, src: u32, dst: u32, payload: Vec<u8>) -> CapturedMessage {
     CapturedMessage {

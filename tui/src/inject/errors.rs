@@ -1,6 +1,6 @@
 //! Turning errno values into sentences that say what to do.
 
-use crate::event::protocol_name;
+use crate::netlink::names::protocol_name;
 
 /// Where an errno came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn explain(errno: i32, stage: Stage, request: &Request) -> String {
     let name = crate::decode::errno_name(errno).unwrap_or("errno");
     let what = match (errno, stage) {
         (libc::EPROTONOSUPPORT, _) => {
-            let hint = if request.protocol == nlscope_common::demo::DEFAULT_PROTOCOL {
+            let hint = if request.protocol == crate::netlink::NETLINK_NLSCOPE_DEMO {
                 " (insmod nlscope_demo.ko)"
             } else {
                 ""

@@ -3,40 +3,13 @@
 
 use nlscope_common::demo;
 
-/// Size of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
-
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_MULTI: u16 = 0x2;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_ECHO: u16 = 0x8;
-pub const NLM_F_DUMP: u16 = 0x300;
-
-pub const NLMSG_ERROR: u16 = 2;
-pub const NLMSG_DONE: u16 = 3;
-
-pub const NETLINK_ROUTE: u32 = 0;
-pub const NETLINK_USERSOCK: u32 = 2;
-pub const NETLINK_SOCK_DIAG: u32 = 4;
-pub const NETLINK_GENERIC: u32 = 16;
-
-/// nlctrl's fixed family id and its GETFAMILY command.
-pub const GENL_ID_CTRL: u16 = 0x10;
-pub const CTRL_CMD_GETFAMILY: u8 = 3;
-pub const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-
-pub const RTM_GETLINK: u16 = 18;
-pub const RTM_GETADDR: u16 = 22;
-
-/// rtnetlink message types: decode's table.
-pub use crate::decode::RTM_TYPES;
-
-const CONTROL_TYPES: &[(u16, &str)] = &[
-    (1, "NLMSG_NOOP"),
-    (2, "NLMSG_ERROR"),
-    (3, "NLMSG_DONE"),
-    (4, "NLMSG_OVERRUN"),
-];
+use crate::netlink::names::{flag_by_name, CONTROL_TYPES};
+use crate::netlink::nlctrl::get_family_body;
+use crate::netlink::{
+    ctrl_cmd_reads_only, rtm_op, RtmOp, GENL_ID_CTRL, NETLINK_GENERIC, NETLINK_NLSCOPE_DEMO,
+    NETLINK_ROUTE, NETLINK_SOCK_DIAG, NETLINK_USERSOCK, NLMSG_MIN_TYPE, NLM_F_ACK, NLM_F_DUMP,
+    NLM_F_REQUEST, RTM_GETADDR, RTM_GETLINK, RTM_TYPES, SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK,
+};
 
 fn number(text: &str) -> Option<u64> {
     let text = text.trim();
@@ -70,33 +43,15 @@ pub fn parse_type(text: &str) -> Result<u16, String> {
         })
 }
 
-/// The name of `kind` on `protocol`, when nlscope knows one.
+/// The name of `kind` on `protocol`, when nlscope knows one: netlink's
+/// names, and the demo module's commands.
 pub fn type_name(protocol: u32, kind: u16) -> Option<&'static str> {
-    if let Some((_, name)) = CONTROL_TYPES.iter().find(|(v, _)| *v == kind) {
-        return Some(name);
-    }
-    match protocol {
-        NETLINK_ROUTE => RTM_TYPES.iter().find(|(v, _)| *v == kind).map(|(_, n)| *n),
-        demo::DEFAULT_PROTOCOL => demo::command_name(kind),
-        _ => None,
+    match crate::netlink::names::type_name(protocol, kind) {
+        Some(name) => Some(name),
+        None if protocol == NETLINK_NLSCOPE_DEMO => demo::command_name(kind),
+        None => None,
     }
 }
-
-const FLAG_NAMES: &[(&str, u16)] = &[
-    ("request", NLM_F_REQUEST),
-    ("multi", NLM_F_MULTI),
-    ("ack", NLM_F_ACK),
-    ("echo", NLM_F_ECHO),
-    ("dump", NLM_F_DUMP),
-    ("root", 0x100),
-    ("match", 0x200),
-    ("atomic", 0x400),
-    ("replace", 0x100),
-    ("excl", 0x200),
-    ("create", 0x400),
-    ("append", 0x800),
-    ("none", 0),
-];
 
 /// `--flags`: names joined by `,` or `|` (request, ack, dump, create, ...),
 /// or a number (decimal or 0x hex).
@@ -110,11 +65,9 @@ pub fn parse_flags(text: &str) -> Result<u16, String> {
             continue;
         }
         let lower = part.to_ascii_lowercase();
-        let lower = lower.strip_prefix("nlm_f_").unwrap_or(&lower);
-        let bits = FLAG_NAMES
-            .iter()
-            .find(|(name, _)| *name == lower)
-            .map(|(_, bits)| *bits)
+        let none = lower.strip_prefix("nlm_f_").unwrap_or(&lower) == "none";
+        let bits = flag_by_name(part)
+            .or_else(|| none.then_some(0))
             .or_else(|| number(part).and_then(|v| u16::try_from(v).ok()))
             .ok_or_else(|| {
                 format!("unknown flag {part:?}: use request, ack, echo, dump, root, match, atomic, replace, excl, create, append or a number")
@@ -186,7 +139,7 @@ pub fn parse_template(text: &str) -> Result<Template, String> {
 /// What a template fills in: protocol, type, flags and body. `payload` (from
 /// `--text`/`--hex`) replaces the default text of the templates that carry one.
 pub fn template_request(template: &Template, payload: Option<&[u8]>) -> (u32, u16, u16, Vec<u8>) {
-    let demo_protocol = demo::DEFAULT_PROTOCOL;
+    let demo_protocol = NETLINK_NLSCOPE_DEMO;
     let command = |kind: u16, target: u32, default: &[u8]| {
         let data = payload.unwrap_or(default);
         (
@@ -228,19 +181,12 @@ pub fn template_request(template: &Template, payload: Option<&[u8]>) -> (u32, u1
             NLM_F_REQUEST | NLM_F_DUMP,
             vec![0; 8],
         ),
-        Template::GenlFamily(name) => {
-            // struct genlmsghdr {cmd, version, reserved} + CTRL_ATTR_FAMILY_NAME.
-            let mut body = vec![CTRL_CMD_GETFAMILY, 1, 0, 0];
-            let mut value = name.as_bytes().to_vec();
-            value.push(0);
-            push_attr(&mut body, CTRL_ATTR_FAMILY_NAME, &value);
-            (
-                NETLINK_GENERIC,
-                GENL_ID_CTRL,
-                NLM_F_REQUEST | NLM_F_ACK,
-                body,
-            )
-        }
+        Template::GenlFamily(name) => (
+            NETLINK_GENERIC,
+            GENL_ID_CTRL,
+            NLM_F_REQUEST | NLM_F_ACK,
+            get_family_body(Some(name)),
+        ),
     }
 }
 
@@ -253,30 +199,6 @@ pub fn demo_command(target: u32, payload: &[u8]) -> Vec<u8> {
     let mut body = header.to_bytes().to_vec();
     body.extend_from_slice(payload);
     body
-}
-
-/// Appends one netlink attribute (padded to 4 bytes).
-pub fn push_attr(out: &mut Vec<u8>, kind: u16, value: &[u8]) {
-    let len = 4 + value.len();
-    out.extend_from_slice(&(len as u16).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(value);
-    while !out.len().is_multiple_of(4) {
-        out.push(0);
-    }
-}
-
-/// One netlink message: header (length = header + body) and body.
-pub fn build_message(kind: u16, flags: u16, seq: u32, port: u32, body: &[u8]) -> Vec<u8> {
-    let len = (NLMSG_HDRLEN + body.len()) as u32;
-    let mut out = Vec::with_capacity(len as usize);
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&port.to_ne_bytes());
-    out.extend_from_slice(body);
-    out
 }
 
 /// `--hex`: pairs of hex digits, spaces, colons and a 0x prefix allowed.
@@ -293,7 +215,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
 /// Why a request may change kernel state (and so needs `--yes`), or None
 /// when it only reads.
 pub fn state_changing(protocol: u32, kind: u16) -> Option<String> {
-    if kind < 0x10 {
+    if kind < NLMSG_MIN_TYPE {
         return None; // control messages: the kernel handles none of them
     }
     let name = type_name(protocol, kind)
@@ -301,8 +223,7 @@ pub fn state_changing(protocol: u32, kind: u16) -> Option<String> {
         .unwrap_or_else(|| format!("type {kind}"));
     match protocol {
         NETLINK_ROUTE => {
-            // RTM_NEW* = base, DEL = +1, GET = +2, SET = +3.
-            if (kind - 16) % 4 == 2 {
+            if rtm_op(kind) == Some(RtmOp::Get) {
                 None
             } else {
                 Some(format!(
@@ -311,9 +232,9 @@ pub fn state_changing(protocol: u32, kind: u16) -> Option<String> {
             }
         }
         // sock_diag: the GET requests (TCPDIAG_GETSOCK, DCCPDIAG_GETSOCK, SOCK_DIAG_BY_FAMILY).
-        NETLINK_SOCK_DIAG if (18..=20).contains(&kind) => None,
+        NETLINK_SOCK_DIAG if (TCPDIAG_GETSOCK..=SOCK_DIAG_BY_FAMILY).contains(&kind) => None,
         NETLINK_GENERIC if kind == GENL_ID_CTRL => None,
-        NETLINK_USERSOCK | demo::DEFAULT_PROTOCOL => None,
+        NETLINK_USERSOCK | NETLINK_NLSCOPE_DEMO => None,
         _ => Some(format!(
             "{name} on protocol {protocol} is not a message nlscope knows to be read-only"
         )),
@@ -324,7 +245,7 @@ pub fn state_changing(protocol: u32, kind: u16) -> Option<String> {
 /// its command is checked here (the type alone is nlctrl's id).
 pub fn genl_state_changing(body: &[u8]) -> Option<String> {
     match body.first() {
-        Some(&CTRL_CMD_GETFAMILY) | Some(&6) | Some(&9) | Some(&10) => None, // GETFAMILY, GETOPS, GETMCAST_GRP, GETPOLICY
+        Some(&cmd) if ctrl_cmd_reads_only(cmd) => None,
         Some(cmd) => Some(format!("nlctrl command {cmd} is not known to be read-only")),
         None => None,
     }

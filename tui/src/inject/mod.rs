@@ -24,6 +24,16 @@ use netlink_sys::{Socket, SocketAddr};
 use nlscope_common::demo;
 
 use crate::decode::{decode_bytes, DecodeContext};
+use crate::netlink::attr::{attrs, c_string};
+use crate::netlink::groups::groups_from_mask32;
+use crate::netlink::header::{
+    build_message, nlmsg_align, parse_header, split_messages, NLMSG_HDRLEN,
+};
+use crate::netlink::names::protocol_name;
+use crate::netlink::{
+    GENL_ID_CTRL, NETLINK_GENERIC, NETLINK_NLSCOPE_DEMO, NLMSGERR_ATTR_MSG, NLMSG_DONE,
+    NLMSG_ERROR, NLM_F_ACK, NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_DUMP,
+};
 use errors::{explain, Request, Stage};
 use message::*;
 
@@ -80,7 +90,7 @@ pub struct SendArgs {
     pub group: Vec<u32>,
     /// Netlink protocol, a name (route, generic, usersock, demo, ...) or a
     /// number; default: the template's, else the demo module's (30).
-    #[arg(long, value_parser = crate::event::parse_protocol)]
+    #[arg(long, value_parser = crate::netlink::names::parse_protocol)]
     pub protocol: Option<u32>,
     /// Message type: a number, NLMSG_*, RTM_*, or a demo command (ECHO,
     /// UNICAST, MULTICAST, STATS); default: the template's, else 0.
@@ -156,7 +166,7 @@ impl Plan {
                 }
                 template_request(template, payload.as_deref())
             }
-            None => (demo::DEFAULT_PROTOCOL, 0, 0, payload.unwrap_or_default()),
+            None => (NETLINK_NLSCOPE_DEMO, 0, 0, payload.unwrap_or_default()),
         };
         let protocol = args.protocol.unwrap_or(protocol);
         let kind = args.kind.unwrap_or(kind);
@@ -212,7 +222,7 @@ impl Plan {
         let dump = self.flags & NLM_F_DUMP != 0 && self.target == Target::Kernel;
         let ack = self.flags & NLM_F_ACK != 0;
         let mut ends = false;
-        for (_, header) in crate::decode::split_messages(last) {
+        for (_, header) in split_messages(last) {
             if header.seq != self.seq {
                 continue;
             }
@@ -229,34 +239,28 @@ impl Plan {
 
 /// The error in an NLMSG_ERROR and its extended-ack message, if any.
 pub fn nlmsg_error(message: &[u8]) -> Option<(i32, Option<String>)> {
-    let header = crate::decode::parse_header(message)?;
+    let header = parse_header(message)?;
     if header.kind != NLMSG_ERROR {
         return None;
     }
     let end = (header.len as usize).min(message.len());
     let body = message.get(NLMSG_HDRLEN..end)?;
     let error = i32::from_ne_bytes(body.get(..4)?.try_into().ok()?);
-    let quoted = crate::decode::parse_header(body.get(4..)?);
+    let quoted = parse_header(body.get(4..)?);
     // NLM_F_CAPPED: only the request's header is quoted; NLM_F_ACK_TLVS: TLVs follow.
     let quoted_len = match quoted {
-        Some(q) if header.flags & 0x100 == 0 => ((q.len as usize) + 3) & !3,
+        Some(q) if header.flags & NLM_F_CAPPED == 0 => nlmsg_align(q.len as usize),
         _ => NLMSG_HDRLEN,
     };
     let mut extack = None;
-    if header.flags & 0x200 != 0 {
-        let mut offset = 4 + quoted_len;
-        while let Some(attr) = body.get(offset..offset + 4) {
-            let len = u16::from_ne_bytes([attr[0], attr[1]]) as usize;
-            let kind = u16::from_ne_bytes([attr[2], attr[3]]) & 0x3fff;
-            if len < 4 || offset + len > body.len() {
-                break;
+    if header.flags & NLM_F_ACK_TLVS != 0 {
+        let tlvs = body
+            .get(4usize.saturating_add(quoted_len)..)
+            .unwrap_or_default();
+        for (kind, value) in attrs(tlvs) {
+            if kind == NLMSGERR_ATTR_MSG {
+                extack = Some(c_string(value));
             }
-            if kind == 1 {
-                let value = &body[offset + 4..offset + len];
-                let text = value.split(|b| *b == 0).next().unwrap_or_default();
-                extack = Some(String::from_utf8_lossy(text).into_owned());
-            }
-            offset += (len + 3) & !3;
         }
     }
     Some((error, extack))
@@ -267,7 +271,7 @@ pub fn reply_error(replies: &[Vec<u8>]) -> Option<(i32, Option<String>)> {
     replies
         .iter()
         .flat_map(|datagram| {
-            crate::decode::split_messages(datagram)
+            split_messages(datagram)
                 .into_iter()
                 .filter_map(move |(offset, _)| nlmsg_error(&datagram[offset..]))
         })
@@ -287,9 +291,9 @@ fn target_text(plan: &Plan) -> String {
         Target::Port(port) => parts.push(format!("port {port}")),
     }
     if plan.groups != 0 {
-        let groups: Vec<String> = (0..32)
-            .filter(|bit| plan.groups & (1 << bit) != 0)
-            .map(|bit| (bit + 1).to_string())
+        let groups: Vec<String> = groups_from_mask32(plan.groups)
+            .iter()
+            .map(u32::to_string)
             .collect();
         parts.push(format!("group {}", groups.join(",")));
     }
@@ -306,7 +310,7 @@ pub fn describe_request(plan: &Plan, own_port: u32, bytes: &[u8]) -> String {
     format!(
         "request: {} bytes on {} ({}), type {kind}, flags {:#x}, seq {}, from port {own_port} (pid {}) to {}\n{}",
         bytes.len(),
-        crate::event::protocol_name(plan.protocol),
+        protocol_name(plan.protocol),
         plan.protocol,
         plan.flags,
         plan.seq,
@@ -330,9 +334,9 @@ pub fn describe_reply(
         bytes.len(),
         indent(&decoded.to_text())
     );
-    for (offset, header) in crate::decode::split_messages(bytes) {
+    for (offset, header) in split_messages(bytes) {
         let message = &bytes[offset..];
-        if plan.protocol == demo::DEFAULT_PROTOCOL && header.kind == demo::CMD_STATS {
+        if plan.protocol == NETLINK_NLSCOPE_DEMO && header.kind == demo::CMD_STATS {
             let body = message.get(NLMSG_HDRLEN..).unwrap_or_default();
             if let Some(stats) = demo::Stats::from_bytes(body) {
                 let values: Vec<String> = demo::STATS_FIELDS

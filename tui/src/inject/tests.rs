@@ -1,4 +1,6 @@
 use super::*;
+use crate::netlink::attr::push_attr;
+use crate::netlink::NLM_F_REQUEST;
 use clap::Parser;
 use proptest::prelude::*;
 
@@ -328,7 +330,7 @@ proptest! {
         protocol in prop_oneof![Just(0u32), Just(2), Just(16), Just(30)],
     ) {
         let bytes = build_message(kind, flags, seq, port, &body);
-        let parts = crate::decode::split_messages(&bytes);
+        let parts = crate::netlink::header::split_messages(&bytes);
         prop_assert_eq!(parts.len(), 1);
         let (offset, header) = parts[0];
         prop_assert_eq!(offset, 0);

@@ -6,37 +6,19 @@
 //! encoded (`struct netlink_diag_req`, 20 bytes) and the reply
 //! (`struct netlink_diag_msg`, 28 bytes, + attributes) parsed here;
 //! both are small and fixed by `include/uapi/linux/netlink_diag.h`. The
-//! socket itself is netlink-sys.
+//! socket itself is netlink-sys ([`crate::netlink::dump`]).
 
-use netlink_sys::{Socket, SocketAddr};
 use serde::Serialize;
 
-use super::names::groups_from_bitmap;
-
-const NETLINK_SOCK_DIAG: isize = 4;
-const SOCK_DIAG_BY_FAMILY: u16 = 20;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
-const NLM_F_REQUEST: u16 = 0x1;
-const NLM_F_DUMP: u16 = 0x300;
-const NLMSG_HDRLEN: usize = 16;
-const NDIAG_PROTO_ALL: u8 = 0xff;
-
-pub const NDIAG_SHOW_MEMINFO: u32 = 0x1;
-pub const NDIAG_SHOW_GROUPS: u32 = 0x2;
-pub const NDIAG_SHOW_FLAGS: u32 = 0x8;
-
-const NETLINK_DIAG_MEMINFO: u16 = 0;
-const NETLINK_DIAG_GROUPS: u16 = 1;
-const NETLINK_DIAG_FLAGS: u16 = 4;
-const NETLINK_DIAG_MSG_LEN: usize = 28;
-const NETLINK_DIAG_REQ_LEN: usize = 20;
-
-/// `SK_MEMINFO_*` indexes of the meminfo array.
-pub const SK_MEMINFO_RMEM_ALLOC: usize = 0;
-pub const SK_MEMINFO_RCVBUF: usize = 1;
-pub const SK_MEMINFO_WMEM_ALLOC: usize = 2;
-pub const SK_MEMINFO_DROPS: usize = 8;
+use crate::netlink;
+use crate::netlink::attr::attrs;
+use crate::netlink::groups::groups_from_bitmap;
+use crate::netlink::header::{build_message, messages, NLMSG_HDRLEN};
+use crate::netlink::{
+    NDIAG_PROTO_ALL, NDIAG_SHOW_FLAGS, NDIAG_SHOW_GROUPS, NDIAG_SHOW_MEMINFO, NETLINK_DIAG_FLAGS,
+    NETLINK_DIAG_GROUPS, NETLINK_DIAG_MEMINFO, NETLINK_DIAG_MSG_LEN, NETLINK_DIAG_REQ_LEN,
+    NETLINK_SOCK_DIAG, NLMSG_DONE, NLMSG_ERROR, NLM_F_DUMP, NLM_F_REQUEST, SOCK_DIAG_BY_FAMILY,
+};
 
 /// One socket as netlink_diag describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -71,14 +53,8 @@ pub enum DiagError {
 
 /// The dump request: every protocol, with groups, meminfo and flags.
 pub fn encode_request(seq: u32) -> Vec<u8> {
-    let len = NLMSG_HDRLEN + NETLINK_DIAG_REQ_LEN;
-    let mut buf = Vec::with_capacity(len);
-    buf.extend_from_slice(&(len as u32).to_ne_bytes());
-    buf.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
-    buf.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
-    buf.extend_from_slice(&seq.to_ne_bytes());
-    buf.extend_from_slice(&0u32.to_ne_bytes());
     // struct netlink_diag_req
+    let mut buf = Vec::with_capacity(NETLINK_DIAG_REQ_LEN);
     buf.push(libc::AF_NETLINK as u8); // sdiag_family
     buf.push(NDIAG_PROTO_ALL); // sdiag_protocol
     buf.extend_from_slice(&0u16.to_ne_bytes()); // pad
@@ -87,12 +63,15 @@ pub fn encode_request(seq: u32) -> Vec<u8> {
         &(NDIAG_SHOW_MEMINFO | NDIAG_SHOW_GROUPS | NDIAG_SHOW_FLAGS).to_ne_bytes(),
     );
     buf.extend_from_slice(&[0xff; 8]); // ndiag_cookie: INET_DIAG_NOCOOKIE
-    buf
+    build_message(
+        SOCK_DIAG_BY_FAMILY,
+        NLM_F_REQUEST | NLM_F_DUMP,
+        seq,
+        0,
+        &buf,
+    )
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_ne_bytes([b[at], b[at + 1]])
-}
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
@@ -106,16 +85,12 @@ pub struct Batch {
 }
 
 /// Parses one receive buffer of the dump reply (several netlink messages).
-pub fn parse_batch(mut buf: &[u8]) -> Result<Batch, DiagError> {
+pub fn parse_batch(buf: &[u8]) -> Result<Batch, DiagError> {
     let mut batch = Batch::default();
-    while buf.len() >= NLMSG_HDRLEN {
-        let len = u32_at(buf, 0) as usize;
-        let kind = u16_at(buf, 4);
-        if len < NLMSG_HDRLEN || len > buf.len() {
-            return Err(DiagError::Truncated(buf.len(), len));
-        }
-        let body = &buf[NLMSG_HDRLEN..len];
-        match kind {
+    for item in messages(buf) {
+        let (header, message) = item.map_err(|t| DiagError::Truncated(t.left, t.len))?;
+        let body = &message[NLMSG_HDRLEN..];
+        match header.kind {
             NLMSG_DONE => {
                 batch.done = true;
                 return Ok(batch);
@@ -137,8 +112,6 @@ pub fn parse_batch(mut buf: &[u8]) -> Result<Batch, DiagError> {
             SOCK_DIAG_BY_FAMILY => batch.entries.push(parse_entry(body)?),
             _ => {}
         }
-        let advance = (len + 3) & !3;
-        buf = buf.get(advance..).unwrap_or(&[]);
     }
     Ok(batch)
 }
@@ -159,14 +132,7 @@ pub fn parse_entry(body: &[u8]) -> Result<DiagEntry, DiagError> {
         cookie: u64::from(u32_at(body, 24)) << 32 | u64::from(u32_at(body, 20)),
         ..DiagEntry::default()
     };
-    let mut attrs = &body[NETLINK_DIAG_MSG_LEN..];
-    while attrs.len() >= 4 {
-        let len = usize::from(u16_at(attrs, 0));
-        let kind = u16_at(attrs, 2) & 0x3fff;
-        if len < 4 || len > attrs.len() {
-            break;
-        }
-        let data = &attrs[4..len];
+    for (kind, data) in attrs(&body[NETLINK_DIAG_MSG_LEN..]) {
         match kind {
             NETLINK_DIAG_MEMINFO => {
                 entry.meminfo = Some(data.chunks_exact(4).map(|c| u32_at(c, 0)).collect())
@@ -177,7 +143,6 @@ pub fn parse_entry(body: &[u8]) -> Result<DiagEntry, DiagError> {
             NETLINK_DIAG_FLAGS if data.len() >= 4 => entry.flags = Some(u32_at(data, 0)),
             _ => {}
         }
-        attrs = attrs.get((len + 3) & !3..).unwrap_or(&[]);
     }
     Ok(entry)
 }
@@ -185,71 +150,43 @@ pub fn parse_entry(body: &[u8]) -> Result<DiagEntry, DiagError> {
 /// Dumps every netlink socket of this network namespace, each once.
 pub fn dump() -> anyhow::Result<Vec<DiagEntry>> {
     let context = "netlink_diag (NETLINK_SOCK_DIAG)";
-    let mut socket = Socket::new(NETLINK_SOCK_DIAG)
-        .map_err(|e| anyhow::anyhow!("{context}: cannot open a socket: {e}"))?;
-    let own = socket
-        .bind_auto()
-        .map_err(|e| anyhow::anyhow!("{context}: cannot bind: {e}"))?;
-    socket
-        .connect(&SocketAddr::new(0, 0))
-        .map_err(|e| anyhow::anyhow!("{context}: cannot connect: {e}"))?;
-    let request = encode_request(1);
-    socket
-        .send(&request, 0)
-        .map_err(|e| anyhow::anyhow!("{context}: cannot send the dump request: {e}"))?;
-    let mut entries = Vec::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    loop {
-        buf.clear();
-        let n = socket
-            .recv(&mut buf, 0)
-            .map_err(|e| anyhow::anyhow!("{context}: receive failed: {e}"))?;
-        if n == 0 {
-            anyhow::bail!("{context}: the kernel closed the dump early");
-        }
-        let batch = parse_batch(&buf).map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
-        // Leave out the asking socket itself; the kernel lists it twice when
-        // a socket is both bound and subscribed (hash table, then group list).
-        for entry in batch.entries {
-            let own_socket =
-                entry.protocol == NETLINK_SOCK_DIAG as u32 && entry.portid == own.port_number();
-            let seen = entries
-                .iter()
-                .any(|e: &DiagEntry| e.protocol == entry.protocol && e.inode == entry.inode);
-            if !own_socket && !seen {
-                entries.push(entry);
+    let mut entries: Vec<DiagEntry> = Vec::new();
+    netlink::dump::dump(
+        NETLINK_SOCK_DIAG,
+        context,
+        &encode_request(1),
+        |datagram, own_port| {
+            let batch = parse_batch(datagram).map_err(|e| anyhow::anyhow!("{context}: {e}"))?;
+            // Leave out the asking socket itself; the kernel lists it twice when
+            // a socket is both bound and subscribed (hash table, then group list).
+            for entry in batch.entries {
+                let own_socket = entry.protocol == NETLINK_SOCK_DIAG && entry.portid == own_port;
+                let seen = entries
+                    .iter()
+                    .any(|e| e.protocol == entry.protocol && e.inode == entry.inode);
+                if !own_socket && !seen {
+                    entries.push(entry);
+                }
             }
-        }
-        if batch.done {
-            return Ok(entries);
-        }
-    }
+            Ok(batch.done)
+        },
+    )?;
+    Ok(entries)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::netlink::attr::attr;
+    use crate::netlink::{SK_MEMINFO_DROPS, SK_MEMINFO_RMEM_ALLOC};
     use proptest::prelude::*;
 
-    fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(&((4 + data.len()) as u16).to_ne_bytes());
-        out.extend_from_slice(&kind.to_ne_bytes());
-        out.extend_from_slice(data);
-        while out.len() % 4 != 0 {
-            out.push(0);
-        }
-        out
+    fn u16_at(b: &[u8], at: usize) -> u16 {
+        u16::from_ne_bytes([b[at], b[at + 1]])
     }
 
     fn message(kind: u16, body: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(&((16 + body.len()) as u32).to_ne_bytes());
-        out.extend_from_slice(&kind.to_ne_bytes());
-        out.extend_from_slice(&0u16.to_ne_bytes());
-        out.extend_from_slice(&[0; 8]);
-        out.extend_from_slice(body);
-        out
+        build_message(kind, 0, 0, 0, body)
     }
 
     fn diag_body() -> Vec<u8> {

@@ -20,12 +20,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use self::diag::{
-    DiagEntry, SK_MEMINFO_DROPS, SK_MEMINFO_RCVBUF, SK_MEMINFO_RMEM_ALLOC, SK_MEMINFO_WMEM_ALLOC,
-};
-use self::names::{groups_from_mask32, protocol_label, GroupNames};
+use self::diag::DiagEntry;
+use self::names::GroupNames;
 use self::owners::{Owner, OwnerMap};
 use self::proc_net::ProcEntry;
+use crate::netlink::groups::groups_from_mask32;
+use crate::netlink::names::protocol_name;
+use crate::netlink::{
+    SK_MEMINFO_DROPS, SK_MEMINFO_RCVBUF, SK_MEMINFO_RMEM_ALLOC, SK_MEMINFO_WMEM_ALLOC,
+};
 
 pub use self::model::{GroupEntry, GroupKey, GroupModel};
 
@@ -142,7 +145,7 @@ pub fn merge(
         };
         let row = PortEntry {
             protocol: d.protocol,
-            protocol_name: protocol_label(d.protocol),
+            protocol_name: protocol_name(d.protocol),
             port: d.portid,
             kernel: d.portid == 0,
             sock_type: Some(sock_type_name(d.sock_type)),
@@ -174,7 +177,7 @@ pub fn merge(
             key,
             PortEntry {
                 protocol: p.protocol,
-                protocol_name: protocol_label(p.protocol),
+                protocol_name: protocol_name(p.protocol),
                 port: p.portid,
                 kernel: p.portid == 0,
                 sock_type: None,

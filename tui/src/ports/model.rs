@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::names::{protocol_label, GroupNames};
+use super::names::GroupNames;
 use super::owners::Owner;
 use super::PortTable;
 use crate::event::CapturedMessage;
+use crate::netlink::names::protocol_name;
 
 /// A multicast group of one protocol (group numbers are 1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -80,7 +81,7 @@ impl GroupModel {
         let names = &self.names;
         self.groups.entry(key).or_insert_with(|| GroupEntry {
             key,
-            protocol_name: protocol_label(key.protocol),
+            protocol_name: protocol_name(key.protocol),
             name: names.name(key.protocol, key.group),
             subscribers: Vec::new(),
             messages: 0,
@@ -163,7 +164,7 @@ mod tests {
         let names = GroupNames::default();
         PortEntry {
             protocol,
-            protocol_name: protocol_label(protocol),
+            protocol_name: protocol_name(protocol),
             port,
             kernel: port == 0,
             sock_type: None,

@@ -3,42 +3,20 @@
 //! (native endianness, 4-byte alignment).
 
 use crate::event::CapturedMessage;
+use crate::netlink::attr::attr;
+use crate::netlink::header::{build_message, pad};
+use crate::netlink::{IFLA_EXT_MASK, IFLA_IFNAME, IFLA_MTU, IFLA_STATS64};
+use crate::netlink::{NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST};
 
 /// 2026-11-28 05:00:00 UTC.
 pub const BASE_WALL_NS: u64 = 1_795_842_000_000_000_000;
 /// An arbitrary CLOCK_MONOTONIC start.
 pub const BASE_MONO_NS: u64 = 5_000_000_000_000;
 
-pub const NLM_F_REQUEST: u16 = 0x1;
-pub const NLM_F_MULTI: u16 = 0x2;
-pub const NLM_F_ACK: u16 = 0x4;
-pub const NLM_F_DUMP: u16 = 0x300;
-
 /// One netlink message: header plus `body`, padded to 4 bytes.
 pub fn nlmsg(kind: u16, flags: u16, seq: u32, port: u32, body: &[u8]) -> Vec<u8> {
-    let len = 16 + body.len() as u32;
-    let mut out = Vec::with_capacity(len as usize + 3);
-    out.extend_from_slice(&len.to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&port.to_ne_bytes());
-    out.extend_from_slice(body);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
-    out
-}
-
-/// One route attribute (`struct rtattr` / `struct nlattr`), padded.
-pub fn attr(kind: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&(4 + data.len() as u16).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
+    let mut out = build_message(kind, flags, seq, port, body);
+    pad(&mut out);
     out
 }
 
@@ -64,8 +42,8 @@ pub fn link_body(index: i32, flags: u32, name: &str, mtu: u32) -> Vec<u8> {
     let mut body = ifinfomsg(index, flags);
     let mut cname = name.as_bytes().to_vec();
     cname.push(0);
-    body.extend(attr(3, &cname)); // IFLA_IFNAME
-    body.extend(attr(4, &mtu.to_ne_bytes())); // IFLA_MTU
+    body.extend(attr(IFLA_IFNAME, &cname));
+    body.extend(attr(IFLA_MTU, &mtu.to_ne_bytes()));
     body
 }
 
@@ -119,7 +97,7 @@ pub fn messages() -> Vec<CapturedMessage> {
     let hello = nlmsg(16, NLM_F_REQUEST, 1, 4242, b"Hello kernel");
     let reply = nlmsg(16, 0, 1, 4242, b"Hello user");
     let mut getlink_body = ifinfomsg(0, 0);
-    getlink_body.extend(attr(29, &1u32.to_ne_bytes())); // IFLA_EXT_MASK
+    getlink_body.extend(attr(IFLA_EXT_MASK, &1u32.to_ne_bytes()));
     let getlink = nlmsg(
         18,
         NLM_F_REQUEST | NLM_F_DUMP,
@@ -191,7 +169,7 @@ pub fn messages() -> Vec<CapturedMessage> {
 /// counters (IFLA_STATS64) make it 252 bytes; the cut goes through them.
 pub fn cut_message() -> CapturedMessage {
     let mut body = link_body(8, IFF_UP | IFF_BROADCAST | IFF_RUNNING, "veth-lab0", 1500);
-    body.extend(attr(23, &[0; 192])); // IFLA_STATS64
+    body.extend(attr(IFLA_STATS64, &[0; 192]));
     let newlink = nlmsg(16, 0, 0, 0, &body);
     let mut message = message(1_200_000, 1300, "ip", 0, 0, 0, 1, newlink, Some(0));
     message.payload.truncate(64);
@@ -264,10 +242,10 @@ pub fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
 /// the user socket (packet type 6), whose port 4242 the kernel puts in their
 /// nlmsg_pid.
 pub fn nlmon_getlink_pcap() -> Vec<u8> {
-    use crate::export::pcapng::PACKET_OUTGOING;
+    use crate::netlink::PACKET_OUTGOING;
 
     let mut request_body = ifinfomsg(0, 0);
-    request_body.extend(attr(29, &1u32.to_ne_bytes())); // IFLA_EXT_MASK: RTEXT_FILTER_VF
+    request_body.extend(attr(IFLA_EXT_MASK, &1u32.to_ne_bytes())); // RTEXT_FILTER_VF
     let request = nlmsg(18, NLM_F_REQUEST | NLM_F_DUMP, 1, 0, &request_body);
     let reply = nlmsg(
         16,

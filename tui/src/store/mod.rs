@@ -13,6 +13,8 @@ use std::collections::VecDeque;
 
 use crate::decode::{self, DecodeContext};
 use crate::event::CapturedMessage;
+use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
+use crate::netlink::NLMSG_ERROR;
 
 pub use filter::{Filter, FilterError};
 pub use stats::Stats;
@@ -39,13 +41,14 @@ impl Stored {
     pub fn new(seq: u64, message: CapturedMessage, context: &mut DecodeContext) -> Stored {
         context.learn(&message);
         let summary = decode::summarize(&message, context);
-        let parts = decode::split_messages(&message.payload);
+        let parts = split_messages(&message.payload);
         let kinds: Box<[u16]> = parts.iter().map(|(_, h)| h.kind).collect();
         let errno = parts
             .iter()
-            .filter(|(_, h)| h.kind == 2)
+            .filter(|(_, h)| h.kind == NLMSG_ERROR)
             .filter_map(|(offset, _)| {
-                let b = message.payload.get(offset + 16..offset + 20)?;
+                let at = offset + NLMSG_HDRLEN;
+                let b = message.payload.get(at..at + 4)?;
                 let code = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
                 (code < 0).then(|| -i64::from(code))
             })

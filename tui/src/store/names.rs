@@ -1,57 +1,16 @@
-//! Names of netlink protocols, message types and multicast groups, for the
-//! list view and the filter language. Protocols come from
-//! [`crate::event::PROTOCOLS`] and errnos from [`crate::decode::errno_name`];
-//! group names from [`crate::ports::names`] (rtnetlink ones shortened to
-//! `link`, as the filter language spells them); rtnetlink message types are
-//! kept here. Numbers that have no name print as numbers.
+//! Names as the list view and the filter language spell them: group names
+//! shortened (`link` for `RTNLGRP_LINK`), `-` for unicast, `errno N` for
+//! errnos without a name, and message types looked up by short name
+//! (`newlink`). The tables are netlink's ([`crate::netlink::names`]), whose
+//! protocol and type names are used here as they are; errno names are the
+//! decoder's ([`crate::decode::errno_name`]). Numbers that have no name
+//! print as numbers.
 
-use crate::ports::names::{rtnl_group_name, GroupNames};
+use crate::netlink::names::{group_name, CONTROL_TYPES};
+use crate::netlink::route::{rtnl_group_name, RTM_TYPES};
+use crate::netlink::NETLINK_ROUTE;
 
-/// Control message types shared by every protocol.
-const CONTROL_TYPES: &[(u16, &str)] = &[
-    (1, "NLMSG_NOOP"),
-    (2, "NLMSG_ERROR"),
-    (3, "NLMSG_DONE"),
-    (4, "NLMSG_OVERRUN"),
-];
-
-/// rtnetlink message types: decode's table.
-const ROUTE_TYPES: &[(u16, &str)] = crate::decode::RTM_TYPES;
-
-/// The protocol's name (`crate::event::PROTOCOLS`), or its number.
-pub fn protocol_name(protocol: u32) -> String {
-    crate::event::protocol_name(protocol)
-}
-
-/// Looks a protocol up by name, alias or number (`route`, `NETLINK_ROUTE`,
-/// `uevent`, `0`), as `--protocol` does ([`crate::event::parse_protocol`]).
-pub fn protocol_by_name(text: &str) -> Option<u32> {
-    let lower = text.to_ascii_lowercase();
-    let lower = lower.strip_prefix("netlink_").unwrap_or(&lower);
-    crate::event::parse_protocol(lower).ok()
-}
-
-/// The message type's name on `protocol`, if it has one.
-pub fn type_name(protocol: u32, kind: u16) -> Option<&'static str> {
-    let table = if kind < 16 {
-        CONTROL_TYPES
-    } else if protocol == 0 {
-        ROUTE_TYPES
-    } else {
-        return None;
-    };
-    table
-        .iter()
-        .find(|(n, _)| *n == kind)
-        .map(|(_, name)| *name)
-}
-
-/// The message type's name, or its number.
-pub fn type_label(protocol: u32, kind: u16) -> String {
-    type_name(protocol, kind)
-        .map(str::to_string)
-        .unwrap_or_else(|| kind.to_string())
-}
+pub use crate::netlink::names::{protocol_by_name, protocol_name, type_label};
 
 /// Looks a message type up by name (`RTM_NEWLINK`, `newlink`, `NLMSG_ERROR`,
 /// `error`) or number. Returns the type and, for names that exist on one
@@ -73,10 +32,11 @@ pub fn type_by_name(text: &str) -> Option<(u16, Option<u32>)> {
     };
     find(CONTROL_TYPES)
         .map(|n| (n, None))
-        .or_else(|| find(ROUTE_TYPES).map(|n| (n, Some(0))))
+        .or_else(|| find(RTM_TYPES).map(|n| (n, Some(NETLINK_ROUTE))))
 }
 
-/// The short form of a group name from [`crate::ports::names`]: `link` for
+/// The short form of a group name ([`crate::netlink::names::group_name`],
+/// [`crate::ports::names::GroupNames`]): `link` for
 /// `RTNLGRP_LINK`; other names (`udev`, `nlctrl/notify`) as they are.
 pub fn short_group_name(name: &str) -> String {
     match name.strip_prefix("RTNLGRP_") {
@@ -85,15 +45,14 @@ pub fn short_group_name(name: &str) -> String {
     }
 }
 
-/// The multicast group's name on `protocol` (rtnetlink and uevent groups, from
-/// [`crate::ports::names::GroupNames`]), or its number (`-` for unicast).
+/// The multicast group's name on `protocol` (rtnetlink and uevent groups,
+/// whose numbers are fixed), or its number (`-` for unicast).
 pub fn group_label(protocol: u32, group: u32) -> String {
     if group == 0 {
         return "-".to_string();
     }
-    GroupNames::default()
-        .known(protocol, group)
-        .map(|name| short_group_name(&name))
+    group_name(protocol, group)
+        .map(short_group_name)
         .unwrap_or_else(|| group.to_string())
 }
 

@@ -230,7 +230,7 @@ impl PortsUpdate {
     pub fn read() -> PortsUpdate {
         PortsUpdate {
             table: PortTable::read().map_err(|e| format!("{e:#}")),
-            genl_families: crate::export::genl_families::kernel_genl_families().unwrap_or_default(),
+            genl_families: crate::netlink::nlctrl::family_names().unwrap_or_default(),
         }
     }
 }

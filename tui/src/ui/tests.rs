@@ -72,7 +72,7 @@ fn machine_table() -> PortTable {
         |protocol: u32, port: u32, inode: u64, groups: &[u32], owner: Option<(u32, &str)>| {
             PortEntry {
                 protocol,
-                protocol_name: crate::event::protocol_name(protocol),
+                protocol_name: crate::netlink::names::protocol_name(protocol),
                 port,
                 kernel: port == 0,
                 sock_type: Some("raw".into()),

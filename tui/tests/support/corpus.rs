@@ -16,6 +16,10 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
 use netlink_packet_route::tc::{TcAttribute, TcMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use nlscope::netlink::header;
+use nlscope::netlink::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_MULTI, NLM_F_REQUEST,
+};
 
 /// One buffer of the corpus.
 pub struct Sample {
@@ -49,32 +53,15 @@ fn sample(name: &str, protocol: u32, bytes: Vec<u8>) -> Sample {
     }
 }
 
-/// A netlink message: header + body.
+/// A netlink message: header + body, padded to 4 bytes.
 pub fn nlmsg(kind: u16, flags: u16, seq: u32, port: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + body.len());
-    out.extend_from_slice(&(16 + body.len() as u32).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(&flags.to_ne_bytes());
-    out.extend_from_slice(&seq.to_ne_bytes());
-    out.extend_from_slice(&port.to_ne_bytes());
-    out.extend_from_slice(body);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
+    let mut out = header::build_message(kind, flags, seq, port, body);
+    header::pad(&mut out);
     out
 }
 
 /// A netlink attribute, padded to 4 bytes.
-pub fn nla(kind: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + data.len() + 3);
-    out.extend_from_slice(&(4 + data.len() as u16).to_ne_bytes());
-    out.extend_from_slice(&kind.to_ne_bytes());
-    out.extend_from_slice(data);
-    while out.len() % 4 != 0 {
-        out.push(0);
-    }
-    out
-}
+pub use nlscope::netlink::attr::attr as nla;
 
 fn cstr(text: &str) -> Vec<u8> {
     let mut out = text.as_bytes().to_vec();
@@ -95,12 +82,6 @@ fn route(message: RouteNetlinkMessage, flags: u16, seq: u32, port: u32) -> Vec<u
     buffer
 }
 
-const REQUEST: u16 = 0x1;
-const MULTI: u16 = 0x2;
-const ACK: u16 = 0x4;
-const DUMP: u16 = 0x300;
-const CREATE_EXCL: u16 = 0x600;
-
 pub fn route_samples() -> Vec<Sample> {
     let mut link = LinkMessage::default();
     link.header.index = 3;
@@ -114,7 +95,7 @@ pub fn route_samples() -> Vec<Sample> {
     ];
     let newlink = route(
         RouteNetlinkMessage::NewLink(link),
-        REQUEST | ACK | CREATE_EXCL,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         1,
         4242,
     );
@@ -130,7 +111,7 @@ pub fn route_samples() -> Vec<Sample> {
     ];
     let newaddr = route(
         RouteNetlinkMessage::NewAddress(addr),
-        REQUEST | ACK | CREATE_EXCL,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         2,
         4242,
     );
@@ -147,7 +128,7 @@ pub fn route_samples() -> Vec<Sample> {
     ];
     let newroute = route(
         RouteNetlinkMessage::NewRoute(rt),
-        REQUEST | ACK | CREATE_EXCL,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         3,
         4242,
     );
@@ -168,7 +149,7 @@ pub fn route_samples() -> Vec<Sample> {
     rule.attributes = vec![RuleAttribute::Priority(1000), RuleAttribute::Table(100)];
     let newrule = route(
         RouteNetlinkMessage::NewRule(rule),
-        REQUEST | ACK | CREATE_EXCL,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         5,
         4242,
     );
@@ -179,7 +160,7 @@ pub fn route_samples() -> Vec<Sample> {
 
     let getlink = route(
         RouteNetlinkMessage::GetLink(LinkMessage::default()),
-        REQUEST | DUMP,
+        NLM_F_REQUEST | NLM_F_DUMP,
         6,
         4242,
     );
@@ -200,9 +181,14 @@ pub fn route_samples() -> Vec<Sample> {
     let mut down = LinkMessage::default();
     down.header.index = 4;
     down.attributes = vec![LinkAttribute::IfName("dummy1".into())];
-    let mut dump = route(RouteNetlinkMessage::NewLink(lo), MULTI, 6, 4242);
-    dump.extend(route(RouteNetlinkMessage::NewLink(down), MULTI, 6, 4242));
-    dump.extend(nlmsg(3, MULTI, 6, 4242, &0i32.to_ne_bytes()));
+    let mut dump = route(RouteNetlinkMessage::NewLink(lo), NLM_F_MULTI, 6, 4242);
+    dump.extend(route(
+        RouteNetlinkMessage::NewLink(down),
+        NLM_F_MULTI,
+        6,
+        4242,
+    ));
+    dump.extend(nlmsg(3, NLM_F_MULTI, 6, 4242, &0i32.to_ne_bytes()));
 
     // An error with an extended ack pointing at IFLA_IFNAME (offset 32 of
     // the quoted request), the request quoted in full (not capped).
@@ -254,11 +240,11 @@ pub fn nl80211_family() -> Vec<u8> {
 pub fn genl_samples() -> Vec<Sample> {
     let mut get = vec![3u8, 1, 0, 0];
     get.extend(nla(2, &cstr("nl80211")));
-    let getfamily = nlmsg(0x10, REQUEST, 1, 4242, &get);
+    let getfamily = nlmsg(0x10, NLM_F_REQUEST, 1, 4242, &get);
     // nl80211 GET_INTERFACE (cmd 5) with NL80211_ATTR_IFINDEX (3) = 3.
     let mut body = vec![5u8, 0, 0, 0];
     body.extend(nla(3, &3u32.to_ne_bytes()));
-    let get_interface = nlmsg(0x1c, REQUEST | ACK, 2, 4242, &body);
+    let get_interface = nlmsg(0x1c, NLM_F_REQUEST | NLM_F_ACK, 2, 4242, &body);
     vec![
         sample("genl-getfamily-nl80211", 16, getfamily),
         sample("genl-newfamily-nl80211", 16, nl80211_family()),
@@ -281,15 +267,21 @@ pub fn other_samples() -> Vec<Sample> {
     udev.extend_from_slice(props);
 
     let audit_text = b"pid=1234 uid=0 auid=1000 ses=3 msg='op=login acct=\"root\" exe=\"/usr/sbin/sshd\" res=success'";
-    let audit = nlmsg(1112, REQUEST | ACK, 9, 4242, audit_text);
+    let audit = nlmsg(1112, NLM_F_REQUEST | NLM_F_ACK, 9, 4242, audit_text);
 
     // nftables batch: BEGIN, NEWTABLE "filter" (inet), END.
-    let mut batch = nlmsg(0x10, REQUEST, 10, 0, &[0, 0, 0, 10]);
+    let mut batch = nlmsg(0x10, NLM_F_REQUEST, 10, 0, &[0, 0, 0, 10]);
     let mut table = vec![1u8, 0, 0, 0]; // NFPROTO_INET, version 0, res_id 0
     table.extend(nla(1, &cstr("filter")));
     table.extend(nla(2, &0u32.to_be_bytes()));
-    batch.extend(nlmsg(10 << 8, REQUEST | ACK | 0x400, 11, 0, &table));
-    batch.extend(nlmsg(0x11, REQUEST, 12, 0, &[0, 0, 0, 10]));
+    batch.extend(nlmsg(
+        10 << 8,
+        NLM_F_REQUEST | NLM_F_ACK | 0x400,
+        11,
+        0,
+        &table,
+    ));
+    batch.extend(nlmsg(0x11, NLM_F_REQUEST, 12, 0, &[0, 0, 0, 10]));
 
     let hello = nlmsg(0, 0, 0, 4242, b"Hello kernel\0");
     let reply = nlmsg(3, 0, 0, 0, b"Hello userspace\0");
@@ -301,10 +293,10 @@ pub fn other_samples() -> Vec<Sample> {
     let mut nested = nla(1, &cstr("inner"));
     nested.extend(nla(2, &0x0102030405060708u64.to_ne_bytes()));
     xfrm_body.extend(nla(0x8002, &nested));
-    let xfrm = nlmsg(0x1c, REQUEST, 13, 4242, &xfrm_body);
+    let xfrm = nlmsg(0x1c, NLM_F_REQUEST, 13, 4242, &xfrm_body);
 
     // A message cut by the snap length: 64 of its 216 bytes captured.
-    let mut truncated = nlmsg(0x10, REQUEST, 1, 4242, &[0u8; 200]);
+    let mut truncated = nlmsg(0x10, NLM_F_REQUEST, 1, 4242, &[0u8; 200]);
     let whole_len = truncated.len() as u32;
     truncated.truncate(64);
 

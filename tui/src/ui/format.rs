@@ -1,4 +1,7 @@
-//! Small text formatters shared by the components.
+//! Small text formatters shared by the components: times, endpoints, counts,
+//! and how a stored message's type and result read in the list. Names come
+//! from the store ([`crate::store::names`]); nothing here knows a netlink
+//! number.
 
 use crate::event::CapturedMessage;
 use crate::store::{names, Stored};

@@ -1218,6 +1218,18 @@ fn components_render_from_shared_references() {
 }
 
 #[test]
+fn snapshot_wide_columns_show_ten_digit_ports() {
+    // 200 columns: the endpoints of the guest's ports (2964459027) are
+    // whole, and the summary keeps the rest.
+    let mut app = fixture_app();
+    let text = screen(&mut app, 200, 40);
+    assert!(text.contains(" kernel->2964459027 "), "{text}");
+    assert!(text.contains(" 2964459027->kernel "), "{text}");
+    assert!(text.contains(" kernel->@ipv6_netconf "), "{text}");
+    insta::assert_snapshot!("guest_traffic_200x40", text);
+}
+
+#[test]
 fn read_only_is_configuration_passed_in() {
     let config = crate::ui::Config {
         read_only: true,

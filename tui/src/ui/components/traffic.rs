@@ -3,7 +3,10 @@
 //! scroll window; the store is read, never changed.
 //!
 //! Before a frame ([`TrafficList::prepare`]) it builds the text of the rows
-//! in view, so drawing only lays it out.
+//! in view, and sizes the columns to that text: each column is as wide as
+//! its widest cell, up to a maximum, and the summary takes what is left.
+//! When the row is too narrow for all of them, the columns with the most
+//! room above their floor give way first, so the summary keeps a minimum.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -19,40 +22,44 @@ use crate::ui::components::{
 };
 use crate::ui::format;
 
-/// One column before the summary: its header and width.
+/// One column before the summary: its header, the most it takes, and the
+/// least it gives way to.
 #[derive(Clone, Copy, Debug)]
 struct Column {
     name: &'static str,
-    width: u16,
+    max: u16,
+    floor: u16,
 }
 
-const fn column(name: &'static str, width: u16) -> Column {
-    Column { name, width }
+const fn column(name: &'static str, max: u16, floor: u16) -> Column {
+    Column { name, max, floor }
 }
 
 /// Columns of the wide layout (from [`WIDE_FROM`] columns).
 const WIDE: [Column; 9] = [
-    column("time", 12),
-    column("dir", 3),
-    column("proto", 14),
-    column("process", 18),
-    column("src->dst", 16),
-    column("group", 12),
-    column("type", 14),
-    column("len", 5),
-    column("result", 12),
+    column("time", 12, 12),
+    column("dir", 3, 3),
+    column("proto", 14, 5),
+    column("process", 20, 8),
+    column("src->dst", 24, 12),
+    column("group", 16, 5),
+    column("type", 24, 11),
+    column("len", 6, 3),
+    column("result", 12, 6),
 ];
 /// Columns of the narrow layout: the endpoints in one.
 const NARROW: [Column; 6] = [
-    column("time", 12),
-    column("dir", 3),
-    column("proto", 8),
-    column("who:src->dst", 16),
-    column("type", 12),
-    column("result", 6),
+    column("time", 12, 12),
+    column("dir", 3, 3),
+    column("proto", 8, 5),
+    column("who:src->dst", 24, 14),
+    column("type", 16, 12),
+    column("result", 12, 11),
 ];
 /// The wide layout needs room left for the summary.
 const WIDE_FROM: u16 = 140;
+/// The least the summary keeps, wide and narrow.
+const SUMMARY_MIN: (u16, u16) = (24, 12);
 
 /// The text of one row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,7 +237,13 @@ impl TrafficList {
             })
             .collect();
         let columns: &[Column] = if wide { &WIDE } else { &NARROW };
-        let widths = columns.iter().map(|c| c.width).collect();
+        let summary_min = if wide { SUMMARY_MIN.0 } else { SUMMARY_MIN.1 };
+        let widths = column_widths(
+            columns,
+            &rows,
+            self.area.width.saturating_sub(2),
+            summary_min,
+        );
         self.prepared = Prepared {
             title: format!(
                 " Traffic {}/{}{} ",
@@ -295,6 +308,51 @@ fn list_row(event: &Stored, wide: bool) -> ListRow {
     }
 }
 
+/// Widths of `columns` for `rows` in a table `inner` wide: each as wide as
+/// its widest cell (or header) up to its maximum; then, while the summary
+/// would get less than `summary_min`, the column furthest above its floor
+/// gives up one.
+fn column_widths(
+    columns: &[Column],
+    rows: &[(u64, ListRow)],
+    inner: u16,
+    summary_min: u16,
+) -> Vec<u16> {
+    let text_width = |text: &str| u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX);
+    let mut widths: Vec<u16> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            rows.iter()
+                .filter_map(|(_, row)| row.cells.get(i))
+                .map(|cell| text_width(cell))
+                .chain([text_width(column.name)])
+                .max()
+                .unwrap_or(0)
+                .min(column.max)
+        })
+        .collect();
+    // One space between columns, the summary's included.
+    let spacing = widths.len() as u16;
+    let room = inner.saturating_sub(spacing).saturating_sub(summary_min);
+    let mut used: u16 = widths.iter().sum();
+    while used > room {
+        let widest = widths
+            .iter()
+            .zip(columns)
+            .enumerate()
+            .filter(|(_, (width, column))| **width > column.floor)
+            .max_by_key(|(i, (width, column))| (**width - column.floor, usize::MAX - i))
+            .map(|(i, _)| i);
+        let Some(i) = widest else {
+            break;
+        };
+        widths[i] -= 1;
+        used -= 1;
+    }
+    widths
+}
+
 impl Component for TrafficList {
     /// Whether the list has the focus.
     type Props<'a> = bool;
@@ -348,5 +406,36 @@ impl Component for TrafficList {
             .block(block);
         let mut state = TableState::default().with_selected(prepared.highlight);
         frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> (u64, ListRow) {
+        (
+            0,
+            ListRow {
+                cells: cells.iter().map(|c| c.to_string()).collect(),
+                summary: String::new(),
+                cut: false,
+                error: false,
+            },
+        )
+    }
+
+    #[test]
+    fn columns_size_to_their_content_and_give_way_above_their_floor() {
+        let columns = [column("a", 10, 2), column("bbbb", 30, 6)];
+        let rows = [row(&["x", "0123456789->kernel"])];
+        // Room for everything: the header, the widest cell.
+        assert_eq!(column_widths(&columns, &rows, 100, 20), [1, 18]);
+        // 40 columns, 2 spaces, a summary of 20: 18 left, and `a` is below
+        // its floor already: `bbbb` gives way, down to its floor at most.
+        assert_eq!(column_widths(&columns, &rows, 40, 20), [1, 17]);
+        assert_eq!(column_widths(&columns, &rows, 10, 20), [1, 6]);
+        let rows = [row(&["xxxxxxxxxxxxxxxxxx", "y"])];
+        assert_eq!(column_widths(&columns, &rows, 100, 20), [10, 4]);
     }
 }

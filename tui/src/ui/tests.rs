@@ -1230,6 +1230,35 @@ fn snapshot_wide_columns_show_ten_digit_ports() {
 }
 
 #[test]
+fn snapshot_the_type_column_names_generic_netlink_and_uevents() {
+    // Every message of the corpus in view: nlctrl by family and command,
+    // the uevent by its action, audit by its type's name; not the numbers
+    // their first bytes make (16, 25647, 1300).
+    let mut app = app();
+    let text = screen(&mut app, 160, 30);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("\"┃05:00:"))
+        .collect();
+    assert_eq!(rows.len(), 10, "{text}");
+    let row = |summary: &str| *rows.iter().find(|r| r.contains(summary)).unwrap();
+    assert!(
+        row("nlctrl GETFAMILY nl80211").contains(" nlctrl GETFAMILY "),
+        "{text}"
+    );
+    assert!(row("uevent add@").contains(" uevent add "), "{text}");
+    assert!(
+        row("AUDIT_SYSCALL audit(").contains(" AUDIT_SYSCALL "),
+        "{text}"
+    );
+    assert!(
+        !text.contains(" 25647 ") && !text.contains(" 1300 "),
+        "{text}"
+    );
+    insta::assert_snapshot!("type_names_160x30", text);
+}
+
+#[test]
 fn read_only_is_configuration_passed_in() {
     let config = crate::ui::Config {
         read_only: true,

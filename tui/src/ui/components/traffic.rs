@@ -231,7 +231,7 @@ impl TrafficList {
             .map(|event| {
                 let row = match previous.iter().position(|(seq, _)| *seq == event.seq) {
                     Some(at) => previous.swap_remove(at).1,
-                    None => list_row(event, wide),
+                    None => list_row(event, store, wide),
                 };
                 (event.seq, row)
             })
@@ -272,7 +272,7 @@ impl TrafficList {
 }
 
 /// The text of a message's row.
-fn list_row(event: &Stored, wide: bool) -> ListRow {
+fn list_row(event: &Stored, store: &Store, wide: bool) -> ListRow {
     let m = &event.message;
     let mut cells = vec![
         format::clock(m.ts_wall_ns),
@@ -295,7 +295,7 @@ fn list_row(event: &Stored, wide: bool) -> ListRow {
             format::destination(m)
         ));
     }
-    cells.push(format::kind(event));
+    cells.push(format::kind(event, store.context()));
     if wide {
         cells.push(m.len.to_string());
     }

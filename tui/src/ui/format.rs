@@ -5,6 +5,7 @@
 
 use crate::decode::{self, DecodeContext, Field};
 use crate::event::CapturedMessage;
+use crate::store::stats::no_listener;
 use crate::store::{names, Stored};
 
 /// `HH:MM:SS.mmm` (UTC) of a wall-clock time in nanoseconds.
@@ -51,8 +52,12 @@ pub fn process(m: &CapturedMessage) -> String {
     }
 }
 
-/// The delivery result or the NLMSG_ERROR code: `ok`, `ENODEV`, `-`.
+/// The delivery result or the NLMSG_ERROR code: `ok`, `ENODEV`, `-`, and
+/// `no listener` for a multicast nobody was subscribed to (not an error).
 pub fn result(event: &Stored) -> String {
+    if no_listener(event) {
+        return "no listener".into();
+    }
     match (event.message.result, event.errno) {
         (Some(r), _) if r < 0 => names::errno_name(-r),
         (_, Some(errno)) => names::errno_name(errno),

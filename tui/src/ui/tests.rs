@@ -1259,6 +1259,18 @@ fn snapshot_the_type_column_names_generic_netlink_and_uevents() {
 }
 
 #[test]
+fn snapshot_stats_count_multicasts_nobody_heard_apart_from_errors() {
+    let mut app = fixture_app();
+    press(&mut app, KeyCode::Char('4'));
+    let stats = app.store.stats();
+    assert!(stats.no_listener > 0);
+    assert!(!stats.errnos.contains_key(&3), "{:?}", stats.errnos);
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("no listener"), "{text}");
+    insta::assert_snapshot!("guest_stats_160x48", text);
+}
+
+#[test]
 fn read_only_is_configuration_passed_in() {
     let config = crate::ui::Config {
         read_only: true,

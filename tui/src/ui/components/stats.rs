@@ -1,6 +1,6 @@
 //! The Stats view: message rate sparkline, per-protocol table, top senders,
-//! errors by errno. It has no state of its own: it draws the store's
-//! [`Stats`].
+//! errors by errno, and the multicasts nobody listened to (not errors). It
+//! has no state of its own: it draws the store's [`Stats`].
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -132,9 +132,20 @@ fn render(frame: &mut Frame, area: Rect, stats: &Stats) {
         senders,
     );
 
-    let rows = stats.errnos.iter().map(|(errno, n)| {
-        Row::new(vec![names::errno_name(*errno), count(*n)]).style(Style::new().fg(Color::Red))
-    });
+    let mut rows: Vec<Row> = stats
+        .errnos
+        .iter()
+        .map(|(errno, n)| {
+            Row::new(vec![names::errno_name(*errno), count(*n)]).style(Style::new().fg(Color::Red))
+        })
+        .collect();
+    // Multicasts nobody was subscribed to: counted, not as errors.
+    if stats.no_listener > 0 {
+        rows.push(
+            Row::new(vec!["no listener".to_string(), count(stats.no_listener)])
+                .style(Style::new().fg(Color::DarkGray)),
+        );
+    }
     frame.render_widget(
         Table::new(rows, [Constraint::Fill(1), Constraint::Length(8)])
             .header(header_row(vec!["error", "msgs"]))

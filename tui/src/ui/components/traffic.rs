@@ -15,6 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::event::CUT_LABEL;
+use crate::store::stats::no_listener;
 use crate::store::{names, Store, Stored};
 use crate::ui::action::Action;
 use crate::ui::components::{
@@ -304,7 +305,7 @@ fn list_row(event: &Stored, store: &Store, wide: bool) -> ListRow {
         cells,
         summary: event.summary.clone(),
         cut: m.is_truncated(),
-        error: event.is_error(),
+        error: event.is_error() && !no_listener(event),
     }
 }
 

@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use nlscope::store::{corpus, Store, DEFAULT_MAX_EVENTS};
 use nlscope::ui::app::App;
-use nlscope::ui::components;
-use nlscope::ui::SourceStatus;
+use nlscope::ui::{Action, SourceStatus};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -41,6 +40,10 @@ fn main() {
     app.apply_filter("proto:route result:ok")
         .expect("the bench filter parses");
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
+    app.update(Action::Resize {
+        width: 160,
+        height: 48,
+    });
 
     let mut stream = corpus::stream(total);
     let mut frames = 0u64;
@@ -53,7 +56,7 @@ fn main() {
         app.ingest(batch);
         app.tick();
         terminal
-            .draw(|frame| components::draw(frame, &mut app))
+            .draw(|frame| app.render(frame))
             .expect("drawing into memory");
         frames += 1;
     }

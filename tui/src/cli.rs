@@ -266,17 +266,16 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    crate::inject::set_read_only(cli.read_only);
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
-        Some(Command::Open(args)) => open(&args, cli.max_events),
+        Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
         Some(Command::Decode(args)) => crate::decode::command::run(args),
         Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events),
-            None => live_dashboard(&cli.live, cli.max_events),
+            None => live_dashboard(&cli.live, cli.max_events, cli.read_only),
         },
     };
     match result {
@@ -294,21 +293,19 @@ fn max_events(n: u64) -> usize {
 }
 
 /// `nlscope open FILE`: the dashboard on a capture file.
-fn open(args: &OpenArgs, max: u64) -> anyhow::Result<()> {
+fn open(args: &OpenArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
     let source = crate::ui::open_source(&args.file)?;
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(source),
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
+        read_only,
     })
 }
 
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
 fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
-    // The agent does not accept injection (protocol version 1), and a message
-    // injected here would go to this machine's kernel, not the agent's.
-    crate::inject::set_read_only(true);
     // An agent in a booting guest (the lab) greets only once it is attached.
     eprintln!(
         "nlscope: connecting to the agent at {address} (waiting up to 2 minutes for it to start)"
@@ -322,12 +319,16 @@ fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
+        // The agent does not accept injection (protocol version 1), and a
+        // message injected here would go to this machine's kernel, not the
+        // agent's.
+        read_only: true,
     })
 }
 
 /// `nlscope`: the dashboard on live capture, or without traffic (and a banner
 /// saying why) when live capture cannot start.
-fn live_dashboard(live: &LiveArgs, max: u64) -> anyhow::Result<()> {
+fn live_dashboard(live: &LiveArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
     let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
         Ok(source) => Ok(Box::new(source)),
         Err(error) => Err(format!("Live capture is unavailable: {error:#}")),
@@ -337,6 +338,7 @@ fn live_dashboard(live: &LiveArgs, max: u64) -> anyhow::Result<()> {
         max_events: max_events(max),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
+        read_only,
     })
 }
 

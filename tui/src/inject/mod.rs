@@ -523,17 +523,5 @@ pub fn outcome_error(plan: &Plan, outcome: &Outcome) -> Option<String> {
     })
 }
 
-static READ_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// `--read-only` for the whole process: the dashboard offers no injection.
-pub fn set_read_only(read_only: bool) {
-    READ_ONLY.store(read_only, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// True when the process runs with `--read-only`.
-pub fn read_only() -> bool {
-    READ_ONLY.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 #[cfg(test)]
 mod tests;

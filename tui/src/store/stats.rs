@@ -1,6 +1,9 @@
 //! Running statistics over every ingested message (evicted ones included):
 //! rates per second of capture time, per protocol, top senders, errors, and
 //! the ports and multicast groups seen in traffic. Every table is capped.
+//!
+//! A multicast no socket was subscribed to (the kernel answers `-ESRCH`) is
+//! not an error: it is counted apart, as `no_listener`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -20,6 +23,8 @@ pub struct ProtocolStats {
     pub messages: u64,
     pub bytes: u64,
     pub errors: u64,
+    /// Multicasts nobody listened to.
+    pub no_listener: u64,
     /// (second, count) of the two newest seconds seen on this protocol.
     current: (u64, u64),
     previous: (u64, u64),
@@ -66,14 +71,19 @@ pub struct GroupSeen {
 pub struct Stats {
     pub total: u64,
     pub bytes: u64,
+    /// Failed deliveries and NLMSG_ERRORs with an error code, multicasts
+    /// nobody listened to left out.
     pub errors: u64,
+    /// Multicasts no socket was subscribed to (delivered to nobody, `-ESRCH`).
+    pub no_listener: u64,
     /// Messages of which only the first bytes were captured.
     pub cut: u64,
     pub per_protocol: BTreeMap<u32, ProtocolStats>,
     pub senders: HashMap<(u32, String), u64>,
     /// Messages from senders beyond [`MAX_SENDERS`].
     pub other_senders: u64,
-    /// Errors by errno (delivery failures and NLMSG_ERROR codes, positive).
+    /// Errors by errno (delivery failures and NLMSG_ERROR codes, positive;
+    /// not the multicasts nobody listened to).
     pub errnos: BTreeMap<i64, u64>,
     /// (second of CLOCK_MONOTONIC, messages), oldest first, at most HISTORY_SECONDS.
     pub seconds: VecDeque<(u64, u64)>,
@@ -83,6 +93,13 @@ pub struct Stats {
     pub groups: BTreeMap<(u32, u32), GroupSeen>,
 }
 
+/// True for a multicast no socket was subscribed to: the kernel's broadcast
+/// found no listener (`-ESRCH`). Nothing went wrong; nobody heard it.
+pub fn no_listener(event: &Stored) -> bool {
+    let m = &event.message;
+    m.dst_group != 0 && m.result == Some(-i64::from(libc::ESRCH)) && event.errno.is_none()
+}
+
 impl Stats {
     pub fn record(&mut self, event: &Stored) {
         let m = &event.message;
@@ -90,7 +107,9 @@ impl Stats {
         self.total += 1;
         self.bytes += u64::from(m.len);
         self.cut += u64::from(m.is_truncated());
-        let error = event.is_error();
+        let unheard = no_listener(event);
+        self.no_listener += u64::from(unheard);
+        let error = event.is_error() && !unheard;
         if error {
             self.errors += 1;
             let errno = match m.result {
@@ -104,6 +123,7 @@ impl Stats {
         p.messages += 1;
         p.bytes += u64::from(m.len);
         p.errors += u64::from(error);
+        p.no_listener += u64::from(unheard);
         if p.current.0 == second && p.current.1 > 0 {
             p.current.1 += 1;
         } else if second > p.current.0 || p.current.1 == 0 {
@@ -263,6 +283,27 @@ mod tests {
         assert_eq!(stats.cut, 0);
         store.ingest([corpus::cut_message()]);
         assert_eq!(store.stats().cut, 1);
+    }
+
+    #[test]
+    fn a_multicast_nobody_heard_is_counted_apart_not_as_an_error() {
+        let link = corpus::nlmsg(16, 0, 0, 0, &corpus::link_body(7, 0, "dummy7", 1500));
+        let esrch = -i64::from(libc::ESRCH);
+        let mut store = Store::new(100);
+        store.ingest([
+            // A link multicast to a group no socket is in.
+            corpus::message(10, 0, "ip", 0, 0, 0, 1, link.clone(), Some(esrch)),
+            // The same error on a unicast is one (no such process).
+            corpus::message(20, 9, "x", 0, 9, 77, 0, link.clone(), Some(esrch)),
+            corpus::message(30, 0, "ip", 0, 0, 0, 1, link, Some(52)),
+        ]);
+        let stats = store.stats();
+        assert_eq!((stats.no_listener, stats.errors), (1, 1));
+        assert_eq!(stats.errnos.get(&3), Some(&1), "only the unicast");
+        let route = &stats.per_protocol[&0];
+        assert_eq!((route.no_listener, route.errors), (1, 1));
+        let kinds: Vec<bool> = store.iter().map(super::no_listener).collect();
+        assert_eq!(kinds, [true, false, false]);
     }
 
     #[test]

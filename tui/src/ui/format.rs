@@ -1,6 +1,11 @@
-//! Small text formatters shared by the components.
+//! Small text formatters shared by the components: times, endpoints, counts,
+//! and how a stored message's type and result read in the list. Names come
+//! from the decoder and the store ([`crate::decode`], [`crate::store::names`]);
+//! nothing here knows a netlink number.
 
+use crate::decode::{self, DecodeContext, Field};
 use crate::event::CapturedMessage;
+use crate::store::stats::no_listener;
 use crate::store::{names, Stored};
 
 /// `HH:MM:SS.mmm` (UTC) of a wall-clock time in nanoseconds.
@@ -47,8 +52,12 @@ pub fn process(m: &CapturedMessage) -> String {
     }
 }
 
-/// The delivery result or the NLMSG_ERROR code: `ok`, `ENODEV`, `-`.
+/// The delivery result or the NLMSG_ERROR code: `ok`, `ENODEV`, `-`, and
+/// `no listener` for a multicast nobody was subscribed to (not an error).
 pub fn result(event: &Stored) -> String {
+    if no_listener(event) {
+        return "no listener".into();
+    }
     match (event.message.result, event.errno) {
         (Some(r), _) if r < 0 => names::errno_name(-r),
         (_, Some(errno)) => names::errno_name(errno),
@@ -57,19 +66,66 @@ pub fn result(event: &Stored) -> String {
     }
 }
 
-/// The first message type's name, `+N` when the buffer holds more.
-pub fn kind(event: &Stored) -> String {
-    match event.kinds.first() {
-        None => "-".into(),
-        Some(&k) => {
-            let name = names::type_label(event.message.protocol, k);
-            if event.kinds.len() > 1 {
-                format!("{name} +{}", event.kinds.len() - 1)
-            } else {
-                name
-            }
-        }
+/// The message type as the list shows it, `+N` when the buffer holds more:
+/// the header type's name where the store knows it (`RTM_NEWLINK`,
+/// `NLMSG_ERROR`), else what the decoder calls the message: the family and
+/// command of a generic netlink message (`nlctrl GETFAMILY`), a uevent and
+/// its action (`uevent add`), another family's type name; else the number.
+pub fn kind(event: &Stored, context: &DecodeContext) -> String {
+    let protocol = event.message.protocol;
+    let first = event.kinds.first().copied();
+    let name = first
+        .and_then(|k| crate::netlink::names::type_name(protocol, k))
+        .map(str::to_string)
+        .or_else(|| decoded_kind(event, context))
+        .or_else(|| first.map(|k| k.to_string()));
+    let Some(name) = name else {
+        return "-".into();
+    };
+    if event.kinds.len() > 1 {
+        format!("{name} +{}", event.kinds.len() - 1)
+    } else {
+        name
     }
+}
+
+/// The decoder's name for the first message of the buffer, with the command
+/// (or action) its summary starts with when the name is a family's.
+fn decoded_kind(event: &Stored, context: &DecodeContext) -> Option<String> {
+    let decoded = decode::decode(&event.message, context);
+    let root = decoded.messages.first()?;
+    let has = |name: &str| root.children.iter().any(|c: &Field| c.name == name);
+    let name = root.name.to_string();
+    let rest = event
+        .summary
+        .strip_prefix(name.as_str())
+        .map(str::trim_start)
+        .unwrap_or_default();
+    if !has("nlmsghdr") {
+        // No netlink header (a kernel uevent): `uevent add@/devices/...`.
+        return Some(match rest.split_once('@') {
+            Some((action, _)) if !action.is_empty() && !action.contains(' ') => {
+                format!("{name} {action}")
+            }
+            _ => name,
+        });
+    }
+    if has("genlmsghdr") {
+        // A family, then its command: `nlctrl GETFAMILY nl80211`, `x cmd 5`.
+        let mut words = rest.split_whitespace();
+        let command = match words.next() {
+            Some("cmd") => words.next().map(|n| format!("cmd {n}")),
+            Some(word) if !word.starts_with('(') => Some(word.to_string()),
+            _ => None,
+        };
+        return Some(match command {
+            Some(command) => format!("{name} {command}"),
+            None => name,
+        });
+    }
+    // A name of the decoder's own, unless it is only the number again.
+    let number = event.kinds.first().map(|k| format!("type {k}"));
+    (Some(&name) != number.as_ref()).then_some(name)
 }
 
 /// Thousands separators: `1,234,567`.

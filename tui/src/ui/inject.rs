@@ -2,15 +2,14 @@
 //!
 //! The user types the arguments `nlscope send` takes (Tab cycles through
 //! examples), Enter sends; a message that can change kernel state asks
-//! y/n first. The send runs on a thread of its own (it waits for replies), and
-//! the request and the decoded replies fill the dialog when it is done; the
-//! message itself shows up in the traffic like any other. With `--read-only`
-//! the dialog does not open.
-
-use std::sync::mpsc;
+//! y/n first. The dialog owns what was typed and where it is ([`Stage`]); it
+//! does no I/O. To send, it asks the App ([`DialogDone::Send`]), which runs
+//! [`send`] as a background task (it waits for replies); the outcome comes
+//! back as [`crate::ui::Action::InjectDone`] and fills the dialog, drawn or
+//! not. The message itself shows up in the traffic like any other. With
+//! `--read-only` (the App's configuration) the dialog does not open.
 
 use clap::Parser;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -18,8 +17,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::inject::{execute, outcome_error, Plan, SendArgs};
-use crate::ui::app::{Action, App, Mode};
-use crate::ui::components::centered;
+use crate::ui::action::Action;
+use crate::ui::components::{centered, Component};
+use crate::ui::keymap::{self, Context};
 
 /// Examples Tab cycles through.
 pub const EXAMPLES: &[&str] = &[
@@ -41,13 +41,24 @@ pub struct InjectState {
     pub dialog: Option<InjectDialog>,
 }
 
-impl Default for InjectState {
-    fn default() -> Self {
+impl InjectState {
+    pub fn new(enabled: bool) -> InjectState {
         InjectState {
-            enabled: !crate::inject::read_only(),
+            enabled,
             dialog: None,
         }
     }
+}
+
+/// What the dialog asks of the App after an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogDone {
+    /// Still open.
+    Open,
+    /// Esc: closed (what was typed is kept for next time).
+    Close,
+    /// Send this, and call [`InjectDialog::sending`].
+    Send(Plan),
 }
 
 /// Where the dialog is.
@@ -68,7 +79,6 @@ pub struct InjectDialog {
     pub input: String,
     pub stage: Stage,
     example: usize,
-    pending: Option<mpsc::Receiver<(bool, String)>>,
 }
 
 #[derive(Parser)]
@@ -133,102 +143,55 @@ impl InjectDialog {
             input: String::new(),
             stage: Stage::Editing { error: None },
             example: 0,
-            pending: None,
         }
     }
 
-    fn submit(&mut self) {
+    fn submit(&mut self) -> DialogDone {
         match parse_line(&self.input) {
-            Err(error) => self.stage = Stage::Editing { error: Some(error) },
+            Err(error) => {
+                self.stage = Stage::Editing { error: Some(error) };
+                DialogDone::Open
+            }
             Ok((plan, yes)) => match plan.risk.clone() {
-                Some(reason) if !yes => self.stage = Stage::Confirm { plan, reason },
-                _ => self.send(plan),
+                Some(reason) if !yes => {
+                    self.stage = Stage::Confirm { plan, reason };
+                    DialogDone::Open
+                }
+                _ => DialogDone::Send(plan),
             },
         }
     }
 
-    fn send(&mut self, plan: Plan) {
-        let (sender, receiver) = mpsc::channel();
-        self.pending = Some(receiver);
+    /// The send was started.
+    pub fn sending(&mut self) {
         self.stage = Stage::Sending;
-        std::thread::Builder::new()
-            .name("nlscope-inject".into())
-            .spawn(move || {
-                let mut shown = Vec::new();
-                let result = execute(&plan, &mut shown);
-                let mut output = String::from_utf8_lossy(&shown).into_owned();
-                let ok = match result {
-                    Ok(outcome) => match outcome_error(&plan, &outcome) {
-                        Some(error) => {
-                            output.push_str(&format!("error: {error}\n"));
-                            false
-                        }
-                        None => true,
-                    },
-                    Err(error) => {
-                        output.push_str(&format!("error: {error:#}\n"));
-                        false
-                    }
-                };
-                let _ = sender.send((ok, output));
-            })
-            .expect("spawning the inject thread");
     }
 
-    /// Picks up the result of a send that has finished.
-    pub fn poll(&mut self) {
-        if let Some(receiver) = &self.pending {
-            match receiver.try_recv() {
-                Ok((ok, output)) => {
-                    self.stage = Stage::Done { ok, output };
-                    self.pending = None;
-                }
-                Err(mpsc::TryRecvError::Empty) => {}
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    self.stage = Stage::Done {
-                        ok: false,
-                        output: "the send thread ended without a result".into(),
-                    };
-                    self.pending = None;
-                }
-            }
-        }
+    /// The send is done (or could not start).
+    pub fn finished(&mut self, ok: bool, output: String) {
+        self.stage = Stage::Done { ok, output };
     }
 
-    /// Blocks until a running send is done (for tests and scripts).
-    pub fn wait(&mut self) {
-        if let Some(receiver) = self.pending.take() {
-            let (ok, output) = receiver
-                .recv()
-                .unwrap_or((false, "the send thread ended without a result".into()));
-            self.stage = Stage::Done { ok, output };
-        }
-    }
-
-    /// Handles one key; false when the dialog closes.
-    pub fn key(&mut self, key: &KeyEvent) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    /// Handles one action of the dialog's keys.
+    pub fn handle(&mut self, action: &Action) -> DialogDone {
         match &self.stage {
-            Stage::Editing { .. } => match key.code {
-                KeyCode::Esc => return false,
-                KeyCode::Enter => self.submit(),
-                KeyCode::Backspace => {
+            Stage::Editing { .. } => match action {
+                Action::Cancel => return DialogDone::Close,
+                Action::Submit => return self.submit(),
+                Action::Backspace => {
                     self.input.pop();
                 }
-                KeyCode::Tab => {
+                Action::NextExample => {
                     self.input = EXAMPLES[self.example % EXAMPLES.len()].to_string();
                     self.example += 1;
                     self.stage = Stage::Editing { error: None };
                 }
-                KeyCode::Char(c) if !ctrl => self.input.push(c),
+                Action::Input(c) => self.input.push(*c),
                 _ => {}
             },
-            Stage::Confirm { plan, .. } => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    let plan = plan.clone();
-                    self.send(plan);
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            Stage::Confirm { plan, .. } => match action {
+                Action::Input('y' | 'Y') => return DialogDone::Send(plan.clone()),
+                Action::Input('n' | 'N') | Action::Cancel => {
                     self.stage = Stage::Editing {
                         error: Some("not sent".into()),
                     }
@@ -236,16 +199,16 @@ impl InjectDialog {
                 _ => {}
             },
             Stage::Sending => {
-                if key.code == KeyCode::Esc {
-                    return false;
+                if *action == Action::Cancel {
+                    return DialogDone::Close;
                 }
             }
-            Stage::Done { .. } => match key.code {
-                KeyCode::Esc => return false,
+            Stage::Done { .. } => match action {
+                Action::Cancel => return DialogDone::Close,
                 _ => self.stage = Stage::Editing { error: None },
             },
         }
-        true
+        DialogDone::Open
     }
 }
 
@@ -255,44 +218,38 @@ impl Default for InjectDialog {
     }
 }
 
-impl App {
-    /// `i`: opens the dialog, unless injection is off.
-    pub fn open_inject(&mut self) {
-        if !self.inject.enabled {
-            self.status = Some("injection is disabled (--read-only)".into());
-            return;
-        }
-        self.inject.dialog.get_or_insert_with(InjectDialog::new);
-        self.mode = Mode::Inject;
-    }
-
-    /// Keys while the dialog is open.
-    pub fn update_inject(&mut self, action: Action) {
-        match action {
-            Action::Quit => self.should_quit = true,
-            Action::Inject(key) => {
-                let open = match self.inject.dialog.as_mut() {
-                    Some(dialog) => dialog.key(&key),
-                    None => false,
-                };
-                if !open {
-                    self.mode = Mode::Normal;
-                }
+/// Sends `plan` and waits for the replies (blocking: the inject task runs
+/// it): whether it went well, and the request and replies as text.
+pub fn send(plan: &Plan) -> (bool, String) {
+    let mut shown = Vec::new();
+    let result = execute(plan, &mut shown);
+    let mut output = String::from_utf8_lossy(&shown).into_owned();
+    let ok = match result {
+        Ok(outcome) => match outcome_error(plan, &outcome) {
+            Some(error) => {
+                output.push_str(&format!("error: {error}\n"));
+                false
             }
-            _ => {}
+            None => true,
+        },
+        Err(error) => {
+            output.push_str(&format!("error: {error:#}\n"));
+            false
         }
+    };
+    (ok, output)
+}
+
+impl Component for InjectDialog {
+    type Props<'a> = ();
+
+    /// Draws the dialog over `area`.
+    fn render(&self, frame: &mut Frame, area: Rect, _: ()) {
+        render(self, frame, area)
     }
 }
 
-/// Draws the dialog over `area` when it is open.
-pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
-    if app.mode != Mode::Inject {
-        return;
-    }
-    let Some(dialog) = app.inject.dialog.as_mut() else {
-        return;
-    };
-    dialog.poll();
+fn render(dialog: &InjectDialog, frame: &mut Frame, area: Rect) {
     let popup = centered(
         area,
         area.width.saturating_sub(4).min(110),
@@ -306,7 +263,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             Span::styled("_", Style::new().add_modifier(Modifier::SLOW_BLINK)),
         ]),
         Line::styled(
-            "Enter send  Tab example  Esc close  (the arguments of `nlscope send`)",
+            format!(
+                "{}  (the arguments of `nlscope send`)",
+                keymap::hint_line(Context::Inject, "  ", usize::MAX)
+            ),
             dim,
         ),
         Line::raw(""),

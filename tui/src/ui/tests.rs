@@ -16,7 +16,7 @@ use crate::store::{corpus, Store};
 use crate::ui::app::{Action, App, Mode, Pane, SourceStatus, View};
 use crate::ui::app::{PortsOrigin, PortsUpdate};
 use crate::ui::data::{GroupRow, PortRow};
-use crate::ui::{components, keys};
+use crate::ui::keys;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -47,7 +47,7 @@ fn fixture_app() -> App {
             ended: Some("end of file".into()),
         },
     );
-    app.ports_origin = PortsOrigin::Traffic("the file guest-capture-paths.pcapng".into());
+    app.sockets.origin = PortsOrigin::Traffic("the file guest-capture-paths.pcapng".into());
     let first = read.messages.first().cloned().unwrap_or_default();
     let records = read
         .genl_families
@@ -126,8 +126,9 @@ fn app() -> App {
 }
 
 fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.update(Action::Resize { width, height });
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| components::draw(frame, app)).unwrap();
+    terminal.draw(|frame| app.render(frame)).unwrap();
     terminal
 }
 
@@ -221,7 +222,7 @@ fn snapshot_ports() {
 #[test]
 fn snapshot_ports_from_plain_rows() {
     snapshot_all("ports_rows", |app| {
-        app.ports = Some(vec![
+        app.sockets.ports = Some(vec![
             PortRow {
                 protocol: "route".into(),
                 port: 0,
@@ -259,7 +260,7 @@ fn snapshot_groups() {
 #[test]
 fn snapshot_groups_from_plain_rows() {
     snapshot_all("groups_rows", |app| {
-        app.groups = Some(vec![GroupRow {
+        app.sockets.groups = Some(vec![GroupRow {
             protocol: "route".into(),
             group: "link".into(),
             number: 1,
@@ -316,24 +317,28 @@ fn snapshot_no_live_capture_banner() {
 #[test]
 fn the_list_follows_the_newest_until_scrolled() {
     let mut app = app();
-    assert!(app.follow);
-    assert_eq!(app.selected, Some(9));
+    assert!(app.traffic.list.follow);
+    assert_eq!(app.traffic.list.selected, Some(9));
     press(&mut app, KeyCode::Char('k'));
-    assert!(!app.follow);
-    assert_eq!(app.selected, Some(8));
+    assert!(!app.traffic.list.follow);
+    assert_eq!(app.traffic.list.selected, Some(8));
     app.ingest(corpus::messages());
-    assert_eq!(app.selected, Some(8), "a scrolled list stays put");
+    assert_eq!(
+        app.traffic.list.selected,
+        Some(8),
+        "a scrolled list stays put"
+    );
     press(&mut app, KeyCode::Char('G'));
-    assert!(app.follow);
-    assert_eq!(app.selected, Some(19));
+    assert!(app.traffic.list.follow);
+    assert_eq!(app.traffic.list.selected, Some(19));
     app.ingest(corpus::messages());
-    assert_eq!(app.selected, Some(29));
+    assert_eq!(app.traffic.list.selected, Some(29));
     press(&mut app, KeyCode::Char('f'));
-    assert!(!app.follow);
+    assert!(!app.traffic.list.follow);
     app.ingest(corpus::messages());
-    assert_eq!(app.selected, Some(29));
+    assert_eq!(app.traffic.list.selected, Some(29));
     press(&mut app, KeyCode::Char('f'));
-    assert_eq!(app.selected, Some(39));
+    assert_eq!(app.traffic.list.selected, Some(39));
 }
 
 #[test]
@@ -341,17 +346,17 @@ fn navigation_keys_move_the_selection() {
     let mut app = app();
     render(&mut app, 80, 24);
     press(&mut app, KeyCode::Char('g'));
-    assert_eq!(app.selected, Some(0));
+    assert_eq!(app.traffic.list.selected, Some(0));
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.selected, Some(2));
+    assert_eq!(app.traffic.list.selected, Some(2));
     press(&mut app, KeyCode::PageDown);
-    assert!(app.selected.unwrap() > 2);
+    assert!(app.traffic.list.selected.unwrap() > 2);
     press(&mut app, KeyCode::PageUp);
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.selected, Some(0));
+    assert_eq!(app.traffic.list.selected, Some(0));
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.selected, Some(0), "the top is the top");
+    assert_eq!(app.traffic.list.selected, Some(0), "the top is the top");
 }
 
 #[test]
@@ -367,7 +372,7 @@ fn pause_holds_messages_until_resumed() {
     assert!(!app.paused);
     assert_eq!(app.store.len(), 20);
     assert_eq!(app.pending(), 0);
-    assert_eq!(app.selected, Some(19));
+    assert_eq!(app.traffic.list.selected, Some(19));
 }
 
 #[test]
@@ -385,12 +390,12 @@ fn the_filter_prompt_validates_live_and_applies_on_enter() {
     press(&mut app, KeyCode::Char('/'));
     assert_eq!(app.mode, Mode::Filter);
     chars(&mut app, "proto:rout");
-    let error = app.filter_error.clone().expect("`rout` is not a protocol");
+    let error = app.filter.error.clone().expect("`rout` is not a protocol");
     assert_eq!(error.column, 6);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.mode, Mode::Filter, "an invalid filter is not applied");
     chars(&mut app, "e dir:u2k");
-    assert!(app.filter_error.is_none());
+    assert!(app.filter.error.is_none());
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(app.store.matching_len(), 1);
@@ -414,7 +419,7 @@ fn quick_filters_narrow_to_the_selection() {
     for _ in 0..3 {
         press(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.selected, Some(3));
+    assert_eq!(app.traffic.list.selected, Some(3));
     press(&mut app, KeyCode::Char('P'));
     assert_eq!(app.store.filter().source, "pid:1234 comm:ip");
     assert_eq!(app.store.matching_len(), 3);
@@ -511,35 +516,35 @@ fn detail_fields_expand_collapse_and_highlight_bytes() {
     press(&mut app, KeyCode::Char('g'));
     press(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.pane,
+        app.traffic.pane,
         Pane::Detail,
         "Enter on the list opens the detail pane"
     );
-    let all = app.detail.rows().len();
+    let all = app.traffic.detail.rows().len();
     press(&mut app, KeyCode::Enter);
-    let collapsed = app.detail.rows().len();
+    let collapsed = app.traffic.detail.rows().len();
     assert!(collapsed < all, "{collapsed} < {all}");
     press(&mut app, KeyCode::Char('l'));
-    assert_eq!(app.detail.rows().len(), all);
+    assert_eq!(app.traffic.detail.rows().len(), all);
     press(&mut app, KeyCode::Char('h'));
-    assert_eq!(app.detail.rows().len(), collapsed);
+    assert_eq!(app.traffic.detail.rows().len(), collapsed);
     press(&mut app, KeyCode::Enter);
     // Down to the first decoded field with bytes: those are what the hex
     // pane highlights.
-    while app.detail.highlighted().is_none() {
-        let before = app.detail.cursor;
+    while app.traffic.detail.highlighted().is_none() {
+        let before = app.traffic.detail.cursor;
         press(&mut app, KeyCode::Down);
-        assert_ne!(app.detail.cursor, before, "no field with bytes");
+        assert_ne!(app.traffic.detail.cursor, before, "no field with bytes");
     }
-    let rows = app.detail.rows();
-    let row = &rows[app.detail.cursor];
-    assert_eq!(app.detail.highlighted(), row.field.bytes.clone());
+    let rows = app.traffic.detail.rows();
+    let row = &rows[app.traffic.detail.cursor];
+    assert_eq!(app.traffic.detail.highlighted(), row.field.bytes.clone());
     drop(rows);
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.pane, Pane::Hex);
+    assert_eq!(app.traffic.pane, Pane::Hex);
     press(&mut app, KeyCode::BackTab);
     press(&mut app, KeyCode::BackTab);
-    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.traffic.pane, Pane::List);
 }
 
 #[test]
@@ -584,16 +589,16 @@ fn the_mouse_scrolls_and_selects() {
         &mouse(MouseEventKind::Down(MouseButton::Left), list.y + 4),
     );
     app.update(action.unwrap());
-    assert_eq!(app.selected, Some(2));
-    assert!(!app.follow);
+    assert_eq!(app.traffic.list.selected, Some(2));
+    assert!(!app.traffic.list.follow);
     let action = keys::action_for(app.mode, &mouse(MouseEventKind::ScrollDown, list.y + 4));
     app.update(action.unwrap());
-    assert_eq!(app.selected, Some(5));
+    assert_eq!(app.traffic.list.selected, Some(5));
     app.update(Action::ScrollUp {
         column: list.x + 5,
         row: list.y + 4,
     });
-    assert_eq!(app.selected, Some(2));
+    assert_eq!(app.traffic.list.selected, Some(2));
 }
 
 #[test]
@@ -613,7 +618,7 @@ fn export_writes_the_filtered_view_with_progress() {
 
     press(&mut app, KeyCode::Char('e'));
     assert_eq!(app.mode, Mode::ExportPath);
-    while !app.export_input.is_empty() {
+    while !app.export_prompt.input.is_empty() {
         press(&mut app, KeyCode::Backspace);
     }
     chars(&mut app, path.to_str().unwrap());
@@ -627,6 +632,8 @@ fn export_writes_the_filtered_view_with_progress() {
     );
     assert!(screen(&mut app, 80, 24).contains("exporting 5,000/6,000"));
     app.tick();
+    // The writer runs in the background: wait for its report.
+    app.settle();
     assert!(app.export_progress().is_none());
     assert_eq!(
         app.status.as_deref(),
@@ -640,7 +647,7 @@ fn export_writes_the_filtered_view_with_progress() {
 fn export_to_an_impossible_path_says_why() {
     let mut app = app();
     press(&mut app, KeyCode::Char('e'));
-    while !app.export_input.is_empty() {
+    while !app.export_prompt.input.is_empty() {
         press(&mut app, KeyCode::Backspace);
     }
     chars(&mut app, "/nonexistent-dir/x.jsonl");
@@ -657,7 +664,7 @@ fn eviction_keeps_the_selection_valid() {
     let mut app = App::new(Store::new(8), file_status());
     app.ingest(corpus::messages());
     press(&mut app, KeyCode::Char('g'));
-    let first = app.selected.unwrap();
+    let first = app.traffic.list.selected.unwrap();
     assert_eq!(first, 2);
     app.ingest(corpus::messages());
     // The selected message was evicted: the selection moves to the oldest kept.
@@ -674,16 +681,17 @@ fn the_hex_pane_highlights_the_selected_fields_bytes() {
     // A field that starts inside the first row of the dump, not at byte 0.
     let range = loop {
         if let Some(range) = app
+            .traffic
             .detail
             .highlighted()
             .filter(|r| r.start > 0 && r.start < 15 && !r.is_empty())
         {
             break range;
         }
-        let before = app.detail.cursor;
+        let before = app.traffic.detail.cursor;
         press(&mut app, KeyCode::Down);
         assert_ne!(
-            app.detail.cursor, before,
+            app.traffic.detail.cursor, before,
             "no field inside the first 16 bytes"
         );
     };
@@ -722,7 +730,7 @@ fn snapshot_ports_and_groups_of_this_machine() {
     // The machine's port table, then the view behind `key`.
     let machine_view = |key: char| {
         move |app: &mut App| {
-            app.ports_origin = PortsOrigin::Machine;
+            app.sockets.origin = PortsOrigin::Machine;
             app.update_ports(PortsUpdate {
                 table: Ok(machine_table()),
                 genl_families: Default::default(),
@@ -737,7 +745,7 @@ fn snapshot_ports_and_groups_of_this_machine() {
 #[test]
 fn the_group_model_joins_the_socket_table_and_the_traffic() {
     let mut app = App::new(Store::new(1000), file_status());
-    app.ports_origin = PortsOrigin::Machine;
+    app.sockets.origin = PortsOrigin::Machine;
     // Traffic before the first table: counted, subscribers unknown.
     app.ingest(corpus::messages());
     let rows = app.group_rows();
@@ -780,7 +788,7 @@ fn the_group_model_joins_the_socket_table_and_the_traffic() {
         genl_families: Default::default(),
     });
     assert_eq!(app.port_rows().len(), 7);
-    assert!(app.port_error.is_some());
+    assert!(app.sockets.error.is_some());
 }
 
 #[test]
@@ -799,7 +807,7 @@ fn the_ports_reader_lists_this_machines_sockets_off_the_ui_thread() {
         table.sockets
     );
     let mut app = App::new(Store::new(100), file_status());
-    app.ports_origin = PortsOrigin::Machine;
+    app.sockets.origin = PortsOrigin::Machine;
     app.update_ports(update);
     press(&mut app, KeyCode::Char('2'));
     let screen = screen(&mut app, 160, 48);
@@ -828,7 +836,7 @@ fn snapshot_the_guest_capture() {
 
 fn export_via_prompt(app: &mut App, path: &std::path::Path) {
     press(app, KeyCode::Char('e'));
-    while !app.export_input.is_empty() {
+    while !app.export_prompt.input.is_empty() {
         press(app, KeyCode::Backspace);
     }
     chars(app, path.to_str().unwrap());
@@ -936,7 +944,7 @@ fn long_exports_show_progress_in_both_formats() {
         let path = dir.path().join(name);
         let mut app = App::new(Store::new(100_000), file_status());
         app.ingest(corpus::stream(12_000).collect());
-        app.export_input = path.to_str().unwrap().to_string();
+        app.export_prompt.input = path.to_str().unwrap().to_string();
         app.update(Action::OpenExport);
         app.update(Action::Submit);
         app.tick();
@@ -1016,8 +1024,8 @@ fn the_dashboard_takes_the_live_capture_options_of_record() {
 #[test]
 fn a_remote_agents_port_table_fills_the_ports_view() {
     let mut app = App::new(Store::new(1000), file_status());
-    app.ports_origin = PortsOrigin::Remote("the agent at unix:/run/nlscope.sock".into());
-    assert!(app.port_table.is_none());
+    app.sockets.origin = PortsOrigin::Remote("the agent at unix:/run/nlscope.sock".into());
+    assert!(app.sockets.table.is_none());
     let table = machine_table();
     let sockets = table.sockets.len();
     crate::ui::handle_source_event(
@@ -1025,4 +1033,351 @@ fn a_remote_agents_port_table_fills_the_ports_view() {
         crate::capture::SourceEvent::Ports(Box::new(table)),
     );
     assert_eq!(app.port_rows().len(), sockets);
+}
+
+/// A terminal event for a keymap key.
+fn key_event(key: crate::ui::keymap::Key) -> Event {
+    use crate::ui::keymap::Key;
+    let (code, modifiers) = match key {
+        Key::Char(c) => (KeyCode::Char(c), KeyModifiers::NONE),
+        Key::Ctrl(c) => (KeyCode::Char(c), KeyModifiers::CONTROL),
+        Key::Up => (KeyCode::Up, KeyModifiers::NONE),
+        Key::Down => (KeyCode::Down, KeyModifiers::NONE),
+        Key::Left => (KeyCode::Left, KeyModifiers::NONE),
+        Key::Right => (KeyCode::Right, KeyModifiers::NONE),
+        Key::PageUp => (KeyCode::PageUp, KeyModifiers::NONE),
+        Key::PageDown => (KeyCode::PageDown, KeyModifiers::NONE),
+        Key::Home => (KeyCode::Home, KeyModifiers::NONE),
+        Key::End => (KeyCode::End, KeyModifiers::NONE),
+        Key::Tab => (KeyCode::Tab, KeyModifiers::NONE),
+        Key::BackTab => (KeyCode::BackTab, KeyModifiers::SHIFT),
+        Key::Enter => (KeyCode::Enter, KeyModifiers::NONE),
+        Key::Esc => (KeyCode::Esc, KeyModifiers::NONE),
+        Key::Backspace => (KeyCode::Backspace, KeyModifiers::NONE),
+        Key::Other => (KeyCode::F(5), KeyModifiers::NONE),
+    };
+    Event::Key(KeyEvent::new(code, modifiers))
+}
+
+/// The modes whose keys a context's bindings are.
+fn modes_of(context: crate::ui::keymap::Context) -> Vec<Mode> {
+    use crate::ui::keymap::Context;
+    match context {
+        Context::Global => vec![
+            Mode::Normal,
+            Mode::Filter,
+            Mode::ExportPath,
+            Mode::Help,
+            Mode::Inject,
+        ],
+        Context::Normal => vec![Mode::Normal],
+        Context::Help => vec![Mode::Help],
+        Context::Filter => vec![Mode::Filter],
+        Context::Export => vec![Mode::ExportPath],
+        Context::Inject => vec![Mode::Inject],
+    }
+}
+
+#[test]
+fn key_handling_is_the_keymap() {
+    use crate::ui::keymap::{Key, Mouse, Trigger, KEYMAP};
+    let mut checked = 0;
+    for binding in KEYMAP {
+        for (trigger, action) in binding.triggers {
+            for mode in modes_of(binding.context) {
+                let (event, expected) = match *trigger {
+                    Trigger::Key(key) => (key_event(key), action.clone()),
+                    Trigger::AnyKey => (key_event(Key::Char('x')), action.clone()),
+                    Trigger::Mouse(kind) => {
+                        let kind = match kind {
+                            Mouse::WheelUp => MouseEventKind::ScrollUp,
+                            Mouse::WheelDown => MouseEventKind::ScrollDown,
+                            Mouse::Click => MouseEventKind::Down(MouseButton::Left),
+                        };
+                        let event = Event::Mouse(MouseEvent {
+                            kind,
+                            column: 7,
+                            row: 9,
+                            modifiers: KeyModifiers::NONE,
+                        });
+                        let expected = match action {
+                            Action::ScrollUp { .. } => Action::ScrollUp { column: 7, row: 9 },
+                            Action::ScrollDown { .. } => Action::ScrollDown { column: 7, row: 9 },
+                            Action::Click { .. } => Action::Click { column: 7, row: 9 },
+                            other => panic!("a mouse binding sends {other:?}"),
+                        };
+                        (event, expected)
+                    }
+                };
+                assert_eq!(
+                    keys::action_for(mode, &event),
+                    Some(expected),
+                    "{} ({}) in {mode:?}",
+                    binding.keys,
+                    binding.help
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+    // What the table does not bind: typed in the prompts and the dialog,
+    // nothing in the views; the dialog's fallback for other keys.
+    let x = key_event(Key::Char('x'));
+    assert_eq!(keys::action_for(Mode::Normal, &x), None);
+    assert_eq!(keys::action_for(Mode::Filter, &x), Some(Action::Input('x')));
+    assert_eq!(keys::action_for(Mode::Inject, &x), Some(Action::Input('x')));
+    let f5 = key_event(Key::Other);
+    assert_eq!(keys::action_for(Mode::Inject, &f5), Some(Action::OtherKey));
+    assert_eq!(keys::action_for(Mode::Filter, &f5), None);
+    let ctrl_x = key_event(Key::Ctrl('x'));
+    assert_eq!(keys::action_for(Mode::Normal, &ctrl_x), None);
+    assert_eq!(keys::action_for(Mode::Filter, &ctrl_x), None);
+    // The wheel only scrolls the views.
+    let wheel = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 1,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(keys::action_for(Mode::Filter, &wheel), None);
+}
+
+#[test]
+fn the_help_lists_every_binding_of_the_keymap_and_the_footer_its_hints() {
+    use crate::ui::keymap::{self, Context, KEYMAP};
+    for (width, height) in [(80, 24), (200, 50)] {
+        let mut app = app();
+        press(&mut app, KeyCode::Char('?'));
+        let help = screen(&mut app, width, height);
+        for binding in KEYMAP {
+            let shown = match binding.context {
+                Context::Global | Context::Normal => {
+                    help.contains(&format!("{:<16} {}", binding.keys, binding.help))
+                }
+                _ => help.contains(&format!("{} {}", binding.keys, binding.help)),
+            };
+            assert!(
+                shown,
+                "{} ({}) at {width}: {help}",
+                binding.keys, binding.help
+            );
+        }
+        assert!(help.contains("i                inject a message"), "{help}");
+    }
+    // Every hint of the views at 200 columns, `i` at 80 too.
+    let mut app = app();
+    let wide = screen(&mut app, 200, 50);
+    let footer = wide.lines().last().unwrap_or_default();
+    for hint in keymap::hints(Context::Normal) {
+        let hint = format!("{} {}", hint.keys, hint.text);
+        assert!(footer.contains(&hint), "{hint}: {footer}");
+    }
+    let narrow = screen(&mut app, 80, 24);
+    assert!(
+        narrow
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("i inject"),
+        "{narrow}"
+    );
+    // The prompts' and the dialog's hints come from it too.
+    press(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "proto:route");
+    assert!(screen(&mut app, 120, 24).contains("Enter apply  Esc cancel  keys:"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('e'));
+    assert!(screen(&mut app, 120, 24).contains("(Enter write, Esc cancel)"));
+}
+
+#[test]
+fn components_render_from_shared_references() {
+    use crate::ui::components::Component;
+    // The type signatures say it: `render` takes `&self`, for the App and
+    // for every component it draws.
+    fn renders_shared<C: Component>(_: &C) {}
+    let _: fn(&App, &mut ratatui::Frame<'_>) = App::render;
+    let app = app();
+    renders_shared(&app.traffic.list);
+    renders_shared(&app.traffic.detail);
+    renders_shared(&app.traffic.hex);
+    renders_shared(&app.ports_table);
+    renders_shared(&app.groups_table);
+    renders_shared(&app.filter);
+    renders_shared(&app.export_prompt);
+    renders_shared(&crate::ui::inject::InjectDialog::new());
+    renders_shared(&crate::ui::components::header::Header);
+    renders_shared(&crate::ui::components::footer::Footer);
+    renders_shared(&crate::ui::components::help::Help);
+    renders_shared(&crate::ui::components::stats::StatsView);
+    renders_shared(&crate::ui::components::Banner);
+    // And drawing twice draws the same: nothing changed in between.
+    let mut app = self::app();
+    assert_eq!(screen(&mut app, 160, 48), screen(&mut app, 160, 48));
+}
+
+#[test]
+fn snapshot_wide_columns_show_ten_digit_ports() {
+    // 200 columns: the endpoints of the guest's ports (2964459027) are
+    // whole, and the summary keeps the rest.
+    let mut app = fixture_app();
+    let text = screen(&mut app, 200, 40);
+    assert!(text.contains(" kernel->2964459027 "), "{text}");
+    assert!(text.contains(" 2964459027->kernel "), "{text}");
+    assert!(text.contains(" kernel->@ipv6_netconf "), "{text}");
+    insta::assert_snapshot!("guest_traffic_200x40", text);
+}
+
+#[test]
+fn snapshot_the_type_column_names_generic_netlink_and_uevents() {
+    // Every message of the corpus in view: nlctrl by family and command,
+    // the uevent by its action, audit by its type's name; not the numbers
+    // their first bytes make (16, 25647, 1300).
+    let mut app = app();
+    let text = screen(&mut app, 160, 30);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("\"┃05:00:"))
+        .collect();
+    assert_eq!(rows.len(), 10, "{text}");
+    let row = |summary: &str| *rows.iter().find(|r| r.contains(summary)).unwrap();
+    assert!(
+        row("nlctrl GETFAMILY nl80211").contains(" nlctrl GETFAMILY "),
+        "{text}"
+    );
+    assert!(row("uevent add@").contains(" uevent add "), "{text}");
+    assert!(
+        row("AUDIT_SYSCALL audit(").contains(" AUDIT_SYSCALL "),
+        "{text}"
+    );
+    assert!(
+        !text.contains(" 25647 ") && !text.contains(" 1300 "),
+        "{text}"
+    );
+    insta::assert_snapshot!("type_names_160x30", text);
+}
+
+#[test]
+fn snapshot_stats_count_multicasts_nobody_heard_apart_from_errors() {
+    let mut app = fixture_app();
+    press(&mut app, KeyCode::Char('4'));
+    let stats = app.store.stats();
+    assert!(stats.no_listener > 0);
+    assert!(!stats.errnos.contains_key(&3), "{:?}", stats.errnos);
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("no listener"), "{text}");
+    insta::assert_snapshot!("guest_stats_160x48", text);
+}
+
+#[test]
+fn read_only_is_configuration_passed_in() {
+    let config = crate::ui::Config {
+        read_only: true,
+        ..Default::default()
+    };
+    let mut app = App::with_config(Store::new(10), file_status(), config);
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(
+        app.status.as_deref(),
+        Some("injection is disabled (--read-only)")
+    );
+    let mut app = App::with_config(Store::new(10), file_status(), Default::default());
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode, Mode::Inject);
+}
+
+/// The `crate::ui` modules a file of `src/ui` uses (comments left out).
+fn ui_imports(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::ui::") {
+            rest = &rest[at + "crate::ui::".len()..];
+            let path: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let mut parts = path.split("::").filter(|p| !p.is_empty());
+            let Some(first) = parts.next() else {
+                continue;
+            };
+            let module = match (first, parts.next()) {
+                ("components", Some(sub)) if sub.chars().all(|c| c.is_lowercase() || c == '_') => {
+                    format!("components::{sub}")
+                }
+                (first, _) => first.to_string(),
+            };
+            found.push(module);
+        }
+    }
+    found
+}
+
+#[test]
+fn ui_modules_import_no_module_that_imports_them_back() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut files = vec![root.clone()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if !relative.ends_with(".rs") || relative.ends_with("tests.rs") {
+            continue;
+        }
+        let module = match relative.trim_end_matches(".rs") {
+            "mod" => "ui".to_string(),
+            "components/mod" => "components".to_string(),
+            other => other.replace('/', "::"),
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let uses: BTreeSet<String> = ui_imports(&text)
+            .into_iter()
+            .filter(|m| *m != module)
+            .collect();
+        graph.insert(module, uses);
+    }
+    assert!(graph.len() > 20, "{graph:?}");
+    // Components get the data they need: none of them knows the App.
+    for (module, uses) in &graph {
+        if module.starts_with("components") || module == "inject" {
+            for app_side in ["app", "screen", "runtime", "ui"] {
+                assert!(!uses.contains(app_side), "{module} imports {app_side}");
+            }
+        }
+    }
+    // No cycle: a depth-first walk never meets a module still on its path.
+    fn visit(
+        module: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(module) {
+            return;
+        }
+        if let Some(at) = path.iter().position(|m| m == module) {
+            panic!("import cycle: {} -> {module}", path[at..].join(" -> "));
+        }
+        path.push(module.to_string());
+        for next in graph.get(module).into_iter().flatten() {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+        done.insert(module.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for module in graph.keys() {
+        visit(module, &graph, &mut Vec::new(), &mut done);
+    }
 }

@@ -1,28 +1,41 @@
-//! The `?` overlay: every key binding.
+//! The `?` overlay: every key binding, read from the keymap
+//! ([`crate::ui::keymap::help_rows`]); its title says how to close it.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Row, Table};
 use ratatui::Frame;
 
-use crate::ui::components::centered;
-use crate::ui::keys::BINDINGS;
+use crate::ui::components::{centered, Component};
+use crate::ui::keymap;
 
-pub fn render(frame: &mut Frame, area: Rect) {
-    let rows = BINDINGS
-        .iter()
-        .map(|(keys, what)| Row::new(vec![keys.to_string(), what.to_string()]));
-    let popup = centered(area, 78, BINDINGS.len() as u16 + 4);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Table::new(rows, [Constraint::Length(16), Constraint::Fill(1)])
-            .header(Row::new(vec!["key", "does"]).style(Style::new().add_modifier(Modifier::BOLD)))
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .border_style(Style::new().fg(Color::Cyan))
-                    .title(" keys (any key closes) "),
-            ),
-        popup,
-    );
+/// The help overlay.
+#[derive(Debug, Default)]
+pub struct Help;
+
+impl Component for Help {
+    type Props<'a> = ();
+
+    fn render(&self, frame: &mut Frame, area: Rect, _: ()) {
+        let bindings = keymap::help_rows();
+        // Borders and the header row.
+        let popup = centered(area, 78, bindings.len() as u16 + 3);
+        let rows = bindings
+            .into_iter()
+            .map(|(keys, what)| Row::new(vec![keys.to_string(), what]));
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Table::new(rows, [Constraint::Length(16), Constraint::Fill(1)])
+                .header(
+                    Row::new(vec!["key", "does"]).style(Style::new().add_modifier(Modifier::BOLD)),
+                )
+                .block(
+                    Block::new()
+                        .borders(Borders::ALL)
+                        .border_style(Style::new().fg(Color::Cyan))
+                        .title(keymap::help_title()),
+                ),
+            popup,
+        );
+    }
 }

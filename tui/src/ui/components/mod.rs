@@ -1,41 +1,69 @@
-//! The dashboard's components. Each draws one part of the screen from the
-//! [`App`] state; [`draw`] lays them out.
+//! The dashboard's components: each owns its state, changes it only when
+//! handed an [`Action`] (or fresh data) by the App, and
+//! draws itself from `&self` through [`Component::render`], with whatever
+//! else it reads passed in as its `Props`. Scroll positions and visible
+//! windows are worked out when the state changes ([`crate::ui::screen`]
+//! tells each component its area), never while drawing.
+//!
+//! Components know nothing of the App: they get the data they need. The
+//! App ([`crate::ui::app`]) composes them and routes actions;
+//! [`crate::ui::screen`] lays them out.
 
 pub mod detail;
+pub mod footer;
 pub mod header;
 pub mod help;
 pub mod hex;
+pub mod prompt;
 pub mod stats;
 pub mod tables;
 pub mod traffic;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::ui::app::{App, Mode, Pane, View};
+use crate::ui::action::Action;
 
-/// Draws the whole screen.
-pub fn draw(frame: &mut Frame, app: &mut App) {
-    let area = frame.area();
-    let banner_height = app
-        .banner
-        .as_ref()
-        .map(|text| banner_height(text, area.width))
-        .unwrap_or(0);
-    let footer_height = if app.mode == Mode::Filter { 2 } else { 1 };
-    let [header, banner, body, footer] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(banner_height),
-        Constraint::Min(3),
-        Constraint::Length(footer_height),
-    ])
-    .areas(area);
-    header::render(frame, header, app);
-    if let Some(text) = &app.banner {
-        let paragraph = Paragraph::new(text.as_str())
+/// A part of the screen that draws itself from its own state.
+pub trait Component {
+    /// What it reads, besides its own state, to draw.
+    type Props<'a>;
+
+    /// Draws into `area`. Takes `&self`: drawing changes nothing.
+    fn render(&self, frame: &mut Frame, area: Rect, props: Self::Props<'_>);
+}
+
+/// The banner above every view: why there is no traffic, and what to do.
+#[derive(Debug, Default)]
+pub struct Banner;
+
+impl Banner {
+    /// Rows a banner of `text` takes at `width` (0 without one).
+    pub fn height(text: Option<&str>, width: u16) -> u16 {
+        let Some(text) = text else {
+            return 0;
+        };
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let lines: usize = text
+            .lines()
+            .map(|line| line.chars().count().div_ceil(inner).max(1))
+            .sum();
+        u16::try_from(lines)
+            .unwrap_or(u16::MAX)
+            .saturating_add(2)
+            .min(8)
+    }
+}
+
+impl Component for Banner {
+    /// The banner's text.
+    type Props<'a> = &'a str;
+
+    fn render(&self, frame: &mut Frame, area: Rect, text: &str) {
+        let paragraph = Paragraph::new(text)
             .wrap(Wrap { trim: true })
             .style(Style::new().fg(Color::Yellow))
             .block(
@@ -44,43 +72,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
                     .border_style(Style::new().fg(Color::Yellow))
                     .title(" no live traffic "),
             );
-        frame.render_widget(paragraph, banner);
+        frame.render_widget(paragraph, area);
     }
-    app.areas = Default::default();
-    match app.view {
-        View::Traffic => {
-            let [list, bottom] =
-                Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
-                    .areas(body);
-            let [detail, hex] = if bottom.width >= 120 {
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                    .areas(bottom)
-            } else {
-                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
-                    .areas(bottom)
-            };
-            traffic::render(frame, list, app);
-            detail::render(frame, detail, app);
-            hex::render(frame, hex, app);
-        }
-        View::Ports => tables::render_ports(frame, body, app),
-        View::Groups => tables::render_groups(frame, body, app),
-        View::Stats => stats::render(frame, body, app),
-    }
-    header::render_footer(frame, footer, app);
-    if app.mode == Mode::Help {
-        help::render(frame, area);
-    }
-    crate::ui::inject::render(frame, area, app);
-}
-
-fn banner_height(text: &str, width: u16) -> u16 {
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let lines: usize = text
-        .lines()
-        .map(|line| line.chars().count().div_ceil(inner).max(1))
-        .sum();
-    (lines as u16 + 2).min(8)
 }
 
 /// A bordered block, highlighted when its pane has the focus.
@@ -100,9 +93,10 @@ pub fn cut_style() -> Style {
     Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
 }
 
-/// True when `pane` has the focus in the traffic view.
-pub fn focused(app: &App, pane: Pane) -> bool {
-    app.mode == Mode::Normal && app.pane == pane
+/// A table header row: bold, underlined.
+pub fn header_row<'a>(cells: impl IntoIterator<Item = &'a str>) -> ratatui::widgets::Row<'a> {
+    ratatui::widgets::Row::new(cells.into_iter().collect::<Vec<_>>())
+        .style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
 }
 
 /// A rectangle centered in `area`.
@@ -115,4 +109,25 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width,
         height,
     )
+}
+
+/// How far a scrolling action moves, in rows (`page` for a page), for the
+/// components that scroll; `None` for other actions.
+pub fn scroll_delta(action: &Action, page: usize) -> Option<isize> {
+    let page = isize::try_from(page).unwrap_or(isize::MAX);
+    Some(match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -page,
+        Action::PageDown => page,
+        Action::ScrollUp { .. } => -3,
+        Action::ScrollDown { .. } => 3,
+        _ => return None,
+    })
+}
+
+/// Rows a bordered pane of `area` shows, less `chrome` (header rows), at
+/// least one.
+pub fn visible_rows(area: Rect, chrome: u16) -> usize {
+    usize::from(area.height.saturating_sub(2 + chrome)).max(1)
 }

@@ -1,22 +1,30 @@
 //! The Stats view: message rate sparkline, per-protocol table, top senders,
-//! errors by errno.
+//! errors by errno, and the multicasts nobody listened to (not errors). It
+//! has no state of its own: it draws the store's [`Stats`].
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::widgets::{Row, Sparkline, Table};
 use ratatui::Frame;
 
 use crate::store::names;
-use crate::ui::app::App;
-use crate::ui::components::pane_block;
+use crate::store::Stats;
+use crate::ui::components::{header_row, pane_block, Component};
 use crate::ui::format::count;
 
-fn header(cells: Vec<&'static str>) -> Row<'static> {
-    Row::new(cells).style(Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED))
+/// The Stats view.
+#[derive(Debug, Default)]
+pub struct StatsView;
+
+impl Component for StatsView {
+    type Props<'a> = &'a Stats;
+
+    fn render(&self, frame: &mut Frame, area: Rect, stats: &Stats) {
+        render(frame, area, stats)
+    }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
-    let stats = app.store.stats();
+fn render(frame: &mut Frame, area: Rect, stats: &Stats) {
     let [spark, tables] = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).areas(area);
     let width = usize::from(spark.width.saturating_sub(2)).clamp(1, 120);
     let history = stats.history(width);
@@ -81,7 +89,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                 ]
             },
         )
-        .header(header(if with_bytes {
+        .header(header_row(if with_bytes {
             vec!["proto", "msgs", "msg/s", "bytes", "errors"]
         } else {
             vec!["proto", "msgs", "msg/s", "errors"]
@@ -119,17 +127,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
                 Constraint::Length(8),
             ],
         )
-        .header(header(vec!["pid", "comm", "msgs"]))
+        .header(header_row(vec!["pid", "comm", "msgs"]))
         .block(pane_block(" Top senders ", false)),
         senders,
     );
 
-    let rows = stats.errnos.iter().map(|(errno, n)| {
-        Row::new(vec![names::errno_name(*errno), count(*n)]).style(Style::new().fg(Color::Red))
-    });
+    let mut rows: Vec<Row> = stats
+        .errnos
+        .iter()
+        .map(|(errno, n)| {
+            Row::new(vec![names::errno_name(*errno), count(*n)]).style(Style::new().fg(Color::Red))
+        })
+        .collect();
+    // Multicasts nobody was subscribed to: counted, not as errors.
+    if stats.no_listener > 0 {
+        rows.push(
+            Row::new(vec!["no listener".to_string(), count(stats.no_listener)])
+                .style(Style::new().fg(Color::DarkGray)),
+        );
+    }
     frame.render_widget(
         Table::new(rows, [Constraint::Fill(1), Constraint::Length(8)])
-            .header(header(vec!["error", "msgs"]))
+            .header(header_row(vec!["error", "msgs"]))
             .block(pane_block(
                 format!(" Errors: {} ", count(stats.errors)),
                 false,

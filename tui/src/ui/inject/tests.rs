@@ -8,8 +8,8 @@ use ratatui::Terminal;
 
 use super::*;
 use crate::store::Store;
-use crate::ui::app::SourceStatus;
-use crate::ui::{components, keys};
+use crate::ui::app::{Action, App, Mode, SourceStatus};
+use crate::ui::keys;
 
 fn app() -> App {
     let mut app = App::new(
@@ -38,8 +38,9 @@ fn chars(app: &mut App, text: &str) {
 }
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Action::Resize { width, height });
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| components::draw(frame, app)).unwrap();
+    terminal.draw(|frame| app.render(frame)).unwrap();
     terminal.backend().to_string()
 }
 
@@ -162,7 +163,7 @@ fn enter_sends_and_the_outcome_fills_the_dialog() {
     );
     press(&mut app, KeyCode::Enter);
     assert_eq!(dialog(&app).stage, Stage::Sending);
-    app.inject.dialog.as_mut().unwrap().wait();
+    app.settle();
     match &dialog(&app).stage {
         Stage::Done { ok: true, output } => {
             assert!(output.contains(&format!("to port {port}")), "{output}");
@@ -192,7 +193,7 @@ fn a_refused_send_says_why() {
         "--protocol usersock --to port:3999999998 --text x",
     );
     press(&mut app, KeyCode::Enter);
-    app.inject.dialog.as_mut().unwrap().wait();
+    app.settle();
     match &dialog(&app).stage {
         Stage::Done { ok: false, output } => {
             assert!(

@@ -1,5 +1,5 @@
-//! Builds the eBPF object from `../ebpf` and leaves it in OUT_DIR for
-//! `include_bytes!`.
+//! Builds the eBPF object from `../ebpf` and leaves it in OUT_DIR, where
+//! `capture/live.rs` embeds it with `aya::include_bytes_aligned!`.
 //!
 //! Why not aya-build: aya-build 0.2 drives only rustup toolchains and drops
 //! `RUSTC` from the child's environment, while these machines build eBPF with

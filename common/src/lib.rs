@@ -71,7 +71,7 @@ impl Hook {
     }
 
     /// The kernel symbol the hook attaches to.
-    pub fn symbol(self) -> &'static str {
+    pub const fn symbol(self) -> &'static str {
         match self {
             Hook::NetlinkUnicast => "netlink_unicast",
             Hook::NetlinkBroadcast => "netlink_broadcast",
@@ -83,7 +83,7 @@ impl Hook {
 
     /// How many arguments the hooked function takes (an fexit program finds
     /// the return value right after them).
-    pub fn argument_count(self) -> usize {
+    pub const fn argument_count(self) -> usize {
         match self {
             Hook::NetlinkUnicast => 4,
             Hook::NetlinkBroadcast => 5,
@@ -94,11 +94,85 @@ impl Hook {
     }
 
     /// True when the function's return value is the message's delivery result.
-    pub fn reports_result(self) -> bool {
+    pub const fn reports_result(self) -> bool {
         matches!(
             self,
             Hook::NetlinkUnicast | Hook::NetlinkBroadcast | Hook::NetlinkBroadcastFiltered
         )
+    }
+}
+
+/// How a program attaches to its hook's kernel function. Every hook has an
+/// entry program of both sets (fentry, kprobe); a hook that
+/// [reports a result](Hook::reports_result) also has their exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttachKind {
+    Fentry,
+    Fexit,
+    Kprobe,
+    Kretprobe,
+}
+
+impl AttachKind {
+    pub const ALL: [AttachKind; 4] = [
+        AttachKind::Fentry,
+        AttachKind::Fexit,
+        AttachKind::Kprobe,
+        AttachKind::Kretprobe,
+    ];
+
+    /// The program type's name, which starts each program's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AttachKind::Fentry => "fentry",
+            AttachKind::Fexit => "fexit",
+            AttachKind::Kprobe => "kprobe",
+            AttachKind::Kretprobe => "kretprobe",
+        }
+    }
+
+    /// True for the kinds that run when the function returns.
+    pub const fn is_exit(self) -> bool {
+        matches!(self, AttachKind::Fexit | AttachKind::Kretprobe)
+    }
+}
+
+impl Hook {
+    /// Name of the eBPF program that attaches to this hook as `kind`; `None`
+    /// for the exit kinds of a hook whose return value is not wanted. The
+    /// one table of program names: the eBPF crate checks at compile time
+    /// that its entry points (generated in ebpf/src/main.rs) carry these
+    /// names, and the loader looks the programs up by them.
+    pub const fn program(self, kind: AttachKind) -> Option<&'static str> {
+        use AttachKind::{Fentry, Fexit, Kprobe, Kretprobe};
+        Some(match (self, kind) {
+            (Hook::NetlinkUnicast, Fentry) => "fentry_netlink_unicast",
+            (Hook::NetlinkUnicast, Fexit) => "fexit_netlink_unicast",
+            (Hook::NetlinkUnicast, Kprobe) => "kprobe_netlink_unicast",
+            (Hook::NetlinkUnicast, Kretprobe) => "kretprobe_netlink_unicast",
+            (Hook::NetlinkBroadcast, Fentry) => "fentry_netlink_broadcast",
+            (Hook::NetlinkBroadcast, Fexit) => "fexit_netlink_broadcast",
+            (Hook::NetlinkBroadcast, Kprobe) => "kprobe_netlink_broadcast",
+            (Hook::NetlinkBroadcast, Kretprobe) => "kretprobe_netlink_broadcast",
+            (Hook::NetlinkBroadcastFiltered, Fentry) => "fentry_netlink_broadcast_filtered",
+            (Hook::NetlinkBroadcastFiltered, Fexit) => "fexit_netlink_broadcast_filtered",
+            (Hook::NetlinkBroadcastFiltered, Kprobe) => "kprobe_netlink_broadcast_filtered",
+            (Hook::NetlinkBroadcastFiltered, Kretprobe) => "kretprobe_netlink_broadcast_filtered",
+            (Hook::NetlinkSendSkb, Fentry) => "fentry_netlink_sendskb",
+            (Hook::NetlinkSendSkb, Kprobe) => "kprobe_netlink_sendskb",
+            (Hook::NetlinkOverrun, Fentry) => "fentry_netlink_overrun",
+            (Hook::NetlinkOverrun, Kprobe) => "kprobe_netlink_overrun",
+            (Hook::NetlinkSendSkb | Hook::NetlinkOverrun, Fexit | Kretprobe) => return None,
+        })
+    }
+
+    /// Every program of the eBPF object: hook, kind and name.
+    pub fn programs() -> impl Iterator<Item = (Hook, AttachKind, &'static str)> {
+        Hook::ALL.into_iter().flat_map(|hook| {
+            AttachKind::ALL
+                .into_iter()
+                .filter_map(move |kind| Some((hook, kind, hook.program(kind)?)))
+        })
     }
 }
 
@@ -389,6 +463,23 @@ mod tests {
     #[test]
     fn snaplen_is_a_power_of_two_for_the_verifier_mask() {
         assert!(MAX_SNAPLEN.is_power_of_two());
+    }
+
+    #[test]
+    fn programs_are_named_by_kind_and_symbol_and_exits_only_where_results_are_wanted() {
+        extern crate std;
+        use std::format;
+        for hook in Hook::ALL {
+            for kind in AttachKind::ALL {
+                let wanted = !kind.is_exit() || hook.reports_result();
+                assert_eq!(hook.program(kind).is_some(), wanted, "{hook:?} {kind:?}");
+                if let Some(name) = hook.program(kind) {
+                    let symbol = hook.symbol().trim_start_matches('_');
+                    assert_eq!(name, format!("{}_{symbol}", kind.name()));
+                }
+            }
+        }
+        assert_eq!(Hook::programs().count(), 16);
     }
 
     #[test]

@@ -9,15 +9,18 @@ use anyhow::Context;
 use aya::maps::{MapData, PerCpuArray, RingBuf};
 use aya::programs::{FEntry, FExit, KProbe};
 use aya::{Btf, Ebpf, EbpfLoader};
-use nlscope_common::{Config, Filters, Hook, CONFIG_GLOBAL, EVENTS_MAP, LOST_MAP, MAX_SNAPLEN};
+use nlscope_common::{
+    AttachKind, Config, Filters, Hook, CONFIG_GLOBAL, EVENTS_MAP, LOST_MAP, MAX_SNAPLEN,
+};
 
 use super::assemble::Assembler;
 use super::btf_offsets::{kernel_offsets_from_file, KERNEL_BTF_PATH};
 use super::privileges::check_capture_privileges;
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
 
-/// The eBPF object built from `ebpf/` by `build.rs`.
-static EBPF_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/nlscope.bpf.o"));
+/// The eBPF object built from `ebpf/` by `build.rs`, 8-byte aligned as ELF
+/// parsing wants it (plain `include_bytes!` guarantees no alignment).
+static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/nlscope.bpf.o"));
 
 /// Messages per batch sent downstream: large enough to amortise the channel,
 /// small enough that a view sees traffic within one frame.
@@ -51,6 +54,14 @@ impl AttachMode {
             AttachMode::Auto => "auto",
             AttachMode::Fentry => "fentry",
             AttachMode::Kprobe => "kprobe",
+        }
+    }
+
+    /// The program kinds this mode attaches for each hook, entry first.
+    fn kinds(self) -> [AttachKind; 2] {
+        match self {
+            AttachMode::Fentry => [AttachKind::Fentry, AttachKind::Fexit],
+            AttachMode::Kprobe | AttachMode::Auto => [AttachKind::Kprobe, AttachKind::Kretprobe],
         }
     }
 }
@@ -91,11 +102,6 @@ pub struct LiveSource {
     mono_to_wall_ns: i128,
 }
 
-/// Name of the program for `hook` with `prefix` (fentry, fexit, kprobe, kretprobe).
-fn program_name(prefix: &str, hook: Hook) -> String {
-    format!("{prefix}_{}", hook.symbol().trim_start_matches('_'))
-}
-
 /// Function names in /proc/kallsyms (text symbols only).
 fn kernel_functions() -> HashSet<String> {
     std::fs::read_to_string("/proc/kallsyms")
@@ -115,6 +121,61 @@ fn available_hooks(functions: &HashSet<String>) -> Vec<Hook> {
         .into_iter()
         .filter(|hook| *hook == Hook::NetlinkUnicast || functions.contains(hook.symbol()))
         .collect()
+}
+
+/// Loads program `name` (see [`Hook::program`]) and attaches it to
+/// `hook`'s function as `kind`; `btf` is the kernel's, for fentry/fexit.
+fn attach_program(
+    ebpf: &mut Ebpf,
+    name: &str,
+    hook: Hook,
+    kind: AttachKind,
+    btf: Option<&Btf>,
+) -> anyhow::Result<()> {
+    let symbol = hook.symbol();
+    let program = ebpf
+        .program_mut(name)
+        .with_context(|| format!("program {name} missing from the eBPF object"))?;
+    let btf = || btf.context("fentry/fexit programs need the kernel's BTF");
+    match kind {
+        AttachKind::Fentry => {
+            let program: &mut FEntry = program.try_into()?;
+            program.load(symbol, btf()?).map_err(|e| {
+                anyhow::anyhow!("the kernel refused the fentry program for {symbol}: {e}; this kernel has no BPF trampoline (fentry) support for it")
+            })?;
+            program
+                .attach()
+                .with_context(|| format!("attaching fentry to {symbol}"))?;
+        }
+        AttachKind::Fexit => {
+            let program: &mut FExit = program.try_into()?;
+            program
+                .load(symbol, btf()?)
+                .with_context(|| format!("loading fexit for {symbol}"))?;
+            program
+                .attach()
+                .with_context(|| format!("attaching fexit to {symbol}"))?;
+        }
+        AttachKind::Kprobe => {
+            let program: &mut KProbe = program.try_into()?;
+            program
+                .load()
+                .with_context(|| format!("loading the kprobe for {symbol}"))?;
+            program.attach(symbol, 0).map_err(|e| {
+                anyhow::anyhow!("attaching a kprobe to {symbol} failed: {e}; this kernel may lack CONFIG_KPROBES")
+            })?;
+        }
+        AttachKind::Kretprobe => {
+            let program: &mut KProbe = program.try_into()?;
+            program
+                .load()
+                .with_context(|| format!("loading the kretprobe for {symbol}"))?;
+            program
+                .attach(symbol, 0)
+                .with_context(|| format!("attaching a kretprobe to {symbol}"))?;
+        }
+    }
+    Ok(())
 }
 
 impl LiveSource {
@@ -160,63 +221,19 @@ impl LiveSource {
             .load(EBPF_OBJECT)
             .context("loading nlscope's eBPF object into the kernel")?;
 
-        match mode {
-            AttachMode::Fentry => {
-                let btf = Btf::parse_file(&options.btf_path, aya::Endianness::default())
-                    .with_context(|| format!("parsing {}", options.btf_path.display()))?;
-                for hook in hooks {
-                    let name = program_name("fentry", *hook);
-                    let program: &mut FEntry = ebpf
-                        .program_mut(&name)
-                        .context("program missing")?
-                        .try_into()?;
-                    program.load(hook.symbol(), &btf).map_err(|e| {
-                        anyhow::anyhow!("the kernel refused the fentry program for {}: {e}; this kernel has no BPF trampoline (fentry) support for it", hook.symbol())
-                    })?;
-                    program
-                        .attach()
-                        .with_context(|| format!("attaching fentry to {}", hook.symbol()))?;
-                    if hook.reports_result() {
-                        let name = program_name("fexit", *hook);
-                        let program: &mut FExit = ebpf
-                            .program_mut(&name)
-                            .context("program missing")?
-                            .try_into()?;
-                        program
-                            .load(hook.symbol(), &btf)
-                            .with_context(|| format!("loading fexit for {}", hook.symbol()))?;
-                        program
-                            .attach()
-                            .with_context(|| format!("attaching fexit to {}", hook.symbol()))?;
-                    }
-                }
-            }
-            AttachMode::Kprobe | AttachMode::Auto => {
-                for hook in hooks {
-                    let name = program_name("kprobe", *hook);
-                    let program: &mut KProbe = ebpf
-                        .program_mut(&name)
-                        .context("program missing")?
-                        .try_into()?;
-                    program
-                        .load()
-                        .with_context(|| format!("loading the kprobe for {}", hook.symbol()))?;
-                    program
-                        .attach(hook.symbol(), 0)
-                        .map_err(|e| anyhow::anyhow!("attaching a kprobe to {} failed: {e}; this kernel may lack CONFIG_KPROBES", hook.symbol()))?;
-                    if hook.reports_result() {
-                        let name = program_name("kretprobe", *hook);
-                        let program: &mut KProbe = ebpf
-                            .program_mut(&name)
-                            .context("program missing")?
-                            .try_into()?;
-                        program.load().with_context(|| {
-                            format!("loading the kretprobe for {}", hook.symbol())
-                        })?;
-                        program.attach(hook.symbol(), 0).with_context(|| {
-                            format!("attaching a kretprobe to {}", hook.symbol())
-                        })?;
-                    }
+        // Kernel BTF, which fentry/fexit programs load against.
+        let btf = match mode {
+            AttachMode::Fentry => Some(
+                Btf::parse_file(&options.btf_path, aya::Endianness::default())
+                    .with_context(|| format!("parsing {}", options.btf_path.display()))?,
+            ),
+            AttachMode::Kprobe | AttachMode::Auto => None,
+        };
+        for hook in hooks {
+            for kind in mode.kinds() {
+                // No exit program where the return value is not wanted.
+                if let Some(name) = hook.program(kind) {
+                    attach_program(&mut ebpf, name, *hook, kind, btf.as_ref())?;
                 }
             }
         }
@@ -314,18 +331,57 @@ fn clock_ns(clock: libc::clockid_t) -> i128 {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+
+    /// The program kind an ELF section of the object declares.
+    fn attach_kind(section: &aya_obj::ProgramSection) -> Option<AttachKind> {
+        use aya_obj::ProgramSection;
+        match section {
+            ProgramSection::FEntry { .. } => Some(AttachKind::Fentry),
+            ProgramSection::FExit { .. } => Some(AttachKind::Fexit),
+            ProgramSection::KProbe => Some(AttachKind::Kprobe),
+            ProgramSection::KRetProbe => Some(AttachKind::Kretprobe),
+            _ => None,
+        }
+    }
 
     #[test]
     fn program_names_match_the_ebpf_object() {
-        assert_eq!(
-            program_name("fentry", Hook::NetlinkUnicast),
-            "fentry_netlink_unicast"
+        assert!(
+            !EBPF_OBJECT.is_empty(),
+            "built with NLSCOPE_SKIP_EBPF=1: there is no eBPF object to check"
         );
-        assert_eq!(
-            program_name("kprobe", Hook::NetlinkSendSkb),
-            "kprobe_netlink_sendskb"
+        let object = aya_obj::Object::parse(EBPF_OBJECT).expect("the embedded eBPF object parses");
+        // Every program the loader asks for, of the kind it loads it as, and nothing else.
+        let in_object: BTreeMap<&str, Option<AttachKind>> = object
+            .programs
+            .iter()
+            .map(|(name, program)| (name.as_str(), attach_kind(&program.section)))
+            .collect();
+        let loaded: BTreeMap<&str, Option<AttachKind>> = Hook::programs()
+            .map(|(_, kind, name)| (name, Some(kind)))
+            .collect();
+        let missing: Vec<_> = loaded
+            .iter()
+            .filter(|(name, kind)| in_object.get(*name) != Some(kind))
+            .collect();
+        let extra: Vec<_> = in_object
+            .keys()
+            .filter(|name| !loaded.contains_key(*name))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "programs the loader uses that the object lacks (or has as another kind): {missing:?}; \
+             programs in the object the loader never uses: {extra:?}"
         );
+        assert_eq!(in_object.len(), 16);
+    }
+
+    #[test]
+    fn the_ebpf_object_is_embedded_aligned_for_elf_parsing() {
+        assert_eq!(EBPF_OBJECT.as_ptr() as usize % 8, 0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod event;
 pub mod export;
 pub mod inject;
 pub mod netlink;
+pub mod options;
 pub mod ports;
 pub mod store;
 pub mod ui;

@@ -8,7 +8,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::{serve, Address, Listener, DEFAULT_BACKLOG};
 use crate::capture::live::LiveSource;
 use crate::capture::{CaptureSource, StopSignal};
-use crate::cli::LiveArgs;
+use crate::options::LiveArgs;
 
 /// Default socket: owner-only, under /run like other daemons' sockets.
 pub const DEFAULT_SOCKET: &str = "unix:/run/nlscope.sock";

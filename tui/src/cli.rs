@@ -7,15 +7,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tokio::signal::unix::{signal, SignalKind};
 
 use crate::capture::live::LiveSource;
-use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
-use crate::event::CUT_LABEL;
+use crate::capture::{CaptureSource, StopSignal};
+use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::export::jsonl::JsonlWriter;
 use crate::export::pcapng::PcapngWriter;
 use crate::export::CaptureWriter;
 use crate::options::LiveArgs;
+use crate::runtime::{pump, stop_on_signals, Consumer, Flow};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -291,10 +291,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             &args.output
         }
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let totals = runtime.block_on(write_until_stopped(Box::new(source), &mut writer, &args))?;
+    let totals = write_until_stopped(Box::new(source), &mut writer, &args)?;
     eprintln!("nlscope: {}", totals.summary());
     Ok(())
 }
@@ -319,67 +316,82 @@ impl RecordTotals {
     }
 }
 
-async fn write_until_stopped<W: Write>(
+/// `nlscope record`'s side of the pump: every message to the writer, up to
+/// `--count`, with losses reported as they grow.
+struct RecordConsumer<'a, W: Write> {
+    writer: &'a mut CaptureWriter<W>,
+    limit: u64,
+    cut: u64,
+    lost: u64,
+    last_loss_report: std::time::Instant,
+    /// The first write error; it ends the capture.
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Consumer for RecordConsumer<'_, W> {
+    fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
+        if self.error.is_some() {
+            return Flow::Stop;
+        }
+        for message in &batch {
+            if self.writer.messages_written() >= self.limit {
+                break;
+            }
+            if let Err(error) = self.writer.write(message) {
+                self.error = Some(error);
+                return Flow::Stop;
+            }
+            self.cut += u64::from(message.is_truncated());
+        }
+        if let Err(error) = self.writer.flush() {
+            self.error = Some(error);
+            return Flow::Stop;
+        }
+        if self.writer.messages_written() >= self.limit {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn lost(&mut self, total: u64) -> Flow {
+        // Losses are never silent: a running count on stderr, at most once
+        // a second, and the total at the end.
+        if total > self.lost && self.last_loss_report.elapsed() >= Duration::from_secs(1) {
+            eprintln!("nlscope: warning: {total} events lost so far (the ring buffer was full; try a filter, a larger --ring-size or a smaller --snaplen)");
+            self.last_loss_report = std::time::Instant::now();
+        }
+        self.lost = total;
+        Flow::Continue
+    }
+}
+
+/// Records until the source ends, `--count` is reached, `--duration` has
+/// passed, or SIGINT/SIGTERM: whatever was captured by then is written.
+fn write_until_stopped<W: Write>(
     source: Box<dyn CaptureSource>,
     writer: &mut CaptureWriter<W>,
     args: &RecordArgs,
 ) -> anyhow::Result<RecordTotals> {
     let stop = StopSignal::new();
-    let (mut events, handle) = capture::spawn(source, stop.clone(), 64);
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let deadline = args.duration.map(Duration::from_secs_f64);
-    let timer = async {
-        match deadline {
-            Some(after) => tokio::time::sleep(after).await,
-            None => std::future::pending().await,
-        }
+    let watcher = stop_on_signals(stop.clone(), args.duration.map(Duration::from_secs_f64))?;
+    let mut consumer = RecordConsumer {
+        writer,
+        limit: args.count.unwrap_or(u64::MAX),
+        cut: 0,
+        lost: 0,
+        last_loss_report: std::time::Instant::now() - Duration::from_secs(2),
+        error: None,
     };
-    tokio::pin!(timer);
-    let mut lost = 0;
-    let mut cut = 0;
-    let mut last_loss_report = std::time::Instant::now() - Duration::from_secs(2);
-    let limit = args.count.unwrap_or(u64::MAX);
-    loop {
-        tokio::select! {
-            event = events.recv() => match event {
-                Some(SourceEvent::Messages(batch)) => {
-                    for message in &batch {
-                        if writer.messages_written() >= limit {
-                            stop.stop();
-                            break;
-                        }
-                        writer.write(message)?;
-                        cut += u64::from(message.is_truncated());
-                    }
-                    writer.flush()?;
-                    if writer.messages_written() >= limit {
-                        stop.stop();
-                    }
-                }
-                // A capture file holds messages only.
-                Some(SourceEvent::Ports(_)) => {}
-                Some(SourceEvent::Lost { total }) => {
-                    // Losses are never silent: a running count on stderr, at
-                    // most once a second, and the total at the end.
-                    if total > lost && last_loss_report.elapsed() >= Duration::from_secs(1) {
-                        eprintln!("nlscope: warning: {total} events lost so far (the ring buffer was full; try a filter or a smaller --snaplen)");
-                        last_loss_report = std::time::Instant::now();
-                    }
-                    lost = total;
-                }
-                // The source ended (after a stop it drains, then closes the channel).
-                None => break,
-            },
-            _ = interrupt.recv() => stop.stop(),
-            _ = terminate.recv() => stop.stop(),
-            _ = &mut timer, if !stop.is_stopped() => stop.stop(),
-        }
+    let outcome = pump(source, &mut consumer, stop.clone());
+    stop.stop();
+    let _ = watcher.join();
+    if let Some(error) = consumer.error {
+        return Err(error.into());
     }
+    let (cut, lost) = (consumer.cut, consumer.lost);
     writer.flush()?;
-    let summary = handle
-        .join()
-        .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
+    let summary = outcome.into_result()?;
     Ok(RecordTotals {
         written: writer.messages_written(),
         cut,
@@ -444,14 +456,8 @@ mod tests {
 
         let source = crate::capture::file::FileSource::new(&path);
         let mut writer = CaptureWriter::Jsonl(JsonlWriter::new(Vec::new()));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
         let args = record_args(&[]);
-        let totals = runtime
-            .block_on(write_until_stopped(Box::new(source), &mut writer, &args))
-            .unwrap();
+        let totals = write_until_stopped(Box::new(source), &mut writer, &args).unwrap();
         assert_eq!(
             totals,
             RecordTotals {

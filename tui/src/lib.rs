@@ -16,6 +16,7 @@ pub mod inject;
 pub mod netlink;
 pub mod options;
 pub mod ports;
+pub mod runtime;
 pub mod store;
 pub mod ui;
 

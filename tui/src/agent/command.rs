@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tokio::signal::unix::{signal, SignalKind};
 
 use super::{serve, Address, Listener, DEFAULT_BACKLOG};
 use crate::capture::live::LiveSource;
@@ -42,23 +41,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<()> {
         args.listen
     );
     let stop = StopSignal::new();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    {
-        let stop = stop.clone();
-        let mut interrupt = runtime.block_on(async { signal(SignalKind::interrupt()) })?;
-        let mut terminate = runtime.block_on(async { signal(SignalKind::terminate()) })?;
-        std::thread::spawn(move || {
-            runtime.block_on(async {
-                tokio::select! {
-                    _ = interrupt.recv() => {},
-                    _ = terminate.recv() => {},
-                }
-            });
-            stop.stop();
-        });
-    }
+    let _signals = crate::runtime::stop_on_signals(stop.clone(), None)?;
     let summary = serve(source, listener, stop, args.backlog)?;
     eprintln!(
         "nlscope: agent stopped: {} messages captured, {} lost, {} clients served",

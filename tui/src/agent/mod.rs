@@ -17,13 +17,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::capture::{self, CaptureSource, CaptureSummary, SourceEvent, StopSignal};
+use crate::capture::{CaptureSource, CaptureSummary, StopSignal};
 use crate::event::CapturedMessage;
+use crate::runtime::{pump, Consumer, Flow};
 use protocol::{encode, FrameType, Hello, Lost};
 
 /// Messages kept for clients that connect late.
@@ -250,7 +251,84 @@ pub struct AgentSummary {
     pub clients_served: u64,
 }
 
-/// Serves `source` on `listener` until `stop` is set or the source ends.
+/// What the capture and the accepting thread share: the clients, the
+/// backlog a late client is sent first, and the source's losses.
+struct Hub {
+    clients: Vec<Client>,
+    backlog: VecDeque<CapturedMessage>,
+    backlog_limit: usize,
+    source_lost: u64,
+    served: u64,
+}
+
+impl Hub {
+    /// Drops clients that went away and tells the others what changed.
+    fn report_losses(&mut self) {
+        self.clients.retain(|client| client.missed != u64::MAX);
+        for client in &mut self.clients {
+            let now = Lost {
+                source_lost: self.source_lost,
+                client_missed: client.missed,
+            };
+            if now != client.reported {
+                let frame = Arc::new(encode(FrameType::Lost, &now));
+                match client.queue.try_send(frame) {
+                    Ok(()) => client.reported = now,
+                    Err(TrySendError::Full(_)) => {}
+                    Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+                }
+            }
+        }
+    }
+}
+
+/// The agent's side of the pump: each batch to every client's queue (a full
+/// queue counts as missed for that client, never a stall) and the backlog.
+struct HubConsumer(Arc<Mutex<Hub>>);
+
+impl HubConsumer {
+    fn hub(&self) -> std::sync::MutexGuard<'_, Hub> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Consumer for HubConsumer {
+    fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
+        let frame = Arc::new(encode(FrameType::Messages, &batch));
+        let mut hub = self.hub();
+        for client in &mut hub.clients {
+            match client.queue.try_send(frame.clone()) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => client.missed += batch.len() as u64,
+                Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+            }
+        }
+        hub.backlog.extend(batch);
+        while hub.backlog.len() > hub.backlog_limit {
+            hub.backlog.pop_front();
+        }
+        hub.report_losses();
+        Flow::Continue
+    }
+
+    fn lost(&mut self, total: u64) -> Flow {
+        let mut hub = self.hub();
+        hub.source_lost = total;
+        hub.report_losses();
+        Flow::Continue
+    }
+
+    // Clients get this machine's own table at connect.
+}
+
+/// How often the accepting thread looks for a new client (and retries loss
+/// reports that did not fit a client's queue).
+const ACCEPT_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Serves `source` on `listener` until `stop` is set. The capture runs through the pump; new clients are accepted on a thread
+/// of their own, each sent the hello, the backlog and then live traffic.
 pub fn serve(
     source: Box<dyn CaptureSource>,
     listener: Listener,
@@ -265,87 +343,78 @@ pub fn serve(
         detail: info.detail,
         inject: false,
     };
-    let (mut events, capture_thread) = capture::spawn(source, stop.clone(), 64);
-    let mut clients: Vec<Client> = Vec::new();
-    let mut backlog: VecDeque<CapturedMessage> = VecDeque::new();
-    let mut source_lost = 0u64;
-    let mut served = 0u64;
-    let mut source_ended = false;
-
-    loop {
-        // New clients: the hello, the backlog, then live traffic.
-        while let Some(stream) = listener.accept()? {
-            served += 1;
-            if let Some(client) = start_client(stream, &hello, &backlog, source_lost) {
-                clients.push(client);
-            }
-        }
-        match events.try_recv() {
-            Ok(SourceEvent::Messages(batch)) => {
-                let frame = Arc::new(encode(FrameType::Messages, &batch));
-                for client in &mut clients {
-                    match client.queue.try_send(frame.clone()) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(_)) => client.missed += batch.len() as u64,
-                        Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+    let hub = Arc::new(Mutex::new(Hub {
+        clients: Vec::new(),
+        backlog: VecDeque::new(),
+        backlog_limit,
+        source_lost: 0,
+        served: 0,
+    }));
+    let acceptor = {
+        let (hub, stop) = (hub.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("nlscope-agent-accept".into())
+            .spawn(move || -> std::io::Result<()> {
+                // Clients are served until the agent is stopped, also after
+                // a finite source (a file) has ended: they get its backlog.
+                while !stop.is_stopped() {
+                    let stream = match listener.accept() {
+                        Ok(Some(stream)) => stream,
+                        Ok(None) => {
+                            // A loss report that found a client's queue full
+                            // is tried again here, also once the capture has
+                            // ended, so every client learns its final count.
+                            hub.lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                                .report_losses();
+                            std::thread::sleep(ACCEPT_INTERVAL);
+                            continue;
+                        }
+                        Err(error) => {
+                            // The agent cannot serve any more: end the capture.
+                            stop.stop();
+                            return Err(error);
+                        }
+                    };
+                    let mut hub = hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    hub.served += 1;
+                    if let Some(client) =
+                        start_client(stream, &hello, &hub.backlog, hub.source_lost)
+                    {
+                        hub.clients.push(client);
                     }
                 }
-                backlog.extend(batch);
-                while backlog.len() > backlog_limit {
-                    backlog.pop_front();
-                }
-            }
-            Ok(SourceEvent::Lost { total }) => source_lost = total,
-            // Clients get this machine's own table at connect.
-            Ok(SourceEvent::Ports(_)) => {}
-            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
-                if stop.is_stopped() && source_ended {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
-                source_ended = true;
-                if stop.is_stopped() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        // Drop clients that went away; tell the others what changed.
-        clients.retain(|client| client.missed != u64::MAX);
-        for client in &mut clients {
-            let now = Lost {
-                source_lost,
-                client_missed: client.missed,
-            };
-            if now != client.reported {
-                let frame = Arc::new(encode(FrameType::Lost, &now));
-                match client.queue.try_send(frame) {
-                    Ok(()) => client.reported = now,
-                    Err(TrySendError::Full(_)) => {}
-                    Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
-                }
-            }
-        }
-    }
+                Ok(())
+            })?
+    };
+    let outcome = pump(source, &mut HubConsumer(hub.clone()), stop);
+    let accepted = acceptor
+        .join()
+        .map_err(|_| anyhow::anyhow!("the accepting thread panicked"))?;
     // Closing the queues lets each writer finish what is queued; give them a
     // few seconds (a client that stopped reading must not hold the agent).
-    let writers: Vec<_> = clients.into_iter().map(|client| client.writer).collect();
+    let (writers, served) = {
+        let mut hub = hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let clients = std::mem::take(&mut hub.clients);
+        (
+            clients
+                .into_iter()
+                .map(|client| client.writer)
+                .collect::<Vec<_>>(),
+            hub.served,
+        )
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while writers.iter().any(|w| !w.is_finished()) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let capture = capture_thread
-        .join()
-        .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
+    accepted.context("accepting clients")?;
     Ok(AgentSummary {
-        capture,
+        capture: outcome.into_result()?,
         clients_served: served,
     })
 }
 
-/// Starts the writer and reader threads of a new client; None if it is gone already.
 fn start_client(
     stream: Stream,
     hello: &Hello,

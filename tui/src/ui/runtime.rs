@@ -14,7 +14,10 @@ use ratatui::crossterm::event::{self as ct_event};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::capture::{self, CaptureSource, SourceEvent, StopSignal};
+use crate::capture::{CaptureSource, SourceEvent, StopSignal};
+use crate::event::CapturedMessage;
+use crate::ports::PortTable;
+use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
 use crate::store::Store;
 use crate::ui::action::{Action, SourceEnd};
 use crate::ui::app::{App, Config, SourceStatus};
@@ -76,6 +79,55 @@ pub fn handle_source_event(app: &mut App, event: SourceEvent) {
     app.update(source_action(event));
 }
 
+/// The dashboard's side of the pump: each event of the source becomes an
+/// action, queued for the event loop (the pump runs on a thread of its own).
+struct ForwardActions(mpsc::Sender<Action>);
+
+impl ForwardActions {
+    fn forward(&self, action: Action) -> Flow {
+        // The loop is gone (the user quit): stop the capture.
+        match self.0.blocking_send(action) {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+}
+
+impl Consumer for ForwardActions {
+    fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
+        self.forward(Action::Ingest(batch))
+    }
+    fn lost(&mut self, total: u64) -> Flow {
+        self.forward(Action::Lost(total))
+    }
+    fn ports(&mut self, table: Box<PortTable>) -> Flow {
+        self.forward(Action::SourcePorts(table))
+    }
+}
+
+/// Starts the pump for `source` on a thread of its own; its events, and
+/// last how it ended, arrive as actions on the returned receiver.
+fn spawn_pump(source: Box<dyn CaptureSource>, stop: StopSignal) -> mpsc::Receiver<Action> {
+    let (sender, receiver) = mpsc::channel(64);
+    let spawned = std::thread::Builder::new()
+        .name("nlscope-pump".into())
+        .spawn(move || {
+            let mut forward = ForwardActions(sender);
+            let end = match pump(source, &mut forward, stop) {
+                SourceOutcome::Finished(summary) => SourceEnd::Finished { lost: summary.lost },
+                SourceOutcome::Failed(error) => SourceEnd::Failed(format!("{error:#}")),
+                SourceOutcome::Panicked => SourceEnd::Panicked,
+            };
+            forward.forward(Action::SourceEnded(end));
+        });
+    if spawned.is_err() {
+        // No thread: the receiver ends at once, and the source with it.
+        let (_, receiver) = mpsc::channel(1);
+        return receiver;
+    }
+    receiver
+}
+
 /// Reads terminal events on a thread of its own until `stop` is set. When
 /// no thread can be started the receiver ends at once (and so does the
 /// dashboard).
@@ -129,10 +181,9 @@ pub async fn event_loop(
     dashboard: Dashboard,
 ) -> anyhow::Result<App> {
     let stop = StopSignal::new();
-    let (status, banner, mut events, mut handle) = match dashboard.source {
+    let (status, banner, mut events) = match dashboard.source {
         Ok(source) => {
             let info = source.info();
-            let (events, handle) = capture::spawn(source, stop.clone(), 64);
             (
                 SourceStatus {
                     kind: info.kind.to_string(),
@@ -140,8 +191,7 @@ pub async fn event_loop(
                     ended: None,
                 },
                 None,
-                Some(events),
-                Some(handle),
+                Some(spawn_pump(source, stop.clone())),
             )
         }
         Err(why) => (
@@ -151,7 +201,6 @@ pub async fn event_loop(
                 ended: None,
             },
             Some(format!("{why}\n{}", dashboard.hint)),
-            None,
             None,
         ),
     };
@@ -183,29 +232,21 @@ pub async fn event_loop(
                     break Err(e.into());
                 }
             }
-            event = recv_or_pending(&mut events) => match event {
-                Some(event) => {
-                    app.update(source_action(event));
+            action = recv_or_pending(&mut events) => match action {
+                Some(action) => {
+                    app.update(action);
                     // Drain what is already queued, within a budget.
                     if let Some(receiver) = events.as_mut() {
                         for _ in 0..BATCHES_PER_FRAME {
                             match receiver.try_recv() {
-                                Ok(event) => app.update(source_action(event)),
+                                Ok(action) => app.update(action),
                                 Err(_) => break,
                             }
                         }
                     }
                 }
-                None => {
-                    events = None;
-                    let end = match handle.take().map(|h| h.join()) {
-                        Some(Ok(Ok(summary))) => SourceEnd::Finished { lost: summary.lost },
-                        Some(Ok(Err(e))) => SourceEnd::Failed(format!("{e:#}")),
-                        Some(Err(_)) => SourceEnd::Panicked,
-                        None => SourceEnd::Finished { lost: 0 },
-                    };
-                    app.update(Action::SourceEnded(end));
-                }
+                // The pump sent how the source ended, then closed.
+                None => events = None,
             },
             update = recv_or_pending(&mut ports) => match update {
                 Some(update) => app.update(Action::PortsRead(Box::new(update))),

@@ -124,18 +124,17 @@ fn referenced_paths(module: &str, text: &str) -> Vec<String> {
     let mut statement: Option<String> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
-        if statement.is_none() {
+        if let Some(statement) = &mut statement {
+            statement.push_str(trimmed);
+        } else {
             let item = trimmed
                 .strip_prefix("pub ")
                 .or_else(|| trimmed.strip_prefix("pub(crate) "))
                 .or_else(|| trimmed.strip_prefix("pub(super) "))
                 .unwrap_or(trimmed);
             if let Some(tree) = item.strip_prefix("use ") {
-                statement = Some(String::new());
-                statement.as_mut().unwrap().push_str(tree);
+                statement = Some(tree.to_string());
             }
-        } else {
-            statement.as_mut().unwrap().push_str(trimmed);
         }
         if let Some(tree) = statement.as_ref().filter(|tree| tree.contains(';')) {
             paths.extend(expand(tree.split(';').next().unwrap_or("")));
@@ -277,9 +276,7 @@ fn the_checker_sees_use_trees_super_paths_and_inline_paths() {
     let text = "use super::text::quote;\nfn f() { crate::store::Store::new(); }\nuse std::io;\n";
     let paths = referenced_paths("decode::generic", text);
     assert_eq!(paths, ["decode::text::quote", "store::Store::new"]);
-    let known: BTreeSet<String> = ["decode", "decode::text", "store"]
-        .map(String::from)
-        .into();
+    let known: BTreeSet<String> = ["decode", "decode::text", "store"].map(String::from).into();
     assert_eq!(
         module_of("decode::text::quote", &known).as_deref(),
         Some("decode::text")

@@ -1,15 +1,20 @@
 //! What can happen to the dashboard, as plain data.
 //!
 //! Every change of the dashboard's state is an [`Action`] applied by
-//! [`crate::ui::App::update`]: keys and mouse events ([`crate::ui::keymap`]
-//! turns them into actions), frame ticks and resizes, batches from the capture
-//! source, and the results of background tasks ([`crate::ui::tasks`]). Actions
-//! carry no terminal library types, so the state machine can be driven and
-//! tested without a terminal.
+//! [`crate::ui::App::update`]: keys and mouse events (the keymap turns them
+//! into actions), frame ticks and resizes, batches from the capture source,
+//! and the results of background tasks (a read of the sockets, an export's
+//! report). Actions carry no terminal library types, so the state machine can
+//! be driven and tested without a terminal.
+//!
+//! This module is the dashboard's leaf: it holds the plain data actions carry
+//! ([`SourceEnd`], [`PortsUpdate`], [`ExportReport`]) and imports nothing else
+//! of the dashboard, so every other part may import it.
+
+use std::collections::BTreeMap;
 
 use crate::event::CapturedMessage;
 use crate::ports::PortTable;
-use crate::ui::sockets::PortsUpdate;
 
 /// The dashboard's four screens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +68,16 @@ pub enum SourceEnd {
     Failed(String),
     /// Its thread panicked.
     Panicked,
+}
+
+/// One read of this machine's sockets, made off the render path (by the
+/// ports task).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortsUpdate {
+    /// The socket table, or why it could not be read.
+    pub table: Result<PortTable, String>,
+    /// The kernel's generic netlink families (id -> name), for pcapng exports.
+    pub genl_families: BTreeMap<u16, String>,
 }
 
 /// What an export's writer reports when it is done.

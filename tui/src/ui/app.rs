@@ -8,7 +8,8 @@
 //! footer's news) and starts background tasks ([`crate::ui::tasks`]) for
 //! what would block. After every action the layout is worked out again
 //! ([`crate::ui::layout`]) and each component takes its area. Drawing is
-//! [`App::render`] ([`crate::ui::screen`]), from `&self`.
+//! [`App::render`] (in the screen module, which reads the App), from
+//! `&self`.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -31,10 +32,10 @@ use crate::ui::layout::{self, Areas};
 use crate::ui::sockets::Sockets;
 use crate::ui::tasks::Tasks;
 
-pub use crate::ui::action::{Action, Mode, Pane, SourceEnd, View};
+pub use crate::ui::action::{Action, Mode, Pane, PortsUpdate, SourceEnd, View};
 pub use crate::ui::components::header::SourceStatus;
 pub use crate::ui::export::{export_is_pcapng, ExportProgress, EXPORT_CHUNK};
-pub use crate::ui::sockets::{PortsOrigin, PortsUpdate};
+pub use crate::ui::sockets::PortsOrigin;
 
 /// How the dashboard is set up, from the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]

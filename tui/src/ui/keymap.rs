@@ -1,12 +1,12 @@
 //! The one keymap: every key binding of the dashboard, in one table
-//! ([`KEYMAP`]). Key handling ([`action`]), the help overlay
-//! ([`crate::ui::components::help`]) and the footer's hints
-//! ([`hints`]) are all read from it, so they cannot drift apart.
+//! ([`KEYMAP`]). Key handling ([`action`]), the help overlay ([`help_rows`],
+//! for the help component) and the footer's hints ([`hints`]) are all read
+//! from it, so they cannot drift apart.
 //!
 //! A [`Binding`] is a line of the help: the keys as the help writes them,
 //! what they do, the short hint the footer shows (if any), and each key with
 //! the [`Action`] it sends. Keys are [`Input`]s, plain data made from terminal
-//! events in [`crate::ui::keys`]. Where the keys go depends on the
+//! events by the keys module. Where the keys go depends on the
 //! [`Context`] (the [`Mode`]): the global bindings first, then the mode's own.
 //! In the prompts and the inject dialog, a printable key bound to nothing is
 //! typed in (the dialog's y / n question reads typed keys too).

@@ -36,10 +36,10 @@ pub mod source;
 pub mod tasks;
 pub mod terminal;
 
-pub use action::{Action, Mode, Pane, View};
+pub use action::{Action, Mode, Pane, PortsUpdate, View};
 pub use app::{App, Config, SourceStatus};
 pub use runtime::{handle_source_event, run, Dashboard, FPS, LIVE_HINT, PORTS_REFRESH};
-pub use sockets::{PortsOrigin, PortsUpdate};
+pub use sockets::PortsOrigin;
 pub use source::open_source;
 pub use tasks::spawn_ports_reader;
 

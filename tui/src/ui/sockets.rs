@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use crate::event::CapturedMessage;
 use crate::ports::{GroupModel, PortTable};
 use crate::store::Store;
+use crate::ui::action::PortsUpdate;
 use crate::ui::data::{GroupRow, PortRow};
 
 /// Where the Ports and Groups views get their sockets from.
@@ -24,26 +25,6 @@ pub enum PortsOrigin {
     /// Only what the traffic implies; the text says where it came from
     /// (`the file x.pcapng`, `the agent at ...`).
     Traffic(String),
-}
-
-/// One read of this machine's sockets, made off the render path.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PortsUpdate {
-    /// The socket table, or why it could not be read.
-    pub table: Result<PortTable, String>,
-    /// The kernel's generic netlink families (id -> name), for pcapng exports.
-    pub genl_families: BTreeMap<u16, String>,
-}
-
-impl PortsUpdate {
-    /// Reads the socket table and the generic netlink families (blocking: a
-    /// few netlink dumps and a scan of /proc; the ports task calls it).
-    pub fn read() -> PortsUpdate {
-        PortsUpdate {
-            table: PortTable::read().map_err(|e| format!("{e:#}")),
-            genl_families: crate::netlink::nlctrl::family_names().unwrap_or_default(),
-        }
-    }
 }
 
 /// The sockets side of the dashboard.

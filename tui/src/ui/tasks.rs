@@ -1,7 +1,7 @@
 //! Background work, off the event loop: each task runs on a thread of its
-//! own and its result comes back as an [`Action`], which the event loop
-//! ([`crate::ui::runtime`]) hands to [`crate::ui::App::update`] like any
-//! other. Nothing here touches the dashboard's state.
+//! own and its result comes back as an [`Action`], which the event loop (the
+//! runtime) hands to [`crate::ui::App::update`] like any other. Nothing here
+//! touches the dashboard's state.
 //!
 //! - [`Tasks`] runs one-shot jobs (an injection's send and wait for replies,
 //!   an export's writer) and collects what they report.
@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::ui::action::Action;
-use crate::ui::sockets::PortsUpdate;
+use crate::ports::PortTable;
+use crate::ui::action::{Action, PortsUpdate};
 
 /// What a task sends back.
 struct Report {
@@ -149,7 +149,7 @@ pub fn spawn_ports_reader(stop: Arc<AtomicBool>, every: Duration) -> mpsc::Recei
         .spawn(move || {
             let step = Duration::from_millis(50);
             while !stop.load(Ordering::Relaxed) {
-                if sender.blocking_send(PortsUpdate::read()).is_err() {
+                if sender.blocking_send(read_ports()).is_err() {
                     break;
                 }
                 let mut waited = Duration::ZERO;
@@ -160,4 +160,13 @@ pub fn spawn_ports_reader(stop: Arc<AtomicBool>, every: Duration) -> mpsc::Recei
             }
         });
     receiver
+}
+
+/// Reads the socket table and the generic netlink families (blocking: a few
+/// netlink dumps and a scan of /proc; the ports task calls it).
+fn read_ports() -> PortsUpdate {
+    PortsUpdate {
+        table: PortTable::read().map_err(|e| format!("{e:#}")),
+        genl_families: crate::netlink::nlctrl::family_names().unwrap_or_default(),
+    }
 }

@@ -2,12 +2,11 @@
 //! handed an [`Action`] (or fresh data) by the App, and
 //! draws itself from `&self` through [`Component::render`], with whatever
 //! else it reads passed in as its `Props`. Scroll positions and visible
-//! windows are worked out when the state changes ([`crate::ui::screen`]
-//! tells each component its area), never while drawing.
+//! windows are worked out when the state changes (the screen tells each
+//! component its area), never while drawing.
 //!
 //! Components know nothing of the App: they get the data they need. The
-//! App ([`crate::ui::app`]) composes them and routes actions;
-//! [`crate::ui::screen`] lays them out.
+//! App composes them and routes actions; the screen lays them out.
 
 pub mod detail;
 pub mod footer;

@@ -181,7 +181,7 @@ fn the_guest_agent_streams_what_record_captures() {
         streamed.len()
     );
     let recorded: Vec<CapturedMessage> =
-        nlscope::export::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
+        nlscope::format::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
     assert!(
         recorded.len() >= 10,
         "real traffic was recorded: {}",
@@ -361,7 +361,7 @@ fn real_clients_match_the_nlmon_reference(scenario: &str) {
 /// never k2k, and the ports the file does not hold are unknown.
 fn the_nlmon_capture_reads_with_its_direction(pcap: &std::path::Path) {
     use nlscope::event::Direction;
-    let read = nlscope::export::read::read_capture(pcap);
+    let read = nlscope::format::read::read_capture(pcap);
     assert!(read.error.is_none(), "{:?}", read.error);
     let (mut requests, mut replies) = (0, 0);
     for message in &read.messages {

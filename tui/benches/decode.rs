@@ -36,7 +36,7 @@ fn fixture_corpus() -> Vec<Buffer> {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/fixtures/guest-capture-paths.pcapng"
     );
-    let read = nlscope::export::read_capture(path);
+    let read = nlscope::format::read_capture(path);
     assert!(read.error.is_none(), "{path}: {:?}", read.error);
     read.messages
         .into_iter()

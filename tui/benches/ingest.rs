@@ -7,7 +7,10 @@
 
 use std::time::Instant;
 
-use nlscope::store::{corpus, Store, DEFAULT_MAX_EVENTS};
+use nlscope::store::{Store, DEFAULT_MAX_EVENTS};
+
+#[path = "../tests/support/messages.rs"]
+mod corpus;
 use nlscope::ui::app::App;
 use nlscope::ui::{Action, SourceStatus};
 use ratatui::backend::TestBackend;

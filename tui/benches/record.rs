@@ -15,9 +15,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use nlscope::capture::assemble::Assembler;
-use nlscope::export::jsonl::JsonlWriter;
-use nlscope::export::pcapng::PcapngWriter;
-use nlscope::export::CaptureWriter;
+use nlscope::format::jsonl::JsonlWriter;
+use nlscope::format::pcapng::PcapngWriter;
+use nlscope::format::CaptureWriter;
 use nlscope_common::{EventHeader, EventKind, Hook, ResultEvent};
 
 /// Records drained per poll (about 10 ms of the guest benchmark's traffic).

@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::capture::live::LiveSource;
 use crate::capture::{CaptureSource, StopSignal};
 use crate::event::{CapturedMessage, CUT_LABEL};
-use crate::export::jsonl::JsonlWriter;
-use crate::export::pcapng::PcapngWriter;
-use crate::export::CaptureWriter;
+use crate::format::jsonl::JsonlWriter;
+use crate::format::pcapng::PcapngWriter;
+use crate::format::CaptureWriter;
 use crate::options::LiveArgs;
 use crate::runtime::{pump, stop_on_signals, Consumer, Flow};
 

@@ -180,7 +180,7 @@ pub fn cut_text(captured: usize, whole: u64) -> String {
 /// `deliveries` only when there are some, and `"cut":true` after `len` when
 /// the message is cut, so a reader of the file (`jq 'select(.cut)'`) need
 /// not compare lengths. Written by hand because `cut` is derived, not stored;
-/// `export::jsonl::format_line` writes the same bytes faster (tested).
+/// `format::jsonl::format_line` writes the same bytes faster (tested).
 impl Serialize for CapturedMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let optional = usize::from(self.result.is_some())

@@ -6,12 +6,17 @@
 //! numbers, header and attribute codecs, name tables and the nlctrl query
 //! live in `netlink`, which everything else builds on.
 
+// The test corpus (tests/support/messages.rs) names the library `nlscope`,
+// as the integration tests and benchmarks that share it do.
+#[cfg(test)]
+extern crate self as nlscope;
+
 pub mod agent;
 pub mod capture;
 pub mod cli;
 pub mod decode;
 pub mod event;
-pub mod export;
+pub mod format;
 pub mod inject;
 pub mod netlink;
 pub mod options;

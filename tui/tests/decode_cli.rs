@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nlscope::decode::{decode_bytes, DecodeContext};
-use nlscope::export::read::read_capture;
+use nlscope::format::read::read_capture;
 
 fn guest_fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -134,10 +134,8 @@ fn a_cut_message_is_printed_cut_in_text_and_json() {
     // 64 of 252 bytes captured, as `nlscope record --snaplen 64` writes it.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cut.jsonl");
-    let mut writer = nlscope::export::jsonl::JsonlWriter::new(Vec::new());
-    writer
-        .write(&nlscope::store::corpus::cut_message())
-        .unwrap();
+    let mut writer = nlscope::format::jsonl::JsonlWriter::new(Vec::new());
+    writer.write(&support::messages::cut_message()).unwrap();
     std::fs::write(&file, writer.into_inner()).unwrap();
 
     let output = decode_file(&file, false);
@@ -185,7 +183,7 @@ fn the_decoded_guest_capture_matches_its_reviewed_snapshot() {
 fn an_nlmon_capture_decodes_with_its_directions_and_unknown_ends() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nlmon.pcap");
-    std::fs::write(&path, nlscope::store::corpus::nlmon_getlink_pcap()).unwrap();
+    std::fs::write(&path, support::messages::nlmon_getlink_pcap()).unwrap();
 
     let output = decode_file(&path, false);
     assert!(

@@ -235,7 +235,7 @@ fn summary_only_matches_the_full_decode_on_every_fixture_message() {
         "tests/fixtures/guest-capture-paths.pcapng",
         "tests/fixtures/guest-capture-paths.jsonl",
     ] {
-        let read = nlscope::export::read_capture(format!("{root}/{path}"));
+        let read = nlscope::format::read_capture(format!("{root}/{path}"));
         assert!(read.error.is_none(), "{path}: {:?}", read.error);
         let mut context = DecodeContext::default();
         for message in &read.messages {

@@ -109,7 +109,7 @@ const ALIGNMENT: &[&str] = &[
 
 /// Files that pad to 4 bytes for something other than netlink: `(file, why)`.
 const ALIGNMENT_ALLOWED: &[(&str, &str)] = &[(
-    "tui/src/export/pcapng.rs",
+    "tui/src/format/pcapng.rs",
     "pcapng blocks are padded to 32 bits",
 )];
 

@@ -3,6 +3,9 @@
 //! the screen comes back with capture-pane. Afterwards the shell that ran it
 //! records `stty -a`, which must show the terminal back in cooked mode.
 
+#[path = "support/messages.rs"]
+mod messages;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -97,11 +100,7 @@ fn wait_for_file(path: &Path) {
 fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() {
     let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("corpus.jsonl"),
-        nlscope::store::corpus::jsonl(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("corpus.jsonl"), messages::jsonl()).unwrap();
     let bin = env!("CARGO_BIN_EXE_nlscope");
     let command = format!(
         "sh -c '{bin} open corpus.jsonl 2> stderr.out; stty -a > stty.out; echo $? > done.out; sleep 60'"
@@ -140,7 +139,7 @@ fn the_dashboard_opens_a_file_filters_exports_quits_and_restores_the_terminal() 
         s.contains("exported 5 messages to route.jsonl")
     });
     let exported = std::fs::read_to_string(dir.path().join("route.jsonl")).unwrap();
-    let messages = nlscope::export::jsonl::read_jsonl(&exported).unwrap();
+    let messages = nlscope::format::jsonl::read_jsonl(&exported).unwrap();
     assert_eq!(messages.len(), 5);
     assert!(messages.iter().all(|m| m.protocol == 0));
 
@@ -240,7 +239,7 @@ fn the_dashboard_opens_the_guest_pcapng_and_exports_it_as_pcapng() {
     session.text("route.pcapng");
     session.keys(&["Enter"]);
     let screen = session.wait_for("the export", |s| s.contains("to route.pcapng (pcapng)"));
-    let read = nlscope::export::read_capture(dir.path().join("route.pcapng"));
+    let read = nlscope::format::read_capture(dir.path().join("route.pcapng"));
     assert!(read.error.is_none(), "{:?}", read.error);
     assert!(!read.messages.is_empty());
     assert!(read.messages.iter().all(|m| m.protocol == 0));
@@ -282,11 +281,7 @@ fn the_live_dashboard_lists_this_machines_sockets_even_without_capture() {
 fn sigterm_restores_the_terminal_too() {
     let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("corpus.jsonl"),
-        nlscope::store::corpus::jsonl(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("corpus.jsonl"), messages::jsonl()).unwrap();
     let bin = env!("CARGO_BIN_EXE_nlscope");
     let command = format!(
         "sh -c 'sh -c \"echo \\$\\$ > pid.out; exec {bin} open corpus.jsonl\"; stty -a > stty.out; sleep 60'"

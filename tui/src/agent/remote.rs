@@ -56,11 +56,6 @@ impl RemoteSource {
             frames,
         })
     }
-
-    /// Whether the agent accepts injection.
-    pub fn allows_injection(&self) -> bool {
-        self.hello.inject
-    }
 }
 
 /// Splits the agent's byte stream into frames. Bytes are kept across read

@@ -90,7 +90,7 @@ fn real(messages: Vec<CapturedMessage>) -> Vec<CapturedMessage> {
 
 #[test]
 fn a_client_receives_exactly_what_the_capture_holds() {
-    let expected = crate::export::read::read_capture(FIXTURE).messages;
+    let expected = crate::format::read::read_capture(FIXTURE).messages;
     assert!(expected.len() > 300, "the guest fixture holds real traffic");
     let agent = start_agent(Box::new(FileSource::new(FIXTURE)));
     let Address::Unix(path) = &agent.address else {
@@ -108,7 +108,7 @@ fn a_client_receives_exactly_what_the_capture_holds() {
 
 #[test]
 fn garbage_truncated_frames_and_many_short_clients_do_not_disturb_the_agent() {
-    let expected = crate::export::read::read_capture(FIXTURE).messages;
+    let expected = crate::format::read::read_capture(FIXTURE).messages;
     let agent = start_agent(Box::new(FileSource::new(FIXTURE)));
     let Address::Unix(path) = &agent.address else {
         unreachable!()

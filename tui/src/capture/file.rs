@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
-use crate::export::pcapng::synthesize_genl_family_record;
-use crate::export::read::{read_capture, CaptureRead};
+use crate::format::pcapng::synthesize_genl_family_record;
+use crate::format::read::{read_capture, CaptureRead};
 
 /// Messages per batch sent downstream (as the live source).
 pub const BATCH: usize = 1024;
@@ -106,7 +106,7 @@ mod tests {
     use super::*;
     use crate::capture::spawn;
     use crate::event::CapturedMessage;
-    use crate::export::pcapng::PcapngWriter;
+    use crate::format::pcapng::PcapngWriter;
 
     fn message(n: u32) -> CapturedMessage {
         CapturedMessage {
@@ -198,7 +198,7 @@ mod tests {
 
         let (batches, result) = drain(FileSource::new(&path));
         assert_eq!(batches.len(), 2);
-        let announced = crate::export::pcapng::parse_genl_family_record(&batches[0][0]);
+        let announced = crate::format::pcapng::parse_genl_family_record(&batches[0][0]);
         assert_eq!(announced, Some((0x1d, "nlscope_demo".to_string())));
         assert_eq!(batches[0][0].hook, "nlscope-synthetic");
         assert_eq!(batches[1], vec![genl.clone()]);

@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::nla::cat;
 use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
 use crate::event::{CapturedMessage, Delivery, CUT_LABEL};
-use crate::export::read::read_capture_file_streaming;
-use crate::export::ReadErrorKind;
+use crate::format::read::read_capture_file_streaming;
+use crate::format::ReadErrorKind;
 use crate::netlink::names::protocol_name;
 
 #[derive(Debug, Args)]

@@ -82,11 +82,6 @@ impl DecodeContext {
         self.families.get(&id)
     }
 
-    /// The family called `name`, if known.
-    pub fn family_by_name(&self, name: &str) -> Option<&Family> {
-        self.families.values().find(|f| f.name == name)
-    }
-
     /// All known families, by id.
     pub fn families(&self) -> impl Iterator<Item = &Family> {
         self.families.values()

@@ -4,6 +4,8 @@
 //! Bounded: at most `capacity` messages are kept; older ones are evicted and
 //! counted. Statistics tables are capped too (see [`stats`]).
 
+#[cfg(test)]
+#[path = "../../tests/support/messages.rs"]
 pub mod corpus;
 pub mod filter;
 pub mod names;

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 
 use crate::event::CapturedMessage;
-use crate::export::jsonl::JsonlWriter;
-use crate::export::pcapng::PcapngWriter;
-use crate::export::CaptureWriter;
+use crate::format::jsonl::JsonlWriter;
+use crate::format::pcapng::PcapngWriter;
+use crate::format::CaptureWriter;
 use crate::store::Store;
 use crate::ui::action::{Action, ExportReport};
 use crate::ui::tasks::Tasks;

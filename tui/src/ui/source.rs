@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::capture::file::FileSource;
 use crate::capture::CaptureSource;
-use crate::export::read::detect_format;
+use crate::format::read::detect_format;
 
 /// Opens a capture file (nlscope pcapng, any netlink pcap or pcapng, nlscope
 /// JSON Lines) as a source. Fails early, before the terminal is taken over,

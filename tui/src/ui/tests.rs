@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{
 use ratatui::Terminal;
 
 use crate::event::Direction;
-use crate::export::jsonl::read_jsonl;
+use crate::format::jsonl::read_jsonl;
 use crate::ports::names::GroupNames;
 use crate::ports::owners::Owner;
 use crate::ports::{NamedGroup, PortEntry, PortTable};
@@ -37,7 +37,7 @@ fn fixture_path() -> std::path::PathBuf {
 /// An app that opened the guest fixture as `nlscope open` does: the family
 /// records first (as the file source sends them), then every message.
 fn fixture_app() -> App {
-    let read = crate::export::read_capture(fixture_path());
+    let read = crate::format::read_capture(fixture_path());
     assert!(read.error.is_none(), "{:?}", read.error);
     let mut app = App::new(
         Store::new(10_000),
@@ -53,7 +53,7 @@ fn fixture_app() -> App {
         .genl_families
         .iter()
         .map(|(id, name)| {
-            let mut record = crate::export::pcapng::synthesize_genl_family_record(*id, name);
+            let mut record = crate::format::pcapng::synthesize_genl_family_record(*id, name);
             record.ts_wall_ns = first.ts_wall_ns;
             record.ts_mono_ns = first.ts_mono_ns;
             record
@@ -459,7 +459,7 @@ fn an_nlmon_capture_shows_unknown_ends_and_its_stated_directions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nlmon.pcap");
     std::fs::write(&path, corpus::nlmon_getlink_pcap()).unwrap();
-    let read = crate::export::read_capture(&path);
+    let read = crate::format::read_capture(&path);
     assert_eq!(read.error, None);
     let mut app = App::new(Store::new(100), file_status());
     app.ingest(read.messages);
@@ -872,11 +872,11 @@ fn export_to_pcapng_by_extension_keeps_the_guest_messages() {
         )
     );
 
-    let read = crate::export::read_capture(&path);
+    let read = crate::format::read_capture(&path);
     assert!(read.error.is_none(), "{:?}", read.error);
     assert_eq!(
         read.format,
-        Some(crate::export::read::CaptureFormat::Pcapng)
+        Some(crate::format::read::CaptureFormat::Pcapng)
     );
     assert_eq!(read.messages, expected);
 }
@@ -927,7 +927,7 @@ fn a_pcapng_export_names_the_generic_netlink_families_it_uses() {
         .collect();
     export_via_prompt(&mut app, &path);
     app.finish_export();
-    let read = crate::export::read_capture(&path);
+    let read = crate::format::read_capture(&path);
     assert!(read.error.is_none(), "{:?}", read.error);
     assert_eq!(read.messages, expected);
     assert_eq!(
@@ -956,7 +956,7 @@ fn long_exports_show_progress_in_both_formats() {
         let text = screen(&mut app, 80, 24);
         assert!(text.contains("exporting 5,000/12,000 (41%)"), "{text}");
         app.finish_export();
-        let read = crate::export::read_capture(&path);
+        let read = crate::format::read_capture(&path);
         assert!(read.error.is_none(), "{name}: {:?}", read.error);
         assert_eq!(read.messages.len(), 12_000, "{name}");
         let expected: Vec<_> = app.store.iter().map(|e| e.message.clone()).collect();

@@ -1130,7 +1130,7 @@ fn a_writer_killed_with_sigkill_leaves_a_readable_file() {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "export::tests::sigkill_writer_child",
+            "format::tests::sigkill_writer_child",
             "--test-threads=1",
         ])
         .env(SIGKILL_CHILD_ENV, &path)

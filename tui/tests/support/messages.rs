@@ -1,12 +1,16 @@
 //! A small synthetic corpus of realistic captured messages, for tests, snapshot
 //! tests and the ingest benchmark. Byte layouts follow the kernel's structs
-//! (native endianness, 4-byte alignment).
+//! (native endianness, 4-byte alignment). Test-only: the library's unit tests
+//! include it as `store::corpus`, the integration tests and benchmarks by
+//! path; it is not part of the library.
+// Each test crate that includes this file uses a part of it.
+#![allow(dead_code)]
 
-use crate::event::CapturedMessage;
-use crate::netlink::attr::attr;
-use crate::netlink::header::{build_message, pad};
-use crate::netlink::{IFLA_EXT_MASK, IFLA_IFNAME, IFLA_MTU, IFLA_STATS64};
-use crate::netlink::{NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST};
+use nlscope::event::CapturedMessage;
+use nlscope::netlink::attr::attr;
+use nlscope::netlink::header::{build_message, pad};
+use nlscope::netlink::{IFLA_EXT_MASK, IFLA_IFNAME, IFLA_MTU, IFLA_STATS64};
+use nlscope::netlink::{NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI, NLM_F_REQUEST};
 
 /// 2026-11-28 05:00:00 UTC.
 pub const BASE_WALL_NS: u64 = 1_795_842_000_000_000_000;
@@ -192,7 +196,7 @@ pub fn stream(n: usize) -> impl Iterator<Item = CapturedMessage> {
 
 /// The corpus as JSON Lines (what `nlscope record` writes).
 pub fn jsonl() -> String {
-    let mut writer = crate::export::jsonl::JsonlWriter::new(Vec::new());
+    let mut writer = nlscope::format::jsonl::JsonlWriter::new(Vec::new());
     for message in messages() {
         writer
             .write(&message)
@@ -208,8 +212,8 @@ pub fn jsonl() -> String {
 /// `(packet type, protocol, buffer)`; the `n`th (from 1) is stamped
 /// 1,700,000,000 s plus `n` microseconds (nanoseconds).
 pub fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
-    use crate::export::pcapng::{cooked_header, LINKTYPE_NETLINK};
-    use crate::export::read::{PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO};
+    use nlscope::format::pcapng::{cooked_header, LINKTYPE_NETLINK};
+    use nlscope::format::read::{PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO};
 
     let mut bytes = Vec::new();
     let magic = if nanos {
@@ -242,7 +246,7 @@ pub fn nlmon_pcap(nanos: bool, records: &[(u16, u16, &[u8])]) -> Vec<u8> {
 /// the user socket (packet type 6), whose port 4242 the kernel puts in their
 /// nlmsg_pid.
 pub fn nlmon_getlink_pcap() -> Vec<u8> {
-    use crate::netlink::PACKET_OUTGOING;
+    use nlscope::netlink::PACKET_OUTGOING;
 
     let mut request_body = ifinfomsg(0, 0);
     request_body.extend(attr(IFLA_EXT_MASK, &1u32.to_ne_bytes())); // RTEXT_FILTER_VF

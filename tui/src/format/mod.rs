@@ -1,7 +1,10 @@
-//! Writing and reading capture files.
+//! Capture file formats: reading and writing nlscope pcapng, JSON Lines, and
+//! any LINKTYPE_NETLINK pcap or pcapng from other tools, in one place (the
+//! file source, `nlscope decode` and the exports all go through it).
 //!
 //! Writers: [`jsonl::JsonlWriter`] and [`pcapng::PcapngWriter`], both behind
-//! [`CaptureWriter`]. Reader: [`read::read_capture`] for every format.
+//! [`CaptureWriter`]. Reader: [`read::read_capture`] (whole) and
+//! [`read::read_capture_file_streaming`] (block by block) for every format.
 
 pub mod jsonl;
 pub mod pcapng;

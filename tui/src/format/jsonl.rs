@@ -134,24 +134,6 @@ pub fn read_jsonl(text: &str) -> Result<Vec<CapturedMessage>, String> {
     Ok(messages)
 }
 
-/// Reads JSON Lines as far as they go: every message before the first line
-/// that does not parse, and for that line its byte offset, 1-based number and
-/// what is wrong. A last line without its newline (a file cut mid-write) that
-/// does not parse is such an error too. Never panics, whatever the bytes.
-pub fn read_jsonl_partial(bytes: &[u8]) -> (Vec<CapturedMessage>, Option<(usize, usize, String)>) {
-    let mut messages = Vec::new();
-    let mut offset = 0usize;
-    for (index, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        match read_jsonl_line(line) {
-            Ok(Some(message)) => messages.push(message),
-            Ok(None) => {}
-            Err(detail) => return (messages, Some((offset, index + 1, detail))),
-        }
-        offset += line.len();
-    }
-    (messages, None)
-}
-
 /// One line of JSON Lines (with its newline, if it has one): the message, or
 /// nothing for a blank line, or what is wrong with it.
 pub fn read_jsonl_line(line: &[u8]) -> Result<Option<CapturedMessage>, String> {

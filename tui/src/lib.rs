@@ -1,10 +1,17 @@
 //! nlscope: a terminal debugger for Linux netlink.
 //!
-//! Data flows one way: a capture source (`capture`) produces
-//! [`event::CapturedMessage`]s; they are decoded, stored and shown, or written
-//! out by `export`. The command-line front end lives in `cli`. Netlink's
-//! numbers, header and attribute codecs, name tables and the nlctrl query
-//! live in `netlink`, which everything else builds on.
+//! Data flows one way, layer by layer, and no module imports one that
+//! imports it back:
+//! - `netlink`: every netlink number, the header and attribute codecs, the
+//!   name tables and the nlctrl query; everything else builds on it;
+//! - `event`: the captured-message model, [`event::CapturedMessage`];
+//! - sources, file formats and decoding: `capture` (the one
+//!   `CaptureSource` interface: live eBPF, a capture file, and
+//!   `agent::remote`), `format` (capture files read and written), `decode`,
+//!   `ports`, `inject`;
+//! - `store`: the bounded store, filters and stats;
+//! - `runtime`: the one pump from a source to a front end;
+//! - front ends: `cli`, `agent`, `ui`, with `options` shared between them.
 
 // The test corpus (tests/support/messages.rs) names the library `nlscope`,
 // as the integration tests and benchmarks that share it do.

@@ -1,11 +1,15 @@
 //! The file source: replays a capture file (nlscope pcapng, any netlink pcap or
-//! pcapng, nlscope JSON Lines) as if it were being captured, then ends.
+//! pcapng, nlscope JSON Lines) as if it were being captured, then ends. It
+//! streams through the format reader ([`crate::format::read`]): a file of any
+//! size is replayed with a block and a batch in memory.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
+use crate::event::CapturedMessage;
 use crate::format::pcapng::synthesize_genl_family_record;
-use crate::format::read::{read_capture, CaptureRead};
+use crate::format::read::read_capture_file_streaming;
 
 /// Messages per batch sent downstream (as the live source).
 pub const BATCH: usize = 1024;
@@ -50,47 +54,59 @@ impl CaptureSource for FileSource {
         }
     }
 
-    /// Sends the family announcements (see [`FileSource::with_family_records`]),
-    /// then every message the file holds, in batches, oldest first; then, if
-    /// the file is damaged, returns the read error (offset and cause) as the
-    /// run's error. Stops early when `stop` is set or the receiver is gone.
+    /// Streams the file through the format reader, block by block, and
+    /// sends its messages in batches, oldest first: memory holds a block and
+    /// a batch, whatever the size of the file. Before the first message that
+    /// follows a generic netlink family's record, the family is announced in
+    /// a batch of its own (see [`FileSource::with_family_records`]). If the
+    /// file is damaged, everything before the damage is sent, then the read
+    /// error (offset and cause) is the run's error. Once `stop` is set or
+    /// the receiver is gone nothing more is sent (the reader still runs to
+    /// the end of the file, which it does at hundreds of MB/s).
     fn run(self: Box<Self>, sink: EventSink, stop: StopSignal) -> anyhow::Result<CaptureSummary> {
-        let CaptureRead {
-            messages,
-            genl_families,
-            error,
-            ..
-        } = read_capture(&self.path);
         let mut summary = CaptureSummary::default();
-        if self.family_records && !genl_families.is_empty() {
-            let first = messages.first();
-            let records = genl_families
-                .iter()
-                .map(|(id, name)| {
-                    let mut record = synthesize_genl_family_record(*id, name);
-                    record.ts_wall_ns = first.map_or(0, |m| m.ts_wall_ns);
-                    record.ts_mono_ns = first.map_or(0, |m| m.ts_mono_ns);
-                    record
-                })
-                .collect();
-            if sink.blocking_send(SourceEvent::Messages(records)).is_err() {
-                return Ok(summary);
-            }
-        }
-        let mut messages = messages.into_iter().peekable();
-        while messages.peek().is_some() {
-            if stop.is_stopped() {
-                return Ok(summary);
-            }
-            let batch: Vec<_> = messages.by_ref().take(self.batch).collect();
-            let count = batch.len() as u64;
-            if sink.blocking_send(SourceEvent::Messages(batch)).is_err() {
+        let mut batch = Vec::with_capacity(self.batch);
+        let mut announced: BTreeSet<u16> = BTreeSet::new();
+        let mut sending = true;
+        let send = |events: Vec<CapturedMessage>, sending: &mut bool| {
+            if *sending && sink.blocking_send(SourceEvent::Messages(events)).is_err() {
                 // Nobody listens any more: nothing left to do.
-                return Ok(summary);
+                *sending = false;
             }
-            summary.messages += count;
+        };
+        let (read, _) = read_capture_file_streaming(&self.path, |message, families| {
+            if !sending || stop.is_stopped() {
+                sending = false;
+                return;
+            }
+            if self.family_records && families.len() > announced.len() {
+                let records: Vec<CapturedMessage> = families
+                    .iter()
+                    .filter(|(id, _)| announced.insert(**id))
+                    .map(|(id, name)| {
+                        let mut record = synthesize_genl_family_record(*id, name);
+                        record.ts_wall_ns = message.ts_wall_ns;
+                        record.ts_mono_ns = message.ts_mono_ns;
+                        record
+                    })
+                    .collect();
+                if !batch.is_empty() {
+                    summary.messages += batch.len() as u64;
+                    send(std::mem::take(&mut batch), &mut sending);
+                }
+                send(records, &mut sending);
+            }
+            batch.push(message);
+            if batch.len() >= self.batch {
+                summary.messages += batch.len() as u64;
+                send(std::mem::take(&mut batch), &mut sending);
+            }
+        });
+        if !batch.is_empty() && sending && !stop.is_stopped() {
+            summary.messages += batch.len() as u64;
+            send(batch, &mut sending);
         }
-        match error {
+        match read.error {
             Some(error) => Err(anyhow::anyhow!(
                 "{}: {error} ({} messages read before it)",
                 self.path.display(),

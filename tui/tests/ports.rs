@@ -485,3 +485,16 @@ fn ports_command_prints_table_and_json() {
     }
     drop(route);
 }
+
+/// nlctrl on this machine's own kernel (an integration test: it depends on
+/// the machine, which the library's unit tests do not).
+#[test]
+fn this_machines_kernel_lists_nlctrl() {
+    let families = nlscope::netlink::nlctrl::family_names().expect("querying nlctrl");
+    assert_eq!(
+        families
+            .get(&nlscope::netlink::GENL_ID_CTRL)
+            .map(String::as_str),
+        Some("nlctrl")
+    );
+}

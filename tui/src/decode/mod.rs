@@ -61,7 +61,7 @@ mod uevent;
 
 use names::Op;
 use nla::Cx;
-pub use nla::{MAX_DEPTH, MAX_FIELDS};
+pub use nla::{cat, MAX_DEPTH, MAX_FIELDS};
 
 /// One named value in the decoded tree.
 ///
@@ -296,7 +296,6 @@ pub struct DecodedMessage {
     pub messages: Vec<Field>,
 }
 
-pub mod command;
 pub use context::DecodeContext;
 pub use names::errno_name;
 

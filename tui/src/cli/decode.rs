@@ -1,5 +1,5 @@
-//! `nlscope decode FILE`: every message of a capture, decoded, as `tshark -V`
-//! prints packets: a metadata block, then the decoded tree. `--json` writes one
+//! `nlscope decode FILE`, a front end: every message of a capture, decoded
+//! (by [`crate::decode`], which does no I/O), as `tshark -V` prints packets: a metadata block, then the decoded tree. `--json` writes one
 //! JSON object per message and line instead.
 
 use std::io::Write;
@@ -9,8 +9,7 @@ use clap::Args;
 use compact_str::{CompactString, ToCompactString};
 use serde::Serialize;
 
-use super::nla::cat;
-use super::{decode, errno_name, DecodeContext, DecodedMessage, Field};
+use crate::decode::{cat, decode, errno_name, DecodeContext, DecodedMessage, Field};
 use crate::event::{CapturedMessage, Delivery, CUT_LABEL};
 use crate::format::read::read_capture_file_streaming;
 use crate::format::ReadErrorKind;

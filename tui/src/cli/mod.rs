@@ -1,4 +1,7 @@
-//! The command line: argument parsing and the headless commands.
+//! The command line: argument parsing and the headless commands (`record`
+//! here, `decode` in [`decode`]).
+
+pub mod decode;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -71,7 +74,7 @@ pub enum Command {
     /// Print every message of a capture file decoded, as `tshark -V` does
     /// (or as JSON Lines with --json). A damaged file: every complete message
     /// is printed, then an error names the byte offset.
-    Decode(crate::decode::command::DecodeArgs),
+    Decode(decode::DecodeArgs),
     /// Send one netlink message and show the replies, decoded, next to it.
     ///
     /// To the kernel, a user port or multicast groups, on any protocol; the
@@ -172,7 +175,7 @@ pub fn main() -> ExitCode {
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
-        Some(Command::Decode(args)) => crate::decode::command::run(args),
+        Some(Command::Decode(args)) => decode::run(args),
         Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events),

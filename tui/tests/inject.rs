@@ -2,6 +2,9 @@
 //! NETLINK_USERSOCK user-to-user message (neither needs the demo module,
 //! eBPF or root beyond what netlink itself allows).
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -138,29 +141,7 @@ fn on_a_terminal_a_state_changing_message_asks_first() {
         let command = format!(
             "{nlscope} send --protocol route --type RTM_DELLINK --flags request,ack --hex {ifinfomsg}; echo exit=$?; sleep 60"
         );
-        // Two tmux clients starting the server at once can lose the race
-        // (another test binary's session): try again before failing.
-        let started = (0..3).any(|attempt| {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(500));
-            }
-            Command::new("tmux")
-                .args([
-                    "new-session",
-                    "-d",
-                    "-s",
-                    &name,
-                    "-x",
-                    "160",
-                    "-y",
-                    "48",
-                    &command,
-                ])
-                .status()
-                .expect("tmux is installed")
-                .success()
-        });
-        assert!(started, "tmux new-session failed three times");
+        tmux::start_session(&name, None, &command);
         let screen = |name: &str| {
             let out = Command::new("tmux")
                 .args(["capture-pane", "-p", "-t", name])

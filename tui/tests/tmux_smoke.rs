@@ -5,6 +5,8 @@
 
 #[path = "support/messages.rs"]
 mod messages;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::path::Path;
 use std::process::Command;
@@ -15,23 +17,7 @@ struct Session(String);
 impl Session {
     fn start(tag: &str, dir: &Path, command: &str) -> Session {
         let name = format!("nlscope-smoke-{tag}-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                "-c",
-            ])
-            .arg(dir)
-            .arg(command)
-            .status()
-            .expect("tmux is installed");
-        assert!(status.success(), "tmux new-session failed");
+        tmux::start_session(&name, Some(dir), command);
         Session(name)
     }
 

@@ -376,10 +376,21 @@ pub fn serve(
                             return Err(error);
                         }
                     };
+                    // The agent machine's sockets, so a late client's Ports
+                    // view is not empty; read before taking the hub, which
+                    // the capture needs for every batch.
+                    let table = crate::ports::PortTable::read().unwrap_or_else(|error| {
+                        crate::ports::PortTable {
+                            notes: vec![format!(
+                                "the agent could not read its port table: {error:#}"
+                            )],
+                            ..Default::default()
+                        }
+                    });
                     let mut hub = hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     hub.served += 1;
                     if let Some(client) =
-                        start_client(stream, &hello, &hub.backlog, hub.source_lost)
+                        start_client(stream, &hello, &table, &hub.backlog, hub.source_lost)
                     {
                         hub.clients.push(client);
                     }
@@ -418,6 +429,7 @@ pub fn serve(
 fn start_client(
     stream: Stream,
     hello: &Hello,
+    table: &crate::ports::PortTable,
     backlog: &VecDeque<CapturedMessage>,
     source_lost: u64,
 ) -> Option<Client> {
@@ -425,14 +437,7 @@ fn start_client(
     let reader = stream.try_clone().ok()?;
     let mut writer = stream;
     let mut first = encode(FrameType::Hello, hello);
-    // The agent machine's sockets, so a late client's Ports view is not empty.
-    let table = crate::ports::PortTable::read().unwrap_or_else(|error| crate::ports::PortTable {
-        notes: vec![format!(
-            "the agent could not read its port table: {error:#}"
-        )],
-        ..Default::default()
-    });
-    first.extend(encode(FrameType::Ports, &table));
+    first.extend(encode(FrameType::Ports, table));
     let kept: Vec<&CapturedMessage> = backlog.iter().collect();
     for chunk in kept.chunks(1024) {
         first.extend(encode(FrameType::Messages, &chunk));

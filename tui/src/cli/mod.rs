@@ -17,6 +17,7 @@ use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::format::jsonl::JsonlWriter;
 use crate::format::pcapng::PcapngWriter;
 use crate::format::CaptureWriter;
+use crate::netlink::nlctrl::Family;
 use crate::options::LiveArgs;
 use crate::runtime::{pump, stop_on_signals, Consumer, Flow};
 
@@ -257,17 +258,10 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             "--duration must be a positive number of seconds"
         );
     }
-    // Generic netlink family names for Wireshark, asked before the capture
-    // starts so nlscope's own query is not in it.
-    let genl_families = match args.format {
-        RecordFormat::Pcapng => crate::netlink::nlctrl::family_names()
-            .unwrap_or_else(|error| {
-                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); Wireshark will show their ids only");
-                Default::default()
-            }),
-        RecordFormat::Jsonl => Default::default(),
-    };
     let source = LiveSource::open(&args.live.options())?;
+    if let Some(error) = source.families_error() {
+        eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
+    }
 
     let out: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(std::io::stdout())
@@ -280,8 +274,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
         RecordFormat::Jsonl => CaptureWriter::Jsonl(JsonlWriter::new(out)),
         RecordFormat::Pcapng => CaptureWriter::Pcapng(
             PcapngWriter::new(out)
-                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?
-                .with_genl_families(genl_families),
+                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?,
         ),
     };
 
@@ -367,6 +360,12 @@ impl<W: Write> Consumer for RecordConsumer<'_, W> {
         self.lost = total;
         Flow::Continue
     }
+
+    fn families(&mut self, families: Vec<Family>) -> Flow {
+        self.writer
+            .set_genl_families(families.into_iter().map(|f| (f.id, f.name)));
+        Flow::Continue
+    }
 }
 
 /// Records until the source ends, `--count` is reached, `--duration` has
@@ -415,6 +414,36 @@ mod tests {
             lost: 0,
         };
         assert_eq!(totals.summary(), "12 messages written, 3 cut, 0 lost");
+    }
+
+    #[test]
+    fn record_writes_the_families_its_source_names_into_pcapng() {
+        let mut writer = CaptureWriter::Pcapng(PcapngWriter::new(Vec::new()).unwrap());
+        let mut consumer = RecordConsumer {
+            writer: &mut writer,
+            limit: u64::MAX,
+            cut: 0,
+            lost: 0,
+            last_loss_report: std::time::Instant::now(),
+            error: None,
+        };
+        let family = Family {
+            id: 0x1d,
+            name: "nlscope_demo".into(),
+            ..Family::default()
+        };
+        assert_eq!(consumer.families(vec![family]), Flow::Continue);
+        let genl = crate::store::corpus::genl_message(0x1d);
+        assert_eq!(consumer.messages(vec![genl.clone()]), Flow::Continue);
+        let CaptureWriter::Pcapng(pcapng) = writer else {
+            unreachable!()
+        };
+        let read = crate::format::read::read_capture_bytes(&pcapng.into_inner());
+        assert_eq!(read.messages, vec![genl]);
+        assert_eq!(
+            read.genl_families.get(&0x1d).map(String::as_str),
+            Some("nlscope_demo")
+        );
     }
 
     #[test]

@@ -50,6 +50,18 @@ impl DecodeContext {
         }
     }
 
+    /// Takes families a source named (its kernel's nlctrl, a capture file's
+    /// announcements), as much of each as a context keeps. Replaces what was
+    /// known about their ids.
+    pub fn learn_families(&mut self, families: impl IntoIterator<Item = Family>) {
+        for family in families.into_iter().filter_map(bounded) {
+            if self.families.len() >= MAX_FAMILIES && !self.families.contains_key(&family.id) {
+                continue;
+            }
+            self.families.insert(family.id, family);
+        }
+    }
+
     /// Seeds the context with a family known by other means (e.g. a live
     /// source asking the kernel). Replaces what was known about `id`.
     pub fn add_family(&mut self, id: u16, name: &str, groups: Vec<(u32, String)>) {

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use crate::decode::{self, DecodeContext};
 use crate::event::CapturedMessage;
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
+use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
 
 pub use filter::{Filter, FilterError};
@@ -128,6 +129,12 @@ impl Store {
             self.matching.push_back(stored.seq);
         }
         self.events.push_back(stored);
+    }
+
+    /// Takes generic netlink families a source named, for the messages that
+    /// follow (see [`DecodeContext::learn_families`]).
+    pub fn learn_families(&mut self, families: impl IntoIterator<Item = Family>) {
+        self.context.learn_families(families);
     }
 
     /// Replaces the filter and recomputes its matches.

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::capture::{CaptureSource, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
 use crate::store::Store;
@@ -71,6 +72,7 @@ pub fn source_action(event: SourceEvent) -> Action {
         SourceEvent::Messages(batch) => Action::Ingest(batch),
         SourceEvent::Lost { total } => Action::Lost(total),
         SourceEvent::Ports(table) => Action::SourcePorts(table),
+        SourceEvent::Families(families) => Action::Families(families),
     }
 }
 
@@ -102,6 +104,9 @@ impl Consumer for ForwardActions {
     }
     fn ports(&mut self, table: Box<PortTable>) -> Flow {
         self.forward(Action::SourcePorts(table))
+    }
+    fn families(&mut self, families: Vec<Family>) -> Flow {
+        self.forward(Action::Families(families))
     }
 }
 

@@ -125,7 +125,7 @@ impl Store {
                 }
             }
         }
-        if self.filter.matches(&stored) {
+        if self.filter.matches(&stored, &self.context) {
             self.matching.push_back(stored.seq);
         }
         self.events.push_back(stored);
@@ -142,7 +142,7 @@ impl Store {
         self.matching = self
             .events
             .iter()
-            .filter(|e| filter.matches(e))
+            .filter(|e| filter.matches(e, &self.context))
             .map(|e| e.seq)
             .collect();
         self.filter = filter;

@@ -8,7 +8,8 @@
 //! - sources, file formats and decoding: `capture` (the one
 //!   `CaptureSource` interface: live eBPF, a capture file, and
 //!   `agent::remote`), `format` (capture files read and written), `decode`,
-//!   `ports`, `inject`;
+//!   `ports`, `inject`; beside decoding, `pairing` (requests with their
+//!   replies, as transactions);
 //! - `store`: the bounded store, filters and stats;
 //! - `runtime`: the one pump from a source to a front end;
 //! - front ends: `cli`, `agent`, `ui`, with `options` shared between them.
@@ -27,6 +28,7 @@ pub mod format;
 pub mod inject;
 pub mod netlink;
 pub mod options;
+pub mod pairing;
 pub mod ports;
 pub mod runtime;
 pub mod store;

@@ -31,6 +31,7 @@ pub mod ports;
 pub mod runtime;
 pub mod store;
 pub mod ui;
+pub mod ynl;
 
 /// Every binary linking nlscope (the `nlscope` command, tests, benchmarks)
 /// allocates through mimalloc: decoding and the store make many small,

@@ -56,9 +56,13 @@ pub struct Family {
     pub sub_messages: Vec<SubMessage>,
     pub ops: Vec<Op>,
     pub mcast_groups: Vec<McastGroup>,
-    /// The attribute set every operation uses, when they all use one: what
-    /// a message of a command the spec does not list most likely carries.
+    /// The attribute set every operation uses (or a subset of), when they
+    /// all use one: what a message of a command the spec does not list most
+    /// likely carries.
     pub fallback_set: Option<SetId>,
+    /// The fixed header of the family's messages (`operations:
+    /// fixed-header`), which an operation may replace by its own.
+    pub fixed_header: Option<StructId>,
 }
 
 /// Byte order of a number.
@@ -147,6 +151,8 @@ pub enum MemberKind {
 #[derive(Debug)]
 pub struct AttrSet {
     pub name: &'static str,
+    /// The set this one is a subset of, through every `subset-of`.
+    pub root: Option<SetId>,
     /// By value (ties keep the spec's order).
     attrs: Vec<Attr>,
 }
@@ -416,7 +422,17 @@ pub fn compile(spec: &SpecFile) -> Result<Family, CompileError> {
                 .and_then(|v| u32::try_from(v).ok()),
         })
         .collect();
-    let mut used = ops.iter().filter_map(|op| op.set);
+    let fixed_header = cx.struct_id(
+        spec.operations
+            .as_ref()
+            .and_then(|o| o.fixed_header.as_deref()),
+        &|| "operations".to_string(),
+    )?;
+    // The set every operation's set is (or is a subset of).
+    let mut used = ops
+        .iter()
+        .filter_map(|op| op.set)
+        .map(|set| sets[set].root.unwrap_or(set));
     let fallback_set = used.next().filter(|first| used.all(|set| set == *first));
     Ok(Family {
         name: names.get(&spec.name),
@@ -429,6 +445,7 @@ pub fn compile(spec: &SpecFile) -> Result<Family, CompileError> {
         ops,
         mcast_groups,
         fallback_set,
+        fixed_header,
     })
 }
 
@@ -760,6 +777,20 @@ impl<'a> Resolver<'a> {
         Ok(attrs)
     }
 
+    /// The set `def` is a subset of, followed to the end (checked by
+    /// [`Self::set_attrs`]).
+    fn root_of(&self, def: &AttrSetDef) -> Option<SetId> {
+        let mut root = None;
+        let mut parent = def.subset_of.as_deref();
+        for _ in 0..MAX_CHAIN {
+            let Some(name) = parent else { break };
+            let id = *self.set_ids.get(name)?;
+            root = Some(id);
+            parent = self.spec.attribute_sets[id].subset_of.as_deref();
+        }
+        root
+    }
+
     fn sets(&mut self) -> Result<Vec<AttrSet>, CompileError> {
         for (i, def) in self.spec.attribute_sets.iter().enumerate() {
             self.set_ids.entry(&def.name).or_insert(i);
@@ -777,6 +808,7 @@ impl<'a> Resolver<'a> {
             attrs.sort_by_key(|a| a.value);
             sets.push(AttrSet {
                 name: self.names.get(&def.name),
+                root: self.root_of(def),
                 attrs,
             });
         }

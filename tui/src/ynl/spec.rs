@@ -1,7 +1,7 @@
 //! The YNL spec as written: a serde model of the four schemas the kernel's
 //! specs use (genetlink, genetlink-c, genetlink-legacy, netlink-raw). They
 //! differ only in which properties a spec may use, so one model holds them
-//! all; what a decoder needs is resolved from it in [`super::compile`].
+//! all; what a decoder needs is resolved from it by `compile`.
 //!
 //! Properties that only matter for code generation (doc, checks, header,
 //! enum-name, ...) are not read. Names and values are taken as YAML gives

@@ -28,9 +28,9 @@ use netlink_packet_route::AddressFamily;
 use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{
     attrs, cat, cat_string, hex_number, member, members, num, AttrSpec, AttrWalk, Cx, Kind, Member,
-    RawAttr, Schema,
+    Schema,
 };
-use super::ynl::{spec_attr, spec_nest, SpecSet};
+use super::ynl::spec_hooks;
 use super::{Body, Field, Msg, Value};
 use crate::netlink::route::{rtm_op, RtmOp, RTM_TYPES};
 
@@ -45,32 +45,6 @@ pub fn type_name(kind: u16) -> (Cow<'static, str>, Option<Op>) {
         RtmOp::Get => Op::Get,
     });
     (name, op)
-}
-
-/// Functions that decode an attribute by an rtnetlink spec ([`Kind::With`],
-/// [`Schema::or_else`]): `attr` decodes as the spec's attribute of its type
-/// in the set (its name kept when the schema has one), `nest` decodes the
-/// payload as attributes of the set.
-macro_rules! spec_hooks {
-    ($($hook:ident: $how:ident $family:literal $set:literal;)*) => {
-        $(
-            fn $hook(
-                cx: &Cx,
-                attr: &RawAttr,
-                name: Option<&'static str>,
-                siblings: &Range<usize>,
-                depth: usize,
-            ) -> Field {
-                static AT: SpecSet = SpecSet { family: $family, set: $set };
-                spec_hooks!(@call $how cx, &AT, attr, name, siblings, depth)
-            }
-        )*
-    };
-    (@call attr $($arg:expr),*) => { spec_attr($($arg),*) };
-    (@call nest $cx:expr, $at:expr, $attr:expr, $name:expr, $siblings:expr, $depth:expr) => {{
-        let _ = $siblings;
-        spec_nest($cx, $at, $attr, $name, $depth)
-    }};
 }
 
 spec_hooks! {

@@ -415,6 +415,52 @@ pub fn other_samples() -> Vec<Sample> {
     ));
     batch.extend(nlmsg(0x11, NLM_F_REQUEST, 12, 0, &[0, 0, 0, 10]));
 
+    // conntrack: a new entry (from the kernel), its original tuple nested
+    // as the conntrack spec describes it; nftables: a new chain (the
+    // hand-written schemas know only tables).
+    let tuple = [
+        nla(
+            0x8001,
+            &[nla(1, &[10, 0, 0, 1]), nla(2, &[10, 0, 0, 2])].concat(),
+        ),
+        nla(
+            0x8002,
+            &[
+                nla(1, &[6]),
+                nla(2, &1234u16.to_be_bytes()),
+                nla(3, &80u16.to_be_bytes()),
+            ]
+            .concat(),
+        ),
+    ]
+    .concat();
+    let conntrack = nlmsg(
+        0x100,
+        0,
+        14,
+        0,
+        &[
+            &[2u8, 0, 0, 0][..],
+            &nla(0x8001, &tuple),
+            &nla(3, &8u32.to_be_bytes()),
+        ]
+        .concat(),
+    );
+    let chain = nlmsg(
+        (10 << 8) | 3,
+        NLM_F_REQUEST | NLM_F_ACK | 0x400,
+        15,
+        0,
+        &[
+            &[1u8, 0, 0, 10][..],
+            &nla(1, &cstr("filter")),
+            &nla(3, &cstr("input")),
+            &nla(7, &cstr("filter")),
+            &nla(5, &1u32.to_be_bytes()),
+        ]
+        .concat(),
+    );
+
     let hello = nlmsg(0, 0, 0, 4242, b"Hello kernel\0");
     let reply = nlmsg(3, 0, 0, 0, b"Hello userspace\0");
     let usersock = nlmsg(0x20, 0, 0, 4242, b"ping from usersock\0");
@@ -437,6 +483,8 @@ pub fn other_samples() -> Vec<Sample> {
         sample("uevent-libudev", 15, udev),
         sample("audit-user-login", 9, audit),
         sample("netfilter-nft-batch", 12, batch),
+        sample("netfilter-ct-new", 12, conntrack),
+        sample("netfilter-nft-newchain", 12, chain),
         sample("demo-hello-kernel", 30, hello),
         sample("demo-hello-userspace", 30, reply),
         sample("demo-raw-text", 30, b"Hello kernel".to_vec()),

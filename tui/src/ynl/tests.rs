@@ -439,3 +439,33 @@ fn a_directory_adds_and_replaces_specs_and_reports_the_broken_one() {
     let errors = specs.add_dir(&dir.path().join("missing"));
     assert_eq!(errors.len(), 1);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// A spec damaged anywhere (bytes replaced, a piece cut out) parses
+    /// or is an error, never a panic.
+    #[test]
+    fn damaged_spec_text_never_panics(
+        spec in 0usize..64,
+        edits in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8),
+        cut in proptest::option::of((0.0f64..1.0, 0usize..200)),
+    ) {
+        let embedded = Specs::embedded();
+        let (file, text) = embedded[spec % embedded.len()];
+        let mut bytes = text.as_bytes().to_vec();
+        for (at, byte) in edits {
+            let at = ((bytes.len() as f64) * at) as usize;
+            if let Some(b) = bytes.get_mut(at) {
+                *b = byte;
+            }
+        }
+        if let Some((at, len)) = cut {
+            let at = ((bytes.len() as f64) * at) as usize;
+            let end = (at + len).min(bytes.len());
+            bytes.drain(at..end);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = parse(file, &text);
+    }
+}

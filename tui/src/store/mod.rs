@@ -92,6 +92,11 @@ pub struct Store {
 
 impl Store {
     pub fn new(capacity: usize) -> Store {
+        Store::with_context(capacity, DecodeContext::default())
+    }
+
+    /// A store that decodes with `context` (its specs, what it knows).
+    pub fn with_context(capacity: usize, context: DecodeContext) -> Store {
         let capacity = capacity.max(1);
         Store {
             events: VecDeque::with_capacity(capacity.min(65_536)),
@@ -99,7 +104,7 @@ impl Store {
             next_seq: 0,
             evicted: 0,
             lost: 0,
-            context: DecodeContext::default(),
+            context,
             filter: Filter::default(),
             matching: VecDeque::new(),
             stats: Stats::default(),

@@ -43,6 +43,8 @@ pub struct Dashboard {
     pub ports: PortsOrigin,
     /// No injection (`--read-only`, or a remote source).
     pub read_only: bool,
+    /// The YNL specs messages are decoded with.
+    pub specs: std::sync::Arc<crate::ynl::Specs>,
 }
 
 /// Advice shown when live capture is unavailable.
@@ -214,7 +216,11 @@ pub async fn event_loop(
         read_only: dashboard.read_only,
         ports: dashboard.ports,
     };
-    let mut app = App::with_config(Store::new(dashboard.max_events), status, config);
+    let store = Store::with_context(
+        dashboard.max_events,
+        crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
+    );
+    let mut app = App::with_config(store, status, config);
     app.banner = banner;
 
     let input_stop = Arc::new(AtomicBool::new(false));

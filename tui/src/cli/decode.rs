@@ -23,6 +23,22 @@ pub struct DecodeArgs {
     /// metadata, its one-line summary, and the decoded tree.
     #[arg(long)]
     pub json: bool,
+    /// Each request with its replies instead, one line a transaction in
+    /// the order of the requests (with --json, one JSON object each):
+    /// the operation, process, outcome, latencies, parts, bytes, message
+    /// numbers, and the attribute an error points at. Replies nobody
+    /// asked for are listed as orphans.
+    #[arg(long)]
+    pub transactions: bool,
+    /// With --transactions: capture time after which a request with no
+    /// (further) reply is closed as having none, in milliseconds.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 5000,
+        requires = "transactions"
+    )]
+    pub reply_timeout_ms: u64,
 }
 
 /// One message as `--json` writes it.
@@ -56,13 +72,72 @@ struct JsonMessage<'a> {
     messages: &'a [Field],
 }
 
-/// Runs the command. Prints every complete message; a damaged file then ends
-/// in an error that names the byte offset.
 /// Output is written to stdout in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 
+/// Runs the command. Prints every complete message; a damaged file then ends
+/// in an error that names the byte offset.
 pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow::Result<()> {
-    let mut context = DecodeContext::with_specs(specs);
+    let context = DecodeContext::with_specs(specs);
+    if args.transactions {
+        return super::transactions::run(&args, context);
+    }
+    stream_file(&args.file, context, &mut Messages { json: args.json })
+}
+
+/// What `nlscope decode` prints of each message.
+struct Messages {
+    json: bool,
+}
+
+impl Consumer for Messages {
+    fn message(
+        &mut self,
+        index: usize,
+        message: CapturedMessage,
+        context: &DecodeContext,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let decoded = decode(&message, context);
+        if self.json {
+            serde_json::to_writer(&mut *out, &json_message(index, &message, &decoded))?;
+            out.push(b'\n');
+        } else {
+            write_text(out, index, &message, &decoded);
+        }
+        Ok(())
+    }
+}
+
+/// What [`stream_file`] hands a file's messages to.
+pub(super) trait Consumer {
+    /// Message `index` (from 1), decoded with `context`, which has learnt
+    /// from it: appends its output to `out`.
+    fn message(
+        &mut self,
+        index: usize,
+        message: CapturedMessage,
+        context: &DecodeContext,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()>;
+
+    /// After the last message: appends what comes last.
+    fn end(&mut self, _out: &mut Vec<u8>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads `file` message by message, numbered from 1, with `context`
+/// learning from the file and the stream, and hands each to `consumer`,
+/// which appends its output. Output
+/// goes to stdout in chunks; a reader that goes away (`| head`) ends it
+/// quietly, and a damaged file ends in an error naming the byte offset,
+/// after everything before it.
+pub(super) fn stream_file(
+    file: &std::path::Path,
+    mut context: DecodeContext,
+    consumer: &mut impl Consumer,
+) -> anyhow::Result<()> {
     let mut families_known = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -70,9 +145,9 @@ pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow
     let mut pending: Vec<u8> = Vec::with_capacity(CHUNK + 16 * 1024);
     let mut index = 0;
     let mut written: std::io::Result<()> = Ok(());
-    // Messages are decoded and printed as they are read: output starts at
-    // once and memory holds one message, whatever the size of the file.
-    let (read, count) = read_capture_file_streaming(&args.file, |message, families| {
+    // Messages are handled as they are read: output starts at once and
+    // memory holds one message, whatever the size of the file.
+    let (read, count) = read_capture_file_streaming(file, |message, families| {
         if written.is_err() {
             return; // the reader went away; the rest is not printed
         }
@@ -88,20 +163,14 @@ pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow
         }
         index += 1;
         context.learn(&message);
-        let decoded = decode(&message, &context);
-        if args.json {
-            written = serde_json::to_writer(&mut pending, &json_message(index, &message, &decoded))
-                .map_err(std::io::Error::from);
-            pending.push(b'\n');
-        } else {
-            write_text(&mut pending, index, &message, &decoded);
-        }
+        written = consumer.message(index, message, &context, &mut pending);
         if written.is_ok() && pending.len() >= CHUNK {
             written = out.write_all(&pending);
             pending.clear();
         }
     });
     let written = written
+        .and_then(|()| consumer.end(&mut pending))
         .and_then(|()| out.write_all(&pending))
         .and_then(|()| out.flush());
     match written {
@@ -117,7 +186,7 @@ pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow
         }
         anyhow::bail!(
             "{}: {} (at byte offset {}); the {} complete messages before it were printed",
-            args.file.display(),
+            file.display(),
             error.kind,
             error.offset,
             count

@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod specs;
+pub mod transactions;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -61,6 +61,8 @@ struct Position {
     /// The transaction's id; `u64::MAX` for an orphan (after the requests
     /// of its datagram, should it hold any).
     id: u64,
+    /// Orphans of one datagram in the order they were found.
+    nth: u64,
 }
 
 enum Item {
@@ -80,6 +82,8 @@ struct Printer {
     ready: BTreeMap<Position, Item>,
     /// Outcomes printed, by label.
     outcomes: BTreeMap<&'static str, u64>,
+    /// Orphans found.
+    orphans: u64,
 }
 
 impl Printer {
@@ -91,6 +95,7 @@ impl Printer {
             open: BTreeSet::new(),
             ready: BTreeMap::new(),
             outcomes: BTreeMap::new(),
+            orphans: 0,
         }
     }
 
@@ -99,18 +104,28 @@ impl Printer {
         for event in events.drain(..) {
             match event {
                 Event::Opened { id, request, .. } => {
-                    self.open.insert(Position { seq: request, id });
+                    self.open.insert(Position {
+                        seq: request,
+                        id,
+                        nth: 0,
+                    });
                 }
                 Event::Closed(tx) => {
                     let at = Position {
                         seq: tx.request,
                         id: tx.id,
+                        nth: 0,
                     };
                     self.open.remove(&at);
                     self.ready.insert(at, Item::Transaction(tx));
                 }
                 Event::Orphan { seq, key, after } => {
-                    let at = Position { seq, id: u64::MAX };
+                    self.orphans += 1;
+                    let at = Position {
+                        seq,
+                        id: u64::MAX,
+                        nth: self.orphans,
+                    };
                     self.ready.insert(at, Item::Orphan { key, after });
                 }
             }

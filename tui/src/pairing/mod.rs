@@ -49,15 +49,17 @@
 //! request is unknown (it came before the capture started, or was closed
 //! already) is an [`Event::Orphan`], not paired.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use compact_str::CompactString;
+use foldhash::fast::RandomState;
 use serde::Serialize;
 
 use crate::decode::{decode, DecodeContext, DecodedMessage, Field};
 use crate::event::CapturedMessage;
-use crate::netlink::header::{is_dump_request, split_messages, NlMsgHeader};
+use crate::netlink::header::{is_dump_request, split_messages, NlMsgHeader, NLMSG_HDRLEN};
 use crate::netlink::names::type_name;
 use crate::netlink::{
     NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_DUMP_INTR, NLM_F_MULTI,
@@ -323,26 +325,39 @@ struct Open {
     tick: u64,
     /// A part with NLM_F_MULTI came.
     multi: bool,
+    /// The store seq of its latest reply datagram.
+    datagram: Option<u64>,
 }
 
 /// The pairing state machine. See the module documentation.
 pub struct Pairer {
     config: PairingConfig,
-    pending: HashMap<Key, Open>,
-    /// (tick, key) of pending requests, least recently active first; an
-    /// entry whose tick is not its request's current one is stale.
-    idle: VecDeque<(u64, Key)>,
+    pending: HashMap<Key, Open, RandomState>,
+    /// Pending requests, least recently active first; an entry whose tick
+    /// is not its request's current one is stale.
+    idle: VecDeque<Idle>,
     tick: u64,
     /// Keys of recently closed transactions, to say what an orphan came
     /// after; bounded like `pending`.
-    recent: HashMap<Key, u64>,
+    recent: HashMap<Key, u64, RandomState>,
     recent_order: VecDeque<(Key, u64)>,
+    /// Operation names already made ([`op_name`]).
+    ops: HashMap<OpKey, CompactString, RandomState>,
     next_id: u64,
     now_ns: u64,
     counts: Counts,
     /// Scratch: keys a datagram answered, keys it orphaned.
     touched: Vec<Key>,
-    orphaned: Vec<Key>,
+    orphaned: HashSet<Key, RandomState>,
+}
+
+/// An entry of [`Pairer::idle`]: a request's activity.
+#[derive(Clone, Copy)]
+struct Idle {
+    tick: u64,
+    /// Its `last_ns` then (so the expiry needs no lookup until it is due).
+    last_ns: u64,
+    key: Key,
 }
 
 impl Default for Pairer {
@@ -358,16 +373,17 @@ impl Pairer {
                 max_pending: config.max_pending.max(1),
                 ..config
             },
-            pending: HashMap::new(),
+            pending: HashMap::default(),
             idle: VecDeque::new(),
             tick: 0,
-            recent: HashMap::new(),
+            recent: HashMap::default(),
             recent_order: VecDeque::new(),
+            ops: HashMap::default(),
             next_id: 1,
             now_ns: 0,
             counts: Counts::default(),
             touched: Vec::new(),
-            orphaned: Vec::new(),
+            orphaned: HashSet::default(),
         }
     }
 
@@ -469,7 +485,10 @@ impl Pairer {
         for i in 0..self.touched.len() {
             let key = self.touched[i];
             let ends = self.pending.get(&key).is_some_and(|open| {
-                open.tx.flags & NLM_F_ACK == 0 && !is_dump_request(open.tx.flags) && !open.multi
+                open.datagram == Some(seq)
+                    && open.tx.flags & NLM_F_ACK == 0
+                    && !is_dump_request(open.tx.flags)
+                    && !open.multi
             });
             if ends {
                 self.close(key, Outcome::Ok, out);
@@ -483,18 +502,12 @@ impl Pairer {
     pub fn expire(&mut self, now_ns: u64, out: &mut Vec<Event>) {
         self.now_ns = self.now_ns.max(now_ns);
         let timeout = self.config.timeout_ns;
-        while let Some(&(tick, key)) = self.idle.front() {
-            let overdue = match self.pending.get(&key) {
-                Some(open) if open.tick == tick => {
-                    if self.now_ns.saturating_sub(open.last_ns) <= timeout {
-                        break;
-                    }
-                    true
-                }
-                _ => false,
-            };
+        while let Some(&Idle { tick, last_ns, key }) = self.idle.front() {
+            if self.now_ns.saturating_sub(last_ns) <= timeout {
+                break;
+            }
             self.idle.pop_front();
-            if overdue {
+            if self.pending.get(&key).is_some_and(|open| open.tick == tick) {
                 self.close_without_end(key, Why::Timeout { after_ns: timeout }, out);
             }
         }
@@ -505,7 +518,7 @@ impl Pairer {
     /// first.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         self.expire(self.now_ns, out);
-        while let Some((tick, key)) = self.idle.pop_front() {
+        while let Some(Idle { tick, key, .. }) = self.idle.pop_front() {
             if self.pending.get(&key).is_some_and(|open| open.tick == tick) {
                 self.close_without_end(key, Why::CaptureEnded, out);
             }
@@ -535,7 +548,10 @@ impl Pairer {
             self.close_without_end(key, Why::Superseded { by: id }, out);
         }
         while self.pending.len() >= self.config.max_pending {
-            let Some((tick, idle)) = self.idle.pop_front() else {
+            let Some(Idle {
+                tick, key: idle, ..
+            }) = self.idle.pop_front()
+            else {
                 break;
             };
             if self
@@ -555,7 +571,7 @@ impl Pairer {
         let whole = end - part.offset == header.len as usize;
         let kept = (whole && header.len as usize <= KEEP_REQUEST_BYTES)
             .then(|| message.payload[request_bytes.clone()].into());
-        let op = op_name(message, part, context, decoded);
+        let op = self.op_name(message, part, context, decoded);
         let tx = Transaction {
             id,
             key,
@@ -587,9 +603,14 @@ impl Pairer {
                 last_ns: message.ts_mono_ns,
                 tick: self.tick,
                 multi: false,
+                datagram: None,
             },
         );
-        self.idle.push_back((self.tick, key));
+        self.idle.push_back(Idle {
+            tick: self.tick,
+            last_ns: message.ts_mono_ns,
+            key,
+        });
         self.compact_idle();
         self.counts.opened += 1;
         out.push(Event::Opened {
@@ -618,28 +639,29 @@ impl Pairer {
         out: &mut Vec<Event>,
     ) -> Result<u64, Option<u64>> {
         let now = message.ts_mono_ns;
-        // A reply later than the timeout is not paired, whether or not the
-        // expiry has come round to its request yet.
-        let late = self.pending.get(&key).is_some_and(|open| {
-            !self.touched.contains(&key)
-                && now.saturating_sub(open.last_ns) > self.config.timeout_ns
-        });
-        if late {
-            let timeout = self.config.timeout_ns;
-            self.close_without_end(key, Why::Timeout { after_ns: timeout }, out);
-        }
-        let first_in_datagram = !self.touched.contains(&key);
-        let Some(open) = self.pending.get_mut(&key) else {
+        let timeout = self.config.timeout_ns;
+        let open = match self.pending.get_mut(&key) {
+            // A reply later than the timeout is not paired, whether or not
+            // the expiry has come round to its request yet.
+            Some(open)
+                if open.datagram != Some(seq) && now.saturating_sub(open.last_ns) > timeout =>
+            {
+                self.close_without_end(key, Why::Timeout { after_ns: timeout }, out);
+                None
+            }
+            found => found,
+        };
+        let Some(open) = open else {
             let after = self.recent.get(&key).copied();
-            if !self.orphaned.contains(&key) {
-                self.orphaned.push(key);
+            if self.orphaned.insert(key) {
                 self.counts.orphans += 1;
                 out.push(Event::Orphan { seq, key, after });
             }
             return Err(after);
         };
         let tx = &mut open.tx;
-        if first_in_datagram {
+        if open.datagram != Some(seq) {
+            open.datagram = Some(seq);
             self.touched.push(key);
             tx.replies.push(seq);
             let latency = now.saturating_sub(tx.started_ns);
@@ -648,7 +670,11 @@ impl Pairer {
             open.last_ns = now;
             self.tick += 1;
             open.tick = self.tick;
-            self.idle.push_back((self.tick, key));
+            self.idle.push_back(Idle {
+                tick: self.tick,
+                last_ns: now,
+                key,
+            });
         }
         tx.parts += 1;
         tx.bytes += u64::from(header.len);
@@ -713,9 +739,12 @@ impl Pairer {
         self.recent.insert(key, tx.id);
         self.recent_order.push_back((key, tx.id));
         while self.recent_order.len() > self.config.max_pending {
-            if let Some((old, id)) = self.recent_order.pop_front() {
-                if self.recent.get(&old) == Some(&id) {
-                    self.recent.remove(&old);
+            let Some((old, id)) = self.recent_order.pop_front() else {
+                break;
+            };
+            if let Entry::Occupied(entry) = self.recent.entry(old) {
+                if *entry.get() == id {
+                    entry.remove();
                 }
             }
         }
@@ -727,12 +756,16 @@ impl Pairer {
         if self.idle.len() <= 2 * self.pending.len() + 64 {
             return;
         }
-        let mut live: Vec<(u64, Key)> = self
+        let mut live: Vec<Idle> = self
             .pending
             .iter()
-            .map(|(key, open)| (open.tick, *key))
+            .map(|(key, open)| Idle {
+                tick: open.tick,
+                last_ns: open.last_ns,
+                key: *key,
+            })
             .collect();
-        live.sort_unstable();
+        live.sort_unstable_by_key(|idle| idle.tick);
         self.idle = live.into();
     }
 }
@@ -747,34 +780,96 @@ struct Part {
     header: NlMsgHeader,
 }
 
-/// The operation a request names: the message type as the decoder names it
-/// (a generic netlink family with its command), and `dump` for a dump.
-/// rtnetlink's names come from netlink's own table, without decoding.
-fn op_name(
+/// What the decoder's name of a request's operation depends on: the
+/// message type, the first bytes of the body (a generic netlink command, a
+/// sock_diag family, an nfgenmsg), and for generic netlink the family the
+/// context knows by the type (ids are given out again).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct OpKey {
+    protocol: u32,
+    kind: u16,
+    head: [u8; 4],
+    head_len: u8,
+    family: CompactString,
+}
+
+/// Operation names remembered at most; the memory is emptied when full.
+const MAX_OPS: usize = 4096;
+
+impl Pairer {
+    /// The operation a request names: the message type as the decoder
+    /// names it (a generic netlink family with its command), and `dump`
+    /// for a dump. rtnetlink's names come from netlink's own table;
+    /// others are decoded once per [`OpKey`] and remembered.
+    fn op_name(
+        &mut self,
+        message: &CapturedMessage,
+        part: &Part,
+        context: &DecodeContext,
+        decoded: &mut Option<DecodedMessage>,
+    ) -> CompactString {
+        let kind = part.header.kind;
+        let mut op = match type_name(message.protocol, kind) {
+            Some(name) => CompactString::from(name),
+            None => {
+                let body = part.offset + NLMSG_HDRLEN;
+                let end = part
+                    .offset
+                    .saturating_add(part.header.len as usize)
+                    .min(message.payload.len());
+                let head_bytes = message.payload.get(body..end.min(body + 4)).unwrap_or(&[]);
+                let mut head = [0u8; 4];
+                head[..head_bytes.len()].copy_from_slice(head_bytes);
+                let family = match message.protocol {
+                    NETLINK_GENERIC => context
+                        .family(kind)
+                        .map(|family| CompactString::from(family.name.as_str()))
+                        .unwrap_or_default(),
+                    _ => CompactString::default(),
+                };
+                let key = OpKey {
+                    protocol: message.protocol,
+                    kind,
+                    head,
+                    head_len: head_bytes.len() as u8,
+                    family,
+                };
+                match self.ops.get(&key) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = decoded_op(message, part, context, decoded);
+                        if self.ops.len() >= MAX_OPS {
+                            self.ops.clear();
+                        }
+                        self.ops.insert(key, name.clone());
+                        name
+                    }
+                }
+            }
+        };
+        if is_dump_request(part.header.flags) {
+            op.push_str(" dump");
+        }
+        op
+    }
+}
+
+/// The operation's name from the request's decoded tree.
+fn decoded_op(
     message: &CapturedMessage,
     part: &Part,
     context: &DecodeContext,
     decoded: &mut Option<DecodedMessage>,
 ) -> CompactString {
-    let kind = part.header.kind;
-    let mut op = match type_name(message.protocol, kind) {
-        Some(name) => CompactString::from(name),
-        None => {
-            let decoded = decoded.get_or_insert_with(|| decode(message, context));
-            let tree = decoded
-                .messages
-                .get(part.index)
-                .filter(|tree| tree.bytes.as_ref().map(|b| b.start) == Some(part.offset));
-            match tree {
-                Some(tree) => named_op(message.protocol, tree),
-                None => compact_str::format_compact!("type {kind}"),
-            }
-        }
-    };
-    if is_dump_request(part.header.flags) {
-        op.push_str(" dump");
+    let decoded = decoded.get_or_insert_with(|| decode(message, context));
+    let tree = decoded
+        .messages
+        .get(part.index)
+        .filter(|tree| tree.bytes.as_ref().map(|b| b.start) == Some(part.offset));
+    match tree {
+        Some(tree) => named_op(message.protocol, tree),
+        None => compact_str::format_compact!("type {}", part.header.kind),
     }
-    op
 }
 
 /// `nl80211 GET_WIPHY` for a generic netlink message (the command's name

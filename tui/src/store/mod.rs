@@ -2,7 +2,10 @@
 //! summary, the current filter's matches, and running statistics.
 //!
 //! Bounded: at most `capacity` messages are kept; older ones are evicted and
-//! counted. Statistics tables are capped too (see [`stats`]).
+//! counted. Statistics tables are capped too (see [`stats`]). Each message
+//! is paired at ingest ([`crate::pairing`]): the store keeps the
+//! transactions whose request it still holds ([`transactions`]) and each
+//! message's [`Role`] in them.
 
 #[cfg(test)]
 #[path = "../../tests/support/messages.rs"]
@@ -10,6 +13,7 @@ pub mod corpus;
 pub mod filter;
 pub mod names;
 pub mod stats;
+pub mod transactions;
 
 use std::collections::VecDeque;
 
@@ -18,9 +22,11 @@ use crate::event::CapturedMessage;
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
 use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
+use crate::pairing::{PairingConfig, Role, Transaction};
 
 pub use filter::{Filter, FilterError};
 pub use stats::Stats;
+pub use transactions::Transactions;
 
 /// Default for `--max-events`.
 pub const DEFAULT_MAX_EVENTS: usize = 200_000;
@@ -37,6 +43,9 @@ pub struct Stored {
     pub kinds: Box<[u16]>,
     /// The errno (positive) of the first NLMSG_ERROR carrying an error code.
     pub errno: Option<i64>,
+    /// What it is to pairing: a request, a reply (of which transaction),
+    /// an orphan, a notification.
+    pub pairing: Role,
 }
 
 impl Stored {
@@ -62,6 +71,17 @@ impl Stored {
             summary,
             kinds,
             errno,
+            pairing: Role::Other,
+        }
+    }
+
+    /// The transaction this message opened (the first, for a batch) or
+    /// answers.
+    pub fn transaction(&self) -> Option<u64> {
+        match self.pairing {
+            Role::Request { first, .. } => Some(first),
+            Role::Reply { id } => Some(id),
+            _ => None,
         }
     }
 
@@ -88,6 +108,8 @@ pub struct Store {
     /// Sequence numbers of stored events the filter matches, ascending.
     matching: VecDeque<u64>,
     stats: Stats,
+    /// `None` when pairing is off ([`Store::without_pairing`]).
+    transactions: Option<Transactions>,
 }
 
 impl Store {
@@ -108,7 +130,20 @@ impl Store {
             filter: Filter::default(),
             matching: VecDeque::new(),
             stats: Stats::default(),
+            transactions: Some(Transactions::new(PairingConfig::default())),
         }
+    }
+
+    /// The same store pairing with `config`.
+    pub fn with_pairing(mut self, config: PairingConfig) -> Store {
+        self.transactions = Some(Transactions::new(config));
+        self
+    }
+
+    /// The same store without pairing (what the ingest benchmark compares).
+    pub fn without_pairing(mut self) -> Store {
+        self.transactions = None;
+        self
     }
 
     /// Adds a batch (oldest first), evicting the oldest stored messages when full.
@@ -119,14 +154,20 @@ impl Store {
     }
 
     pub fn ingest_one(&mut self, message: CapturedMessage) {
-        let stored = Stored::new(self.next_seq, message, &mut self.context);
+        let mut stored = Stored::new(self.next_seq, message, &mut self.context);
         self.next_seq += 1;
         self.stats.record(&stored);
+        if let Some(transactions) = &mut self.transactions {
+            stored.pairing = transactions.ingest(stored.seq, &stored.message, &self.context);
+        }
         if self.events.len() == self.capacity {
             if let Some(old) = self.events.pop_front() {
                 self.evicted += 1;
                 if self.matching.front() == Some(&old.seq) {
                     self.matching.pop_front();
+                }
+                if let Some(transactions) = &mut self.transactions {
+                    transactions.evict_before(old.seq + 1);
                 }
             }
         }
@@ -206,6 +247,30 @@ impl Store {
     /// All stored events, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Stored> + ExactSizeIterator {
         self.events.iter()
+    }
+
+    /// The transactions whose request is stored, with the pairer's counts;
+    /// `None` when pairing is off.
+    pub fn transactions(&self) -> Option<&Transactions> {
+        self.transactions.as_ref()
+    }
+
+    /// Transaction `id`, while its request is stored.
+    pub fn transaction(&self, id: u64) -> Option<&Transaction> {
+        self.transactions.as_ref()?.get(id)
+    }
+
+    /// The transaction stored message `seq` opened or answers.
+    pub fn transaction_of(&self, seq: u64) -> Option<&Transaction> {
+        self.transaction(self.get(seq)?.transaction()?)
+    }
+
+    /// Closes the requests that waited more than the timeout at `now_ns`
+    /// (CLOCK_MONOTONIC): for a live capture gone quiet.
+    pub fn expire_transactions(&mut self, now_ns: u64) {
+        if let Some(transactions) = &mut self.transactions {
+            transactions.expire(now_ns);
+        }
     }
 
     /// The stored event with sequence number `seq`, if not evicted.
@@ -293,5 +358,49 @@ mod tests {
         assert_eq!(store.evicted(), 19_000);
         assert_eq!(store.matching_len(), 1000);
         assert!(store.stats().senders.len() <= stats::MAX_SENDERS);
+        // Transactions go with their requests' messages.
+        let transactions = store.transactions().unwrap();
+        assert!(transactions.len() <= 1000);
+        assert!(transactions
+            .iter()
+            .all(|tx| store.get(tx.request).is_some()));
+        assert_eq!(transactions.counts().opened, 6_000);
+    }
+
+    #[test]
+    fn ingest_pairs_requests_with_their_replies() {
+        use crate::pairing::{Outcome, Why};
+        let mut store = Store::new(100);
+        store.ingest(corpus::messages());
+        let hello = store.transaction_of(1).expect("the reply's transaction");
+        assert_eq!((hello.request, &hello.outcome), (0, &Outcome::Ok));
+        assert_eq!(
+            store.get(0).unwrap().pairing,
+            Role::Request { first: 1, count: 1 }
+        );
+        let dump = store.transaction_of(4).expect("the DONE's transaction");
+        assert_eq!(dump.op, "RTM_GETLINK dump");
+        assert_eq!(dump.replies.iter().collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(store.get(5).unwrap().pairing, Role::Notification);
+        // The corpus holds the error but not its request.
+        assert_eq!(store.get(6).unwrap().pairing, Role::Orphan { after: None });
+        let getfamily = store.transaction_of(7).expect("the request's transaction");
+        assert!(getfamily.is_open());
+        let id = getfamily.id;
+        let quiet = store.get(9).unwrap().message.ts_mono_ns + 6_000_000_000;
+        store.expire_transactions(quiet);
+        assert_eq!(
+            store.transaction(id).unwrap().outcome,
+            Outcome::NoReply(Why::Timeout {
+                after_ns: crate::pairing::DEFAULT_TIMEOUT_NS
+            })
+        );
+        let ids: Vec<u64> = store.transactions().unwrap().iter().map(|t| t.id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        // Without pairing, nothing is paired.
+        let mut plain = Store::new(100).without_pairing();
+        plain.ingest(corpus::messages());
+        assert!(plain.transactions().is_none());
+        assert!(plain.iter().all(|m| m.pairing == Role::Other));
     }
 }

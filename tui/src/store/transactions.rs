@@ -1,0 +1,131 @@
+//! The store's transactions: the pairer run on every ingested message, and
+//! the transactions whose request is still stored, by id. Bounded by the
+//! store: a transaction goes when its request's message is evicted, and
+//! the pairer bounds what is pending ([`crate::pairing`]).
+
+use std::collections::VecDeque;
+
+use crate::decode::DecodeContext;
+use crate::event::CapturedMessage;
+use crate::pairing::{Counts, Event, Key, Pairer, PairingConfig, Role, Transaction};
+
+/// A kept transaction: open (the pairer has it) or closed.
+enum Slot {
+    Open { key: Key, request: u64 },
+    Closed(Box<Transaction>),
+}
+
+impl Slot {
+    fn request(&self) -> u64 {
+        match self {
+            Slot::Open { request, .. } => *request,
+            Slot::Closed(tx) => tx.request,
+        }
+    }
+}
+
+/// See the module documentation.
+pub struct Transactions {
+    pairer: Pairer,
+    /// By id: `slots[i]` is transaction `first + i`.
+    slots: VecDeque<Slot>,
+    first: u64,
+    events: Vec<Event>,
+}
+
+impl Transactions {
+    pub fn new(config: PairingConfig) -> Transactions {
+        Transactions {
+            pairer: Pairer::new(config),
+            slots: VecDeque::new(),
+            first: 1,
+            events: Vec::new(),
+        }
+    }
+
+    /// Pairs stored message `seq`: what it is to pairing.
+    pub fn ingest(&mut self, seq: u64, message: &CapturedMessage, context: &DecodeContext) -> Role {
+        let role = self.pairer.ingest(seq, message, context, &mut self.events);
+        self.apply();
+        role
+    }
+
+    /// Closes what has waited more than the timeout at `now_ns`
+    /// (CLOCK_MONOTONIC, the messages' clock): for a live capture gone
+    /// quiet, where no later message says the time.
+    pub fn expire(&mut self, now_ns: u64) {
+        self.pairer.expire(now_ns, &mut self.events);
+        self.apply();
+    }
+
+    /// Forgets the transactions whose request is older than `seq` (the
+    /// oldest message still stored).
+    pub fn evict_before(&mut self, seq: u64) {
+        while self.slots.front().is_some_and(|slot| slot.request() < seq) {
+            self.slots.pop_front();
+            self.first += 1;
+        }
+    }
+
+    fn apply(&mut self) {
+        for event in self.events.drain(..) {
+            match event {
+                Event::Opened { id, key, request } => {
+                    if self.slots.is_empty() {
+                        self.first = id;
+                    }
+                    debug_assert_eq!(id, self.first + self.slots.len() as u64);
+                    self.slots.push_back(Slot::Open { key, request });
+                }
+                Event::Closed(tx) => {
+                    let index = tx.id.checked_sub(self.first).map(|i| i as usize);
+                    if let Some(slot) = index.and_then(|i| self.slots.get_mut(i)) {
+                        *slot = Slot::Closed(tx);
+                    }
+                }
+                Event::Orphan { .. } => {}
+            }
+        }
+    }
+
+    /// Transaction `id`, open or closed, while its request is stored.
+    pub fn get(&self, id: u64) -> Option<&Transaction> {
+        let slot = self
+            .slots
+            .get(usize::try_from(id.checked_sub(self.first)?).ok()?)?;
+        self.resolve(id, slot)
+    }
+
+    fn resolve<'a>(&'a self, id: u64, slot: &'a Slot) -> Option<&'a Transaction> {
+        match slot {
+            Slot::Closed(tx) => Some(tx),
+            Slot::Open { key, .. } => self.pairer.pending(key).filter(|tx| tx.id == id),
+        }
+    }
+
+    /// The kept transactions by id (ascending), open ones included.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Transaction> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| self.resolve(self.first + i as u64, slot))
+    }
+
+    /// How many are kept.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Requests waiting now.
+    pub fn pending_len(&self) -> usize {
+        self.pairer.pending_len()
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.pairer.counts()
+    }
+}

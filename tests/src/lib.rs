@@ -207,7 +207,12 @@ fn build_artifacts() -> Result<Artifacts> {
         ]),
         "building nlscope",
     )?;
-    let nlscope = root.join("target/release/nlscope");
+    // Where that build put it: CARGO_TARGET_DIR when set (the nested
+    // build inherits it), else the workspace's target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"));
+    let nlscope = target.join("release/nlscope");
 
     // The demo module, against the guest kernel's headers, built in a copy so
     // the source tree stays clean.

@@ -6,6 +6,8 @@ use nlscope_tests::run_scenario;
 
 #[path = "../../tui/tests/support/naming.rs"]
 mod naming;
+#[path = "../../tui/tests/support/replies.rs"]
+mod replies;
 
 #[test]
 fn seed_exchange_is_captured_end_to_end() {
@@ -446,4 +448,163 @@ fn fifty_thousand_routes_and_their_dump_are_captured_without_loss() {
     assert!(var("DUMP_DONE") >= 1, "the dump's NLMSG_DONE");
     assert_eq!(var("CUT"), 0, "no datagram cut");
     eprintln!("{}", run.file("rate.txt").trim());
+}
+
+#[test]
+fn requests_pair_with_their_replies_on_a_real_kernel() {
+    use nlscope::pairing::{pair_all, Outcome, PairingConfig, Role, Why};
+    let run = run_scenario("transactions").unwrap_or_else(|error| panic!("{error:#}"));
+    let messages = nlscope::format::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
+    let timeout_ns = 1_000_000_000;
+    let paired = pair_all(
+        &messages,
+        PairingConfig {
+            timeout_ns,
+            ..PairingConfig::default()
+        },
+    );
+    let txs = &paired.transactions;
+    let on_port = |port: u32| {
+        let found: Vec<_> = txs.iter().filter(|t| t.key.port == port).collect();
+        assert_eq!(found.len(), 1, "one request from port {port}: {found:#?}");
+        found[0]
+    };
+
+    // Every dump (ip's link and address dumps, the helper's) ends at its
+    // NLMSG_DONE with every part in the file paired.
+    let dumps: Vec<_> = txs.iter().filter(|t| t.op.ends_with(" dump")).collect();
+    for op in ["RTM_GETLINK dump", "RTM_GETADDR dump"] {
+        assert!(dumps.iter().any(|t| t.op == op && t.comm == "ip"), "{op}");
+    }
+    for dump in &dumps {
+        assert_eq!(dump.outcome, Outcome::Ok, "{dump:#?}");
+        let last = dump.replies.last().expect("replies");
+        let kinds: Vec<u16> =
+            nlscope::netlink::header::split_messages(&messages[last as usize].payload)
+                .iter()
+                .map(|(_, h)| h.kind)
+                .collect();
+        assert_eq!(
+            kinds.last(),
+            Some(&nlscope::netlink::NLMSG_DONE),
+            "{dump:#?}"
+        );
+        let (datagrams, parts) = replies::replies_to(
+            &messages,
+            &dump.key,
+            dump.request as usize + 1,
+            last as usize,
+        );
+        let paired: Vec<usize> = dump.replies.iter().map(|seq| seq as usize).collect();
+        assert_eq!(datagrams, paired, "{dump:#?}");
+        assert_eq!(parts, dump.parts, "{dump:#?}");
+    }
+
+    // `ip link add ... type nlsbogus`: the extended ack's message.
+    let bogus = txs
+        .iter()
+        .find(|t| {
+            t.comm == "ip"
+                && t.outcome
+                    == Outcome::Error {
+                        errno: libc::EOPNOTSUPP,
+                    }
+        })
+        .expect("the bogus link's error");
+    assert_eq!(bogus.op, "RTM_NEWLINK");
+    assert_eq!(bogus.extack.as_deref(), Some("Unknown device type"));
+
+    // The policy's rejection points at IFLA_IFNAME, bytes 32..61 of the
+    // request (which is alone in its datagram).
+    let policy = on_port(7001);
+    assert_eq!(
+        policy.outcome,
+        Outcome::Error {
+            errno: libc::ERANGE
+        }
+    );
+    assert_eq!(
+        policy.extack.as_deref(),
+        Some("Attribute failed policy validation")
+    );
+    let offending = policy.offending.as_ref().expect("an offset");
+    assert_eq!(offending.offset, 32);
+    assert_eq!(
+        offending.path.last().map(String::as_str),
+        Some("IFLA_IFNAME")
+    );
+    assert_eq!(offending.bytes, Some(32..61));
+    assert_eq!(policy.request_bytes, 0..64);
+
+    // Without NLM_F_ACK, the link is the whole answer: one datagram.
+    let noack = on_port(7002);
+    assert_eq!(
+        (noack.op.as_str(), &noack.outcome),
+        ("RTM_GETLINK", &Outcome::Ok)
+    );
+    assert_eq!((noack.replies.len(), noack.parts), (1, 1));
+
+    // Two sockets of one process, both seq 1, neither bound: each pairs
+    // with its own replies.
+    let two = run.file("two.out");
+    let field = |name: &str| -> u32 {
+        two.split_whitespace()
+            .find_map(|word| word.strip_prefix(name)?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {two}"))
+    };
+    let (a, b) = (on_port(field("a=")), on_port(field("b=")));
+    assert_eq!((a.key.seq, b.key.seq), (1, 1));
+    assert_eq!((a.pid, b.pid), (field("pid="), field("pid=")));
+    assert_eq!(
+        (a.op.as_str(), &a.outcome),
+        ("RTM_GETLINK dump", &Outcome::Ok)
+    );
+    assert_eq!((b.op.as_str(), &b.outcome), ("RTM_GETLINK", &Outcome::Ok));
+    assert_eq!(b.replies.len(), 2, "the link, then the ACK: {b:#?}");
+    for tx in [a, b] {
+        for reply in tx.replies.iter() {
+            assert_eq!(messages[reply as usize].dst_port, Some(tx.key.port));
+        }
+    }
+
+    // The user port that never answers: no reply within the timeout.
+    let silent = on_port(7004);
+    assert_eq!(silent.peer, 7005);
+    assert_eq!(
+        silent.outcome,
+        Outcome::NoReply(Why::Timeout {
+            after_ns: timeout_ns
+        })
+    );
+
+    // Link notifications carrying a request's seq and port came in
+    // between: none is a reply.
+    let echoing: Vec<usize> = messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.dst_group != 0)
+        .filter(|(_, m)| {
+            nlscope::netlink::header::split_messages(&m.payload)
+                .iter()
+                .any(|(_, h)| {
+                    txs.iter()
+                        .any(|t| t.key.seq == h.seq && t.key.port == h.port && h.seq != 0)
+                })
+        })
+        .map(|(seq, _)| seq)
+        .collect();
+    assert!(
+        !echoing.is_empty(),
+        "notifications with a requester's seq and port"
+    );
+    for seq in echoing {
+        assert_eq!(paired.roles[seq], Role::Notification);
+        assert!(txs.iter().all(|t| !t.replies.contains(seq as u64)));
+    }
+    eprintln!(
+        "{} transactions, {} orphans:\n{}",
+        txs.len(),
+        paired.orphans.len(),
+        run.file("transactions.txt")
+    );
 }

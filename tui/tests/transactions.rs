@@ -14,8 +14,10 @@ use nlscope::format::pcapng::PcapngWriter;
 use nlscope::format::read::read_capture;
 use nlscope::netlink::header::split_messages;
 use nlscope::netlink::{NLMSG_DONE, NLM_F_REQUEST};
-use nlscope::pairing::{pair_all, PairingConfig};
+use nlscope::pairing::{pair_all, Key, PairingConfig};
 use serde_json::Value;
+
+mod support;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -66,8 +68,8 @@ fn key(tx: &Value) -> (u64, u64, u64, u64) {
     (n("netns"), n("protocol"), n("port"), n("seq"))
 }
 
-/// Reply messages (netlink messages, not datagrams) in `messages` (from 1)
-/// for `key` in numbers `from..=to`: unicasts to its port with its seq.
+/// [`support::replies::replies_to`] with message numbers from 1, as
+/// `nlscope decode` numbers them.
 fn replies_in_file(
     messages: &[CapturedMessage],
     key: (u64, u64, u64, u64),
@@ -75,27 +77,18 @@ fn replies_in_file(
     to: u64,
 ) -> (Vec<u64>, u64) {
     let (netns, protocol, port, seq) = key;
-    let mut datagrams = Vec::new();
-    let mut parts = 0;
-    for n in from..=to {
-        let m = &messages[n as usize - 1];
-        if u64::from(m.netns) != netns
-            || u64::from(m.protocol) != protocol
-            || m.dst_group != 0
-            || m.dst_port.map(u64::from) != Some(port)
-        {
-            continue;
-        }
-        let matching = split_messages(&m.payload)
-            .into_iter()
-            .filter(|(_, h)| u64::from(h.seq) == seq && h.flags & NLM_F_REQUEST == 0)
-            .count();
-        if matching > 0 {
-            datagrams.push(n);
-            parts += matching as u64;
-        }
-    }
-    (datagrams, parts)
+    let key = Key {
+        netns: netns as u32,
+        protocol: protocol as u32,
+        port: port as u32,
+        seq: seq as u32,
+    };
+    let (datagrams, parts) =
+        support::replies::replies_to(messages, &key, from as usize - 1, to as usize - 1);
+    (
+        datagrams.iter().map(|i| *i as u64 + 1).collect(),
+        u64::from(parts),
+    )
 }
 
 /// Every dump ends at an NLMSG_DONE, and every reply to it in the file,

@@ -1,2 +1,3 @@
 pub mod corpus;
 pub mod messages;
+pub mod replies;

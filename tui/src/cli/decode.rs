@@ -79,9 +79,6 @@ const CHUNK: usize = 64 * 1024;
 /// in an error that names the byte offset.
 pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow::Result<()> {
     let context = DecodeContext::with_specs(specs);
-    if args.transactions {
-        return super::transactions::run(&args, context);
-    }
     stream_file(&args.file, context, &mut Messages { json: args.json })
 }
 

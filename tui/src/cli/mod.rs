@@ -186,6 +186,9 @@ pub fn main() -> ExitCode {
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only, &cli.specs),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
+        Some(Command::Decode(args)) if args.transactions => {
+            transactions::run(args, cli.specs.load_warning())
+        }
         Some(Command::Decode(args)) => decode::run(args, cli.specs.load_warning()),
         Some(Command::Specs(args)) => {
             let (specs, errors) = cli.specs.load();

@@ -19,8 +19,9 @@ use crate::pairing::{
     Counts, Event, Key, Offending, Outcome, Pairer, PairingConfig, Transaction, Why,
 };
 
-/// Runs `--transactions`.
-pub fn run(args: &DecodeArgs, context: DecodeContext) -> anyhow::Result<()> {
+/// Runs `nlscope decode --transactions`.
+pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow::Result<()> {
+    let context = DecodeContext::with_specs(specs);
     let config = PairingConfig {
         timeout_ns: args.reply_timeout_ms.saturating_mul(1_000_000),
         ..PairingConfig::default()

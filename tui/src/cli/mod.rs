@@ -2,6 +2,7 @@
 //! here, `decode` in [`decode`]).
 
 pub mod decode;
+pub mod send;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -82,7 +83,8 @@ pub enum Command {
     /// payload as text, hex or a template (the seed's hello, the demo module's
     /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
     /// that can change kernel state need --yes (or a "y" on a terminal).
-    Send(crate::inject::SendArgs),
+    /// With --connect, an agent sends it from its machine.
+    Send(send::SendCommand),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +146,16 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
+        Cli::parse_with_matches(args).map(|(cli, _)| cli)
+    }
+
+    /// As [`Cli::parse_args`], with clap's matches (`nlscope send --connect`
+    /// reads the arguments it relays from them).
+    pub fn parse_with_matches<I, T>(args: I) -> Result<(Cli, clap::ArgMatches), clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
         use clap::{CommandFactory, FromArgMatches};
         let matches = Cli::command().try_get_matches_from(args)?;
         let cli = Cli::from_arg_matches(&matches)?;
@@ -161,14 +173,14 @@ impl Cli {
                 ));
             }
         }
-        Ok(cli)
+        Ok((cli, matches))
     }
 }
 
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
 pub fn main() -> ExitCode {
-    let cli = match Cli::parse_args(std::env::args_os()) {
-        Ok(cli) => cli,
+    let (cli, matches) = match Cli::parse_with_matches(std::env::args_os()) {
+        Ok(parsed) => parsed,
         Err(error) => error.exit(),
     };
     let result = match cli.command {
@@ -177,9 +189,15 @@ pub fn main() -> ExitCode {
         Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
         Some(Command::Decode(args)) => decode::run(args),
-        Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
+        Some(Command::Send(command)) => {
+            let own = matches
+                .subcommand_matches("send")
+                .cloned()
+                .unwrap_or_default();
+            send::run(command, &own, cli.read_only)
+        }
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, cli.max_events),
+            Some(address) => remote_dashboard(&address, cli.max_events, cli.read_only),
             None => live_dashboard(&cli.live, cli.max_events, cli.read_only),
         },
     };
@@ -205,12 +223,25 @@ fn open(args: &OpenArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
-        read_only,
+        injection: local_injection(read_only),
     })
 }
 
+/// Where a dashboard on this machine's capture (or a file) sends.
+fn local_injection(read_only: bool) -> crate::ui::Injection {
+    if read_only {
+        crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into())
+    } else {
+        crate::ui::Injection::Local
+    }
+}
+
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
-fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
+fn remote_dashboard(
+    address: &crate::agent::Address,
+    max: u64,
+    read_only: bool,
+) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
     eprintln!(
         "nlscope: connecting to the agent at {address} (waiting up to 2 minutes for it to start)"
@@ -219,15 +250,19 @@ fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result
         address,
         std::time::Duration::from_secs(120),
     )?;
+    // A message must go to the agent's kernel, not this machine's: through
+    // the agent, when it takes sends from this connection.
+    let injection = match source.sender() {
+        _ if read_only => crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into()),
+        Ok(sender) => crate::ui::Injection::Agent(sender),
+        Err(why) => crate::ui::Injection::Off(why),
+    };
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(Box::new(source)),
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
-        // The agent does not accept injection (protocol version 1), and a
-        // message injected here would go to this machine's kernel, not the
-        // agent's.
-        read_only: true,
+        injection,
     })
 }
 
@@ -243,7 +278,7 @@ fn live_dashboard(live: &LiveArgs, max: u64, read_only: bool) -> anyhow::Result<
         max_events: max_events(max),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
-        read_only,
+        injection: local_injection(read_only),
     })
 }
 

@@ -22,6 +22,7 @@ use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
 use crate::store::Store;
 use crate::ui::action::{Action, SourceEnd};
 use crate::ui::app::{App, Config, SourceStatus};
+use crate::ui::inject::Injection;
 use crate::ui::keys;
 use crate::ui::sockets::PortsOrigin;
 use crate::ui::tasks::spawn_ports_reader;
@@ -41,8 +42,8 @@ pub struct Dashboard {
     pub hint: &'static str,
     /// Where the Ports and Groups views get their sockets.
     pub ports: PortsOrigin,
-    /// No injection (`--read-only`, or a remote source).
-    pub read_only: bool,
+    /// Where the inject dialog sends (or why it does not open).
+    pub injection: Injection,
 }
 
 /// Advice shown when live capture is unavailable.
@@ -211,7 +212,7 @@ pub async fn event_loop(
     };
     let machine = dashboard.ports == PortsOrigin::Machine;
     let config = Config {
-        read_only: dashboard.read_only,
+        injection: dashboard.injection,
         ports: dashboard.ports,
     };
     let mut app = App::with_config(Store::new(dashboard.max_events), status, config);

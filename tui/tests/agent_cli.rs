@@ -243,3 +243,34 @@ fn send_connect_to_an_agent_without_allow_send_is_refused_clearly() {
     );
     stop_agent(agent);
 }
+
+#[test]
+fn record_connect_writes_what_the_agent_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let (agent, socket) = start_agent(dir.path(), &[]);
+    let expected = nlscope::format::read::read_capture(FIXTURE).messages;
+    let out = dir.path().join("watched.jsonl");
+    let count = expected.len().to_string();
+    let (ok, _, err) = nlscope(&[
+        "record",
+        "--connect",
+        &format!("unix:{}", socket.display()),
+        "--count",
+        &count,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("capturing (unix:"), "{err}");
+    assert!(
+        err.contains(&format!("{count} messages written, 0 cut, 0 lost")),
+        "{err}"
+    );
+    let written =
+        nlscope::format::jsonl::read_jsonl(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written, expected);
+    // Live-capture options make no sense for a stream.
+    let (ok, _, err) = nlscope(&["record", "--connect", "unix:/x", "--protocol", "route"]);
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
+    stop_agent(agent);
+}

@@ -61,7 +61,8 @@ pub enum Command {
     /// Capture netlink messages headlessly and write them to a file.
     ///
     /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
-    /// complete up to the last message either way.
+    /// complete up to the last message either way. With --connect it records
+    /// an agent's stream instead.
     Record(RecordArgs),
     /// List every netlink socket: protocol, port, owning processes, groups
     /// (named), receive queue, drops, inode.
@@ -120,6 +121,11 @@ pub struct RecordArgs {
     /// Stop after this many seconds.
     #[arg(long)]
     pub duration: Option<f64>,
+    /// Record an agent's stream (`nlscope agent`) instead of this machine's
+    /// live capture: unix:PATH, tcp:HOST:PORT or virtio:NAME.
+    #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
+          conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
+    pub connect: Option<crate::agent::Address>,
     #[command(flatten)]
     pub live: LiveArgs,
 }
@@ -293,10 +299,19 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             "--duration must be a positive number of seconds"
         );
     }
-    let source = LiveSource::open(&args.live.options())?;
-    if let Some(error) = source.families_error() {
-        eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
-    }
+    let source: Box<dyn CaptureSource> = match &args.connect {
+        Some(address) => Box::new(crate::agent::remote::RemoteSource::connect_waiting(
+            address,
+            Duration::from_secs(120),
+        )?),
+        None => {
+            let source = LiveSource::open(&args.live.options())?;
+            if let Some(error) = source.families_error() {
+                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
+            }
+            Box::new(source)
+        }
+    };
 
     let out: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(std::io::stdout())
@@ -322,7 +337,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             &args.output
         }
     );
-    let totals = write_until_stopped(Box::new(source), &mut writer, &args)?;
+    let totals = write_until_stopped(source, &mut writer, &args)?;
     eprintln!("nlscope: {}", totals.summary());
     Ok(())
 }

@@ -72,7 +72,8 @@ pub enum Command {
     /// Without a subcommand, nlscope opens the dashboard on live capture.
     Open(OpenArgs),
     /// Capture headlessly and serve the stream to dashboards
-    /// (`nlscope --connect ADDR`) over a socket. Read-only.
+    /// (`nlscope --connect ADDR`) over a socket. Read-only unless
+    /// --allow-send lets clients send from this machine.
     Agent(crate::agent::command::AgentArgs),
     /// Print every message of a capture file decoded, as `tshark -V` does
     /// (or as JSON Lines with --json). A damaged file: every complete message
@@ -130,8 +131,10 @@ pub struct RecordArgs {
     pub live: LiveArgs,
 }
 
-/// Ids of the dashboard's live-capture options ([`LiveArgs`] flattened into [`Cli`]).
-const LIVE_IDS: [&str; 8] = [
+/// Ids of the dashboard's own options: its live-capture options
+/// ([`LiveArgs`] flattened into [`Cli`]) and `--connect`.
+const DASHBOARD_IDS: [&str; 9] = [
+    "connect",
     "attach",
     "protocol",
     "pid",
@@ -144,9 +147,10 @@ const LIVE_IDS: [&str; 8] = [
 
 impl Cli {
     /// Parses the command line like [`Parser::try_parse_from`], and refuses
-    /// the dashboard's live-capture options before a subcommand (they would
-    /// be ignored there: `nlscope --protocol route record` means
-    /// `nlscope record --protocol route`).
+    /// the dashboard's options before a subcommand (they would be ignored
+    /// there: `nlscope --protocol route record` means `nlscope record
+    /// --protocol route`, `nlscope --connect ADDR send` means `nlscope send
+    /// --connect ADDR`).
     pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
@@ -166,15 +170,16 @@ impl Cli {
         let matches = Cli::command().try_get_matches_from(args)?;
         let cli = Cli::from_arg_matches(&matches)?;
         if let Some((name, _)) = matches.subcommand() {
-            if let Some(id) = LIVE_IDS
+            if let Some(option) = DASHBOARD_IDS
                 .iter()
                 .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
             {
+                let option = option.replace('_', "-");
                 return Err(Cli::command().error(
                     clap::error::ErrorKind::ArgumentConflict,
                     format!(
-                        "--{id} before `{name}` is an option of the live dashboard; \
-                         give it after the subcommand (`nlscope {name} --{id} ...`) if it has it"
+                        "--{option} before `{name}` is an option of the dashboard; \
+                         give it after the subcommand (`nlscope {name} --{option} ...`) if it has it"
                     ),
                 ));
             }

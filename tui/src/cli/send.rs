@@ -161,6 +161,23 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboards_connect_before_send_is_refused_not_ignored() {
+        for (argv, expected) in [
+            (
+                &["nlscope", "--connect", "unix:/x", "send"][..],
+                "--connect before `send` is an option of the dashboard",
+            ),
+            (
+                &["nlscope", "--ring-size", "1M", "record"],
+                "`nlscope record --ring-size ...`",
+            ),
+        ] {
+            let error = Cli::parse_args(argv).unwrap_err().to_string();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+
+    #[test]
     fn global_options_after_send_are_not_relayed() {
         let (_, matches) = parsed(&["--read-only", "--max-events", "5", "--template", "stats"]);
         assert_eq!(relayed_args(&matches), ["--template=stats"]);

@@ -219,6 +219,16 @@ fn the_guest_agent_streams_what_record_captures() {
     );
 }
 
+/// One client has the guest's agent send (the hello, the module's unicast
+/// and multicast, user to user, an rtnetlink dump) while another only
+/// watches: the watcher's file holds the traffic of every send.
+#[test]
+fn the_guest_agent_sends_for_one_client_while_another_watches() {
+    if let Err(error) = run_scenario("agent-sends") {
+        panic!("{error:#}");
+    }
+}
+
 #[test]
 fn all_six_flows_are_injected_and_captured() {
     if let Err(error) = run_scenario("inject-flows") {

@@ -2,6 +2,8 @@
 //! NETLINK_USERSOCK user-to-user message (neither needs the demo module,
 //! eBPF or root beyond what netlink itself allows).
 
+#[path = "support/run.rs"]
+mod run;
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -10,18 +12,7 @@ use std::time::Duration;
 
 use netlink_sys::{protocols::NETLINK_USERSOCK, Socket, SocketAddr};
 use nlscope::inject::{execute, Plan, Target};
-
-fn nlscope(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_nlscope"))
-        .args(args)
-        .output()
-        .expect("nlscope runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use run::nlscope;
 
 #[test]
 fn a_getlink_dump_is_sent_and_every_reply_decoded() {

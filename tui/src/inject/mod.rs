@@ -533,6 +533,83 @@ pub fn execute(
     })
 }
 
+/// Refuses a state-changing `plan` without `--yes` (`yes`) unless the user
+/// says "y" at the terminal; Ok(true) when they did (an agent must then be
+/// told `--yes`).
+pub fn confirm_risk(risk: Option<&str>, yes: bool) -> Result<bool> {
+    match risk {
+        Some(reason) if !yes => {
+            if !std::io::stdin().is_terminal() {
+                bail!("{reason}: pass --yes to send it anyway");
+            }
+            if !confirm(reason)? {
+                bail!("not sent");
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The refusal of every send under `--read-only`.
+pub const READ_ONLY_REFUSAL: &str =
+    "injection is disabled (--read-only): nlscope send does not send anything";
+
+/// `nlscope send`'s arguments in a parser of their own (the dashboard's
+/// dialog and the agent parse a command line with it).
+#[derive(clap::Parser)]
+#[command(name = "send")]
+struct SendLine {
+    #[command(flatten)]
+    args: SendArgs,
+}
+
+/// Parses the arguments of `nlscope send` (without the program and command
+/// name) as the command line does, or says why not in one line.
+pub fn parse_args(words: &[String]) -> Result<SendArgs, String> {
+    use clap::Parser;
+    SendLine::try_parse_from(std::iter::once("send").chain(words.iter().map(String::as_str)))
+        .map(|line| line.args)
+        .map_err(|error| {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.trim_start_matches("error: ").to_string()
+        })
+}
+
+/// What a send printed, and why it failed when it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendReport {
+    /// The request and the decoded replies, as `nlscope send` prints them.
+    pub output: String,
+    /// The error `nlscope send` would end with.
+    pub error: Option<String>,
+}
+
+impl SendReport {
+    /// The output with the error as its last line (`error: ...`), as the
+    /// dashboard shows it.
+    pub fn text(&self) -> String {
+        match &self.error {
+            Some(error) => format!("{}error: {error}\n", self.output),
+            None => self.output.clone(),
+        }
+    }
+}
+
+/// Sends `plan` and waits for the replies (blocking), collecting what
+/// `nlscope send` would print; replies decoded with `specs`.
+pub fn send_collected(plan: &Plan, specs: &std::sync::Arc<crate::ynl::Specs>) -> SendReport {
+    let mut shown = Vec::new();
+    let result = execute(plan, specs, &mut shown);
+    let output = String::from_utf8_lossy(&shown).into_owned();
+    let error = match result {
+        Ok(outcome) => outcome_error(plan, &outcome),
+        Err(error) => Some(format!("{error:#}")),
+    };
+    SendReport { output, error }
+}
+
 /// `nlscope send`.
 pub fn run(
     args: SendArgs,
@@ -540,20 +617,10 @@ pub fn run(
     specs: std::sync::Arc<crate::ynl::Specs>,
 ) -> Result<()> {
     if read_only {
-        bail!("injection is disabled (--read-only): nlscope send does not send anything");
+        bail!(READ_ONLY_REFUSAL);
     }
     let plan = Plan::resolve(&args, &specs).map_err(|e| anyhow!(e))?;
-    if let Some(reason) = &plan.risk {
-        if !args.yes {
-            if std::io::stdin().is_terminal() {
-                if !confirm(reason)? {
-                    bail!("not sent");
-                }
-            } else {
-                bail!("{reason}: pass --yes to send it anyway");
-            }
-        }
-    }
+    confirm_risk(plan.risk.as_deref(), args.yes)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let outcome = execute(&plan, &specs, &mut out)?;

@@ -21,7 +21,9 @@
 use serde_json::{Map, Value};
 
 use crate::netlink::attr::push_attr;
-use crate::netlink::{NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+use crate::netlink::{
+    GENL_HDRLEN, NETLINK_GENERIC, NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
 use crate::ynl::Specs;
 use crate::ynl::{
     Attr, AttrKind, AttrSet, Direction, EnumUse, Family, Hint, MemberKind, Order, Scalar, Schema,
@@ -46,10 +48,6 @@ pub struct SpecRequest {
     /// The operation's name, for messages.
     pub op: &'static str,
 }
-
-/// Netlink's generic protocol number and header size (`genlmsghdr`).
-const GENERIC: u32 = 16;
-const GENL_HEADER: usize = 4;
 
 /// Builds operation `op` of `family` in `mode` from `json` (an object, or
 /// null for none). `genl_id` is the family's generic netlink id (needed for
@@ -113,8 +111,8 @@ pub fn build(
         })?;
         let cmd = u8::try_from(id).map_err(|_| format!("{op}: command {id} is too large"))?;
         body.extend_from_slice(&[cmd, 1, 0, 0]);
-        debug_assert_eq!(body.len(), GENL_HEADER);
-        (GENERIC, genl_id)
+        debug_assert_eq!(body.len(), GENL_HDRLEN);
+        (NETLINK_GENERIC, genl_id)
     };
     let (header_fields, attributes): (Map<String, Value>, Map<String, Value>) = match header {
         Some(id) => {
@@ -574,11 +572,6 @@ pub fn plan(args: &super::SendArgs, family: &str, specs: &Specs) -> Result<super
         Some(genl_family_id(spec.name)?)
     };
     let request = build(spec, op, mode, &json, genl_id)?;
-    let reads_only = ["get", "dump", "list", "show", "echo"]
-        .iter()
-        .any(|word| request.op.starts_with(word) || request.op.ends_with(&format!("-{word}")));
-    let risk = (mode == Mode::Do && !reads_only)
-        .then(|| format!("{} {} may change kernel state", spec.name, request.op));
     Ok(super::Plan {
         protocol: request.protocol,
         kind: request.kind,
@@ -589,7 +582,24 @@ pub fn plan(args: &super::SendArgs, family: &str, specs: &Specs) -> Result<super
         groups: 0,
         bind_port: args.port.unwrap_or(0),
         wait: std::time::Duration::from_millis(args.wait),
-        risk,
+        risk: risk(args),
+    })
+}
+
+/// Why the spec operation of `args` needs confirming, if it does: a do of
+/// an operation whose name does not say it only reads (get, dump, list,
+/// show, echo). Needs no spec, so a client can ask it of a request an
+/// agent will build.
+pub fn risk(args: &super::SendArgs) -> Option<String> {
+    let op = args.do_op.as_deref()?;
+    let reads_only = ["get", "dump", "list", "show", "echo"]
+        .iter()
+        .any(|word| op.starts_with(word) || op.ends_with(&format!("-{word}")));
+    (!reads_only).then(|| {
+        format!(
+            "{} {op} may change kernel state",
+            args.family.as_deref().unwrap_or("the family")
+        )
     })
 }
 

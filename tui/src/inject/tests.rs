@@ -11,9 +11,9 @@ fn send_args(args: &[&str]) -> Result<SendArgs, String> {
     argv.extend_from_slice(args);
     match Cli::try_parse_from(argv) {
         Ok(Cli {
-            command: Some(Command::Send(args)),
+            command: Some(Command::Send(command)),
             ..
-        }) => Ok(args),
+        }) => Ok(command.args),
         Ok(other) => Err(format!("parsed as {other:?}")),
         Err(error) => Err(error.to_string()),
     }
@@ -200,10 +200,10 @@ fn read_only_refuses_and_risky_messages_need_yes() {
     let cli =
         Cli::try_parse_from(["nlscope", "--read-only", "send", "--template", "hello"]).unwrap();
     assert!(cli.read_only);
-    let Some(Command::Send(args)) = cli.command else {
+    let Some(Command::Send(command)) = cli.command else {
         panic!()
     };
-    let error = run(args, true, crate::ynl::Specs::builtin())
+    let error = run(command.args, true, crate::ynl::Specs::builtin())
         .unwrap_err()
         .to_string();
     assert!(error.contains("--read-only"), "{error}");

@@ -2,12 +2,15 @@
 # virtio-serial, and a traffic generator that runs until the host stops the
 # guest: rtnetlink dumps, links created and deleted (with a listener that never
 # reads, so drops show), uevents, generic netlink lookups, the demo module's
-# exchange, and user-to-user unicasts.
+# exchange and its generic netlink family (echo, set, get, dump, with a
+# listener on its events group), and user-to-user unicasts.
 insmod /lib/modules/nlscope_demo.ko || exit 12
 for i in $(seq 1 50); do ls /sys/class/virtio-ports/*/name > /dev/null 2>&1 && break; sleep 0.1; done
 nlscope agent --listen virtio:nlscope.agent &
 sleep 2
 echo "nlscope-lab: traffic starts"
+# The family's notifications have a listener for as long as the lab runs.
+genl_demo --port 7010 listen 1000000 100000 > /dev/null 2>&1 &
 round=0
 while true; do
     round=$((round + 1))
@@ -17,5 +20,9 @@ while true; do
     nl_traffic genl-family nlctrl > /dev/null
     seed_client $((4000 + round % 1000)) > /dev/null
     nl_traffic usersock > /dev/null
+    genl_demo echo "lab round $round" "$round" > /dev/null
+    genl_demo set $((round % 8)) $((round % 1001)) "round$round" > /dev/null
+    genl_demo get $((round % 8)) > /dev/null
+    [ $((round % 8)) = 0 ] && genl_demo dump > /dev/null
     sleep 1
 done

@@ -11,6 +11,8 @@
  *     get INDEX                   GET (do)
  *     dump                        GET (dump), read to NLMSG_DONE
  *     listen COUNT TIMEOUT        join the events group, print COUNT messages
+ *     fuzz COUNT SEED             COUNT random and malformed requests to the
+ *                                 family, every reply read
  *   "-" for an argument leaves its attribute out (a SET without an index).
  *   --port binds the socket to that port (else the kernel picks one);
  *   --family and --group skip the nlctrl lookup.
@@ -26,6 +28,7 @@
  *       [policy_type=<t>] [policy_min=<n>] [policy_max=<n>] [policy_max_len=<n>]
  *   done parts=<datagrams> messages=<n>
  *   ready port=<p>                                   (listen)
+ *   fuzz sent=<n> refused=<n> replies=<n> acks=<n> errors=<n> done=<n>
  * Exit status 0 when the exchange completed (an error ACK is a completed
  * exchange: the scenario checks what it said), 1 on a local failure.
  */
@@ -375,11 +378,168 @@ static int exchange(struct request *r, int dump)
 	return 0;
 }
 
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+	/* xorshift64*: the same sequence for the same seed. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+/* A u32 near the family's limits more often than not. */
+static uint32_t random_u32(void)
+{
+	static const uint32_t edges[] = { 0, 1, NLSCOPE_DEMO_SLOTS - 1, NLSCOPE_DEMO_SLOTS,
+					  NLSCOPE_DEMO_VALUE_MAX, NLSCOPE_DEMO_VALUE_MAX + 1,
+					  0xffffffff };
+
+	return rng() % 2 ? edges[rng() % 7] : rng() % (2 * NLSCOPE_DEMO_VALUE_MAX);
+}
+
+/* Whether command `cmd`'s policy has attribute `type` (its spec's request). */
+static int accepts(uint8_t cmd, uint16_t type)
+{
+	switch (cmd) {
+	case NLSCOPE_DEMO_GENL_CMD_ECHO:
+		return type == NLSCOPE_DEMO_GENL_A_TEXT || type == NLSCOPE_DEMO_GENL_A_NUMBER;
+	case NLSCOPE_DEMO_GENL_CMD_SET:
+		return type == NLSCOPE_DEMO_GENL_A_INDEX || type == NLSCOPE_DEMO_GENL_A_VALUE ||
+		       type == NLSCOPE_DEMO_GENL_A_NAME;
+	case NLSCOPE_DEMO_GENL_CMD_GET:
+		return type == NLSCOPE_DEMO_GENL_A_INDEX;
+	}
+	return 0;
+}
+
+/*
+ * One random request into `r`: mostly one of the family's commands with its
+ * own attributes, each there or not, well formed but with values and string
+ * lengths around the limits (empty, at the limit, past it); then, now and
+ * then, a flaw: an unknown or zero command, another version or a reserved
+ * field, a junk attribute of any type and length, a nested flag, a string
+ * without its NUL, an attribute longer than the message, or the message cut
+ * inside its header or an attribute. Flags are any of ack, dump and echo.
+ */
+static void random_request(struct request *r)
+{
+	static const uint16_t flags[] = { 0, NLM_F_ACK, NLM_F_DUMP, NLM_F_ACK | NLM_F_DUMP,
+					  NLM_F_ECHO, NLM_F_ACK | NLM_F_ECHO };
+	static const uint16_t attrs[] = { NLSCOPE_DEMO_GENL_A_INDEX, NLSCOPE_DEMO_GENL_A_VALUE,
+					  NLSCOPE_DEMO_GENL_A_NAME, NLSCOPE_DEMO_GENL_A_GENERATION,
+					  NLSCOPE_DEMO_GENL_A_TEXT, NLSCOPE_DEMO_GENL_A_NUMBER };
+	uint8_t cmd = rng() % 8 ? 1 + rng() % 3 : rng() % 6;
+	char bytes[NLSCOPE_DEMO_TEXT_MAX + 8];
+
+	start(r, family_id, flags[rng() % 6], cmd, rng() % 16 ? 1 : rng() % 256);
+	if (rng() % 16 == 0)
+		r->genl.reserved = (uint16_t)rng();
+	for (unsigned int i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		uint16_t type = attrs[i];
+		size_t len;
+
+		/* Its own attributes, each half the time; another's seldom. */
+		if (rng() % (accepts(cmd, type) ? 2 : 32))
+			continue;
+		if (type == NLSCOPE_DEMO_GENL_A_NAME || type == NLSCOPE_DEMO_GENL_A_TEXT) {
+			size_t limit = type == NLSCOPE_DEMO_GENL_A_NAME ? NLSCOPE_DEMO_NAME_MAX
+								       : NLSCOPE_DEMO_TEXT_MAX;
+
+			len = rng() % 2 ? limit + rng() % 3 - 1 : rng() % (limit + 2);
+			for (size_t b = 0; b < len; b++)
+				bytes[b] = (char)('a' + rng() % 26);
+			bytes[len++] = 0;
+			if (rng() % 16 == 0)
+				len--; /* no NUL */
+		} else {
+			uint32_t value = random_u32();
+
+			memcpy(bytes, &value, sizeof(value));
+			len = rng() % 16 ? sizeof(value) : rng() % 9;
+		}
+		if (rng() % 32 == 0)
+			type |= NLA_F_NESTED;
+		put_attr(r, type, bytes, len);
+	}
+	if (rng() % 8 == 0) { /* a junk attribute */
+		size_t len = rng() % 40;
+
+		for (size_t b = 0; b < len; b++)
+			bytes[b] = (char)rng();
+		put_attr(r, (uint16_t)(rng() % 9 | (rng() % 4 ? 0 : NLA_F_NESTED)), bytes, len);
+	}
+	switch (rng() % 32) {
+	case 0: /* the first attribute claims more than the message holds */
+		if (r->nlh.nlmsg_len > NLMSG_LENGTH(GENL_HDRLEN) + NLA_HDRLEN) {
+			struct nlattr *first = (struct nlattr *)((char *)r + NLMSG_LENGTH(GENL_HDRLEN));
+
+			first->nla_len += 4 + rng() % 64;
+		}
+		break;
+	case 1: /* cut inside the genl header or an attribute */
+		r->nlh.nlmsg_len = NLMSG_HDRLEN + rng() % (r->nlh.nlmsg_len - NLMSG_HDRLEN + 1);
+		break;
+	}
+}
+
+/* Reads whatever is queued without waiting, counting what it is. */
+static void drain(int *replies, int *acks, int *errors, int *done)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == ENOBUFS) /* an overrun: keep reading */
+				continue;
+			die("recv (fuzz)");
+		}
+		for (struct nlmsghdr *nlh = (struct nlmsghdr *)buffer; NLMSG_OK(nlh, (unsigned int)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *err = NLMSG_DATA(nlh);
+
+				if (err->error)
+					(*errors)++;
+				else
+					(*acks)++;
+			} else if (nlh->nlmsg_type == NLMSG_DONE) {
+				(*done)++;
+			} else {
+				(*replies)++;
+			}
+		}
+	}
+}
+
+static int fuzz(int count, uint64_t seed)
+{
+	int replies = 0, acks = 0, errors = 0, done = 0, refused = 0;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct request r;
+
+	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+	for (int i = 0; i < count; i++) {
+		random_request(&r);
+		/* The kernel refuses some at the socket (a dump still running:
+		 * EBUSY; a header it cannot read: EINVAL); that is an answer too. */
+		if (sendto(fd, &r, r.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+			refused++;
+		drain(&replies, &acks, &errors, &done);
+	}
+	printf("fuzz sent=%d refused=%d replies=%d acks=%d errors=%d done=%d\n", count, refused,
+	       replies, acks, errors, done);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: genl_demo [--port P] [--family ID] [--group ID] "
 			"resolve | echo TEXT NUMBER | set INDEX VALUE [NAME] | get INDEX | dump | "
-			"listen COUNT TIMEOUT\n");
+			"listen COUNT TIMEOUT | fuzz COUNT SEED\n");
 	exit(2);
 }
 
@@ -448,6 +608,8 @@ int main(int argc, char **argv)
 		start(&r, family_id, NLM_F_DUMP, NLSCOPE_DEMO_GENL_CMD_GET, NLSCOPE_DEMO_FAMILY_VERSION);
 		return exchange(&r, 1);
 	}
+	if (!strcmp(command, "fuzz") && argc - arg == 2)
+		return fuzz(atoi(argv[arg]), strtoull(argv[arg + 1], NULL, 0));
 	if (!strcmp(command, "listen") && argc - arg == 2) {
 		int count = atoi(argv[arg]), messages = 0;
 		int group = (int)events_group;

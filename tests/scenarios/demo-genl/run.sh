@@ -4,7 +4,8 @@
 # group gets both notifications), four SETs the kernel or the module refuses
 # (value out of range, name too long: the kernel's policy checks; no index,
 # an empty name: the module), a GET, a GET of an empty slot and a dump, while
-# `nlscope record` captures. expect.json checks the capture's ports, groups
+# `nlscope record` captures; then 100,000 random and malformed requests, after
+# which the family still answers. expect.json checks the capture's ports, groups
 # and results; tests/tests/guest.rs checks the bytes (the family id, the
 # commands, the attributes, the extended acks).
 insmod /lib/modules/nlscope_demo.ko || exit 10
@@ -68,6 +69,14 @@ wait $RECORDER
 RECORDER_RC=$?
 cat /results/record.err
 nlscope decode /results/capture.jsonl > /results/decode.txt 2>&1 || { echo "decode failed"; FAILED=1; }
+
+# Outside the capture: random and malformed requests (any command, flags,
+# version and reserved field; attributes of any type, length and contents,
+# cut or overlong), every answer read; then the family still echoes.
+START=$(date +%s)
+genl_demo --port 7020 --family "$FAMILY_ID" fuzz 100000 1 > /results/fuzz.out 2>&1 || { echo "fuzz failed"; FAILED=1; }
+echo "$(cat /results/fuzz.out | tail -n 1) in $(( $(date +%s) - START ))s"
+run echo-after 7012 echo "after the fuzz" 7
 
 # rmmod takes the family away: nlctrl no longer knows it.
 rmmod nlscope_demo || { echo "rmmod failed"; FAILED=1; }

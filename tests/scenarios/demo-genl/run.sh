@@ -78,8 +78,15 @@ genl_demo --port 7020 --family "$FAMILY_ID" fuzz 100000 1 > /results/fuzz.out 2>
 echo "$(cat /results/fuzz.out | tail -n 1) in $(( $(date +%s) - START ))s"
 run echo-after 7012 echo "after the fuzz" 7
 
-# rmmod takes the family away: nlctrl no longer knows it.
+# rmmod takes the family away, even with a socket still on its group (a
+# generic netlink socket holds no reference on the module): nlctrl no
+# longer knows it.
+genl_demo --port 7030 --family "$FAMILY_ID" --group "$GROUP_ID" listen 1 2 > /results/listen-rmmod.out 2>&1 &
+LISTENER=$!
+wait_for /results/listen-rmmod.out ready $LISTENER "the listener during rmmod" 14
 rmmod nlscope_demo || { echo "rmmod failed"; FAILED=1; }
+wait $LISTENER
+cat /results/listen-rmmod.out
 genl_demo resolve > /results/unloaded.out 2>&1
 echo "exit $?" >> /results/unloaded.out
 cat /results/unloaded.out

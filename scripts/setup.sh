@@ -27,6 +27,7 @@ packages=(
     linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
     make gcc libc6-dev binutils util-linux kmod
     tshark tmux iproute2 tcpdump strace ethtool iw
+    wireguard-tools nftables conntrack auditd
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -16,12 +16,16 @@
 //!     message naming this variable (for working on the UI without a toolchain).
 //!
 //! A missing tool stops the build with a message that says which and how to get it.
+//!
+//! It also writes `OUT_DIR/ynl_specs.rs`, the kernel's YNL specs that
+//! `ynl::registry` embeds: see [`embed_ynl_specs`].
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
+    embed_ynl_specs();
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     let ebpf_dir = workspace.join("ebpf");
@@ -99,6 +103,108 @@ fn main() {
     let object = target_dir.join("bpfel-unknown-none/release/nlscope");
     std::fs::copy(&object, &embedded)
         .unwrap_or_else(|e| fail(&format!("copying {}: {e}", object.display())));
+}
+
+/// The package whose files hold the kernel's YNL specs, as pinned in
+/// Cargo.toml's build-dependencies.
+const SPECS_PACKAGE: &str = "netlink-bindings";
+const SPECS_VERSION: &str = "0.3.5";
+
+/// Writes `OUT_DIR/ynl_specs.rs`: `(file name, include_str!(path))` for every
+/// kernel spec the pinned `netlink-bindings` package ships.
+///
+/// Why this route: the specs are the kernel's own text, published by a
+/// pinned registry package under MIT/Apache terms, so they are never copied
+/// into this repository and a build gets exactly the same bytes everywhere.
+/// The package is a build-dependency only for cargo to fetch and verify it
+/// (its code is all behind features, so nothing of it is compiled); its
+/// directory comes from `cargo metadata`, which knows where cargo unpacked
+/// it (registry, vendored sources or a path override alike). The package's
+/// own files are skipped: `*.overrides.yaml` (its corrections) and
+/// `builtin/` (its own definitions), and `include_str!` of absolute paths
+/// lets rustc track every spec for rebuilds.
+fn embed_ynl_specs() {
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("ynl_specs.rs");
+    let source = specs_package_dir().join("src");
+    println!("cargo:rerun-if-changed={}", source.display());
+    let mut specs = Vec::new();
+    let entries = std::fs::read_dir(&source)
+        .unwrap_or_else(|e| fail_specs(&format!("reading {}: {e}", source.display())));
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Some(family) = dir.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+            continue;
+        };
+        // `<family>/<family>.yaml` is the kernel's spec; builtin is the package's.
+        let spec = dir.join(format!("{family}.yaml"));
+        if family == "builtin" || !spec.is_file() {
+            continue;
+        }
+        println!("cargo:rerun-if-changed={}", spec.display());
+        specs.push((format!("{family}.yaml"), spec));
+    }
+    if specs.is_empty() {
+        fail_specs(&format!("no YNL spec found under {}", source.display()));
+    }
+    specs.sort();
+    let mut text = String::from(
+        "/// The kernel's YNL specs from the pinned netlink-bindings package (build.rs).\n\
+         pub static EMBEDDED: &[(&str, &str)] = &[\n",
+    );
+    for (name, path) in &specs {
+        text.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    text.push_str("];\n");
+    // Written only when it changes, so an unchanged build stays fresh.
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&out, text)
+            .unwrap_or_else(|e| fail_specs(&format!("writing {}: {e}", out.display())));
+    }
+}
+
+/// Where cargo keeps the pinned specs package, from `cargo metadata`.
+fn specs_package_dir() -> PathBuf {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("Cargo.toml");
+    let output = Command::new(&cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .output()
+        .unwrap_or_else(|e| fail_specs(&format!("running {cargo} metadata: {e}")));
+    if !output.status.success() {
+        fail_specs(&format!(
+            "{cargo} metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| fail_specs(&format!("reading cargo metadata: {e}")));
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    packages
+        .iter()
+        .find(|p| p["name"] == SPECS_PACKAGE && p["version"] == SPECS_VERSION)
+        .and_then(|p| p["manifest_path"].as_str())
+        .and_then(|path| Path::new(path).parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| {
+            fail_specs(&format!(
+                "{SPECS_PACKAGE} {SPECS_VERSION} is not in cargo metadata (is it still \
+                 tui's build-dependency at that version?)"
+            ))
+        })
+}
+
+fn fail_specs(message: &str) -> ! {
+    eprintln!("\nerror: nlscope's YNL specs could not be embedded: {message}\n");
+    std::process::exit(1);
 }
 
 const DEBIAN_CARGO: &str = "/usr/bin/cargo";

@@ -355,6 +355,20 @@ pub fn module_load_order(
         {
             visit(kernel, &module_name_of(dependency), &[], order, seen)?;
         }
+        // Soft dependencies the module needs loaded first (libcrc32c's
+        // `pre: crc32c`): usually an alias several modules provide; the
+        // portable `_generic` one works on any (emulated) CPU.
+        for alias in pre_softdeps(&modinfo(kernel, "softdep", name)?) {
+            let providers = modinfo(kernel, "filename", &alias)?;
+            let chosen = providers
+                .lines()
+                .find(|file| file.contains("_generic"))
+                .or_else(|| providers.lines().next());
+            match chosen {
+                Some("(builtin)") | None => {}
+                Some(file) => visit(kernel, &module_name_of(file), &[], order, seen)?,
+            }
+        }
         order.push(ModuleToLoad {
             name: name.to_string(),
             file: PathBuf::from(file),
@@ -374,6 +388,21 @@ pub fn module_load_order(
         )?;
     }
     Ok(order)
+}
+
+/// The modules a `softdep` field (`pre: crc32c post: x`) wants loaded before.
+fn pre_softdeps(softdep: &str) -> Vec<String> {
+    let mut pre = Vec::new();
+    let mut in_pre = false;
+    for word in softdep.split_whitespace() {
+        match word {
+            "pre:" => in_pre = true,
+            "post:" => in_pre = false,
+            module if in_pre => pre.push(module.to_string()),
+            _ => {}
+        }
+    }
+    pre
 }
 
 fn modinfo(kernel: &GuestKernel, field: &str, module: &str) -> Result<String> {
@@ -972,6 +1001,14 @@ pub fn run_scenario(scenario: &str) -> Result<GuestRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn soft_dependencies_before_are_read() {
+        assert_eq!(pre_softdeps("pre: crc32c"), ["crc32c"]);
+        assert_eq!(pre_softdeps("pre: a b post: c"), ["a", "b"]);
+        assert!(pre_softdeps("post: c").is_empty());
+        assert!(pre_softdeps("").is_empty());
+    }
 
     #[test]
     fn ldd_output_is_parsed() {

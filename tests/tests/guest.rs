@@ -4,6 +4,9 @@
 
 use nlscope_tests::run_scenario;
 
+#[path = "../../tui/tests/support/naming.rs"]
+mod naming;
+
 #[test]
 fn seed_exchange_is_captured_end_to_end() {
     if let Err(error) = run_scenario("seed-exchange") {
@@ -353,6 +356,7 @@ fn real_clients_match_the_nlmon_reference(scenario: &str) {
         "the clients produced big datagrams ({over_4k} over 4 KiB, the largest {largest})"
     );
     the_nlmon_capture_reads_with_its_direction(&run.results.join("nlmon.pcap"));
+    naming::real_clients_are_named(&run.results.join("capture.pcapng"));
 }
 
 /// nlscope's reader on the reference file from the guest: nlmon's cooked

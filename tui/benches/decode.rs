@@ -1,7 +1,10 @@
-//! Decode throughput on one core, two corpora:
+//! Decode throughput on one core, three corpora:
 //! - `fixture`: every message of the guest capture under `tests/fixtures/`
 //!   (`guest-capture-paths.pcapng`, real traffic: dumps, multicasts, genl,
 //!   demo, usersock, drops), the corpus the issue names;
+//! - `real-clients`: what iproute2, iw, ethtool, wg, nft, conntrack and
+//!   auditctl exchanged with Debian's 6.12 in the real-clients scenario
+//!   (`tests/fixtures/real-clients.pcapng`: big dumps, many families);
 //! - `synthetic`: the golden corpus (hand-built messages of every family plus
 //!   the host recordings).
 //!
@@ -9,6 +12,8 @@
 //! what the detail view and `nlscope decode` need) and summary alone (what the
 //! store and list views need per message). Whole passes over the corpus for
 //! about two seconds each; prints messages per second.
+//!
+//! First it times parsing every embedded YNL spec (a one-time cost).
 //!
 //! Run: `cargo bench -p nlscope --bench decode` (optionally
 //! `-- --seconds 5`). For instruction counts (the wall clock of a shared
@@ -31,22 +36,27 @@ struct Buffer {
     bytes: Vec<u8>,
 }
 
-fn fixture_corpus() -> Vec<Buffer> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/fixtures/guest-capture-paths.pcapng"
-    );
-    let read = nlscope::format::read_capture(path);
+/// Every message of a capture file under `tests/fixtures/`, and the
+/// generic netlink families the file names.
+fn file_corpus(name: &str) -> (Vec<Buffer>, Vec<(u16, String)>) {
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let read = nlscope::format::read_capture(&path);
     assert!(read.error.is_none(), "{path}: {:?}", read.error);
-    read.messages
+    let buffers = read
+        .messages
         .into_iter()
         .enumerate()
         .map(|(i, m)| Buffer {
-            name: format!("fixture #{i} ({} bytes)", m.payload.len()),
+            name: format!("{name} #{i} ({} bytes)", m.payload.len()),
             protocol: m.protocol,
             bytes: m.payload,
         })
-        .collect()
+        .collect();
+    (buffers, read.genl_families.into_iter().collect())
+}
+
+fn fixture_corpus() -> Vec<Buffer> {
+    file_corpus("guest-capture-paths.pcapng").0
 }
 
 fn synthetic_corpus() -> Vec<Buffer> {
@@ -78,8 +88,11 @@ fn passes_per_second(buffers: &[Buffer], seconds: f64, work: impl Fn(&Buffer) ->
     passes as f64 / start.elapsed().as_secs_f64()
 }
 
-fn measure(label: &str, buffers: &[Buffer], seconds: f64) {
+fn measure(label: &str, buffers: &[Buffer], families: &[(u16, String)], seconds: f64) {
     let mut context = DecodeContext::default();
+    for (id, name) in families {
+        context.add_family(*id, name, Vec::new());
+    }
     for buffer in buffers {
         context.learn_bytes(buffer.protocol, &buffer.bytes);
     }
@@ -166,6 +179,19 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(2.0);
-    measure("fixture", &fixture_corpus(), seconds);
-    measure("synthetic", &synthetic_corpus(), seconds);
+    // The YNL specs are parsed on first use, once per process: timed here,
+    // which also keeps that one-time cost out of the throughput figures.
+    let started = Instant::now();
+    let specs = nlscope::ynl::Specs::builtin();
+    let errors = specs.load_all();
+    assert!(errors.is_empty(), "{errors:?}");
+    println!(
+        "ynl specs: {} embedded specs parsed in {:.1} ms",
+        specs.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    measure("fixture", &fixture_corpus(), &[], seconds);
+    let (real_clients, families) = file_corpus("real-clients.pcapng");
+    measure("real-clients", &real_clients, &families, seconds);
+    measure("synthetic", &synthetic_corpus(), &[], seconds);
 }

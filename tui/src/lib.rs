@@ -4,6 +4,8 @@
 //! imports it back:
 //! - `netlink`: every netlink number, the header and attribute codecs, the
 //!   name tables and the nlctrl query; everything else builds on it;
+//! - `ynl`: the kernel's YNL specs (embedded) and any a user adds, which
+//!   the decoder names families with;
 //! - `event`: the captured-message model, [`event::CapturedMessage`];
 //! - sources, file formats and decoding: `capture` (the one
 //!   `CaptureSource` interface: live eBPF, a capture file, and
@@ -31,6 +33,7 @@ pub mod ports;
 pub mod runtime;
 pub mod store;
 pub mod ui;
+pub mod ynl;
 
 /// Every binary linking nlscope (the `nlscope` command, tests, benchmarks)
 /// allocates through mimalloc: decoding and the store make many small,

@@ -1,13 +1,16 @@
 //! Options of every live capture, shared by the front ends that start one
-//! (`nlscope record`, the dashboard, `nlscope agent`): a leaf, so that the
-//! command line (`cli`) and the agent's command (`agent::command`) both
-//! import it and neither imports the other for it.
+//! (`nlscope record`, the dashboard, `nlscope agent`), and where the YNL
+//! specs come from: a leaf, so that the command line (`cli`) and the
+//! agent's command (`agent::command`) both import it and neither imports
+//! the other for it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
 use crate::capture::live::{AttachMode, LiveOptions};
+use crate::ynl::{SpecError, Specs};
 
 /// Options of every live capture (record, the dashboard, the agent).
 #[derive(Debug, Args)]
@@ -131,5 +134,68 @@ mod tests {
         ] {
             assert!(parse_ring_size(bad).is_err(), "{bad}");
         }
+    }
+}
+
+/// Where YNL specs are read from besides the built-in ones, when present:
+/// where the kernel's `ynl` tool installs them.
+pub const SYSTEM_SPEC_DIR: &str = "/usr/share/ynl/specs";
+
+/// The YNL specs every front end that decodes uses.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SpecArgs {
+    /// A directory of YNL specs (*.yaml) to decode with besides the kernel's
+    /// built-in ones (a spec there replaces the built-in one of its family).
+    /// Repeatable; NLSCOPE_SPEC_DIR takes a colon-separated list. /usr/share/ynl/specs
+    /// is read too when it exists, before these.
+    #[arg(
+        long = "spec-dir",
+        value_name = "DIR",
+        global = true,
+        env = "NLSCOPE_SPEC_DIR",
+        value_delimiter = ':'
+    )]
+    pub spec_dirs: Vec<PathBuf>,
+}
+
+impl SpecArgs {
+    /// The directories to read, in order (a later spec replaces an earlier
+    /// one of the same family): the system's, then the user's.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let system = PathBuf::from(SYSTEM_SPEC_DIR);
+        let mut dirs = Vec::new();
+        if system.is_dir() && !self.spec_dirs.contains(&system) {
+            dirs.push(system);
+        }
+        dirs.extend(
+            self.spec_dirs
+                .iter()
+                .filter(|d| !d.as_os_str().is_empty())
+                .cloned(),
+        );
+        dirs
+    }
+
+    /// The specs: the built-in set alone (shared by the whole process) when
+    /// no directory adds any, and what did not load (the rest did).
+    pub fn load(&self) -> (Arc<Specs>, Vec<SpecError>) {
+        let dirs = self.dirs();
+        if dirs.is_empty() {
+            return (Specs::builtin(), Vec::new());
+        }
+        let mut specs = Specs::with_builtin();
+        let errors = dirs.iter().flat_map(|dir| specs.add_dir(dir)).collect();
+        (Arc::new(specs), errors)
+    }
+
+    /// [`load`](Self::load), each error a warning on stderr: a broken spec
+    /// is one line naming its file and place, and decoding goes on with
+    /// the others.
+    pub fn load_warning(&self) -> Arc<Specs> {
+        let (specs, errors) = self.load();
+        for error in errors {
+            eprintln!("nlscope: warning: spec {error} (not used; the other specs are)");
+        }
+        specs
     }
 }

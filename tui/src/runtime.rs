@@ -12,6 +12,7 @@
 
 use crate::capture::{self, CaptureSource, CaptureSummary, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 
 /// Events a source may queue before it waits for the consumer.
@@ -38,6 +39,11 @@ pub trait Consumer {
     /// The socket table of the machine the messages come from (remote sources).
     #[allow(clippy::boxed_local)] // the table arrives boxed from the source
     fn ports(&mut self, _table: Box<PortTable>) -> Flow {
+        Flow::Continue
+    }
+    /// Generic netlink families of the machine the messages come from,
+    /// before the first message that uses them.
+    fn families(&mut self, _families: Vec<Family>) -> Flow {
         Flow::Continue
     }
 }
@@ -79,6 +85,7 @@ pub fn pump(
             SourceEvent::Messages(batch) => consumer.messages(batch),
             SourceEvent::Lost { total } => consumer.lost(total),
             SourceEvent::Ports(table) => consumer.ports(table),
+            SourceEvent::Families(families) => consumer.families(families),
         };
         if flow == Flow::Stop {
             stop.stop();

@@ -24,7 +24,22 @@ fn the_agent_serves_until_sigint_and_cleans_up() {
     }
     assert!(socket.exists(), "the agent listens");
     // A raw client reads the hello frame: type 1, JSON naming the protocol.
-    let mut stream = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    // The socket's file exists from bind(2) on; connections are taken from
+    // listen(2) on, a moment later.
+    let mut stream = loop {
+        match std::os::unix::net::UnixStream::connect(&socket) {
+            Ok(stream) => break stream,
+            Err(error) if Instant::now() < deadline => {
+                assert_eq!(
+                    error.kind(),
+                    std::io::ErrorKind::ConnectionRefused,
+                    "{error}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(error) => panic!("the agent accepts no connection: {error}"),
+        }
+    };
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -35,7 +50,7 @@ fn the_agent_serves_until_sigint_and_cleans_up() {
     assert_eq!(body[0], 1);
     let hello: serde_json::Value = serde_json::from_slice(&body[1..]).unwrap();
     assert_eq!(hello["protocol"], "nlscope-agent");
-    assert_eq!(hello["version"], 1);
+    assert_eq!(hello["version"], 2);
     assert_eq!(hello["inject"], false);
 
     // SAFETY: kill(2) on our own child's pid.

@@ -17,6 +17,7 @@ fn learned_context() -> DecodeContext {
         }
     }
     context.learn_bytes(16, &corpus::nl80211_family());
+    context.learn_bytes(16, &corpus::ethtool_family());
     context
 }
 
@@ -47,7 +48,7 @@ fn summaries_read_like_the_brief() {
     );
     assert_eq!(
         summary("genl-nl80211-get-interface"),
-        "nl80211 GET_INTERFACE"
+        "nl80211 get-interface"
     );
     assert_eq!(
         summary("uevent-kernel"),
@@ -84,7 +85,7 @@ fn families_are_learnt_from_real_nlctrl_replies() {
     fresh.add_family(0x1c, "nl80211", vec![(5, "config".into())]);
     assert_eq!(
         decode_bytes(16, get_interface, &fresh).summary,
-        "nl80211 GET_INTERFACE"
+        "nl80211 get-interface"
     );
     assert_eq!(fresh.group_name(16, 5).as_deref(), Some("nl80211/config"));
     assert_eq!(fresh.group_name(0, 1).as_deref(), Some("RTNLGRP_LINK"));

@@ -1,11 +1,13 @@
-# Real netlink clients (iproute2's ip, tc and bridge, iw on mac80211_hwsim,
-# ethtool) producing datagrams of many KiB, recorded at the same time by
+# Real netlink clients (iproute2's ip, tc, bridge, genl and devlink, iw on
+# mac80211_hwsim, ethtool, wg, nft, conntrack, auditctl) producing datagrams
+# of many KiB and many families, recorded at the same time by
 # nlmon + tcpdump (-s 0, the reference) and by nlscope with --attach $ATTACH.
 # The host test (tests/tests/guest.rs) checks that every datagram nlmon saw
-# between the two marker links is in nlscope's file, byte for byte, uncut.
+# between the two marker links is in nlscope's file, byte for byte, uncut,
+# and how much of it nlscope's decoder names.
 # The real tools, not busybox's applets of the same name (busybox's shell
 # runs its own applets before anything in PATH).
-for tool in ip tc bridge iw ethtool tcpdump; do
+for tool in ip tc bridge genl devlink iw ethtool wg nft conntrack auditctl tcpdump; do
     [ -x "/usr/local/bin/$tool" ] || { echo "/usr/local/bin/$tool is missing"; exit 9; }
     eval "$tool() { /usr/local/bin/$tool \"\$@\"; }"
 done
@@ -54,6 +56,51 @@ step iw-dev.out iw dev
 # A dummy link has no link modes: the kernel answers ENODATA, also traffic.
 ethtool nlsd1 > /results/ethtool.out 2>&1
 step ethtool-features.out ethtool -k nlsd1
+
+# More kinds of links, rules, neighbours and classes: per-kind link data
+# (bridge, bridge port, veth), AF_BRIDGE dumps, FIB rules, tc classes.
+ip link add nlsveth0 type veth peer name nlsveth1
+ip link set nlsveth0 up
+ip link set nlsveth1 up
+ip neigh add 10.77.1.2 lladdr 02:00:00:00:77:01 dev nlsd1
+ip rule add from 10.77.1.0/24 table 100 priority 1000
+ip -6 rule add from fd77::/64 table 100 priority 1000
+tc qdisc add dev nlsveth0 root handle 1: htb default 10
+tc class add dev nlsveth0 parent 1: classid 1:10 htb rate 10mbit
+step ip-detail-bridge.out ip -d link show type bridge
+step ip-detail-veth.out ip -d link show type veth
+step bridge-detail-link.out bridge -d link show
+step ip-rule.out ip rule show
+step ip6-rule.out ip -6 rule show
+step ip-neigh.out ip neigh show
+step tc-class.out tc -s class show dev nlsveth0
+
+# Generic netlink families beyond nl80211 and ethtool.
+step genl-ctrl.out genl ctrl list
+wg genkey > /tmp/wg.key
+ip link add nlswg0 type wireguard
+wg set nlswg0 listen-port 51820 private-key /tmp/wg.key
+ip link set nlswg0 up
+step wg-show.out wg show
+step wg-dump.out wg show all dump
+ip mptcp endpoint add 10.77.2.1 dev nlsd2 signal
+ip mptcp limits set subflow 2 add_addr_accepted 2
+step mptcp-endpoints.out ip mptcp endpoint show
+step mptcp-limits.out ip mptcp limits show
+ip fou add port 5555 ipproto 4
+step fou.out ip fou show
+step tcp-metrics.out ip tcp_metrics show
+step devlink.out devlink dev show
+
+# nfnetlink: nf_tables and conntrack; and the audit protocol.
+nft add table inet nlscope
+nft add chain inet nlscope input '{ type filter hook input priority 0; policy accept; }'
+nft add rule inet nlscope input tcp dport 22 counter accept
+step nft-ruleset.out nft list ruleset
+step conntrack-list.out conntrack -L
+step conntrack-stats.out conntrack -S
+step auditctl-status.out auditctl -s
+step auditctl-rules.out auditctl -l
 
 ip link add nlsmarkend type dummy
 sleep 1

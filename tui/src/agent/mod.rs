@@ -10,7 +10,7 @@ pub mod command;
 pub mod protocol;
 pub mod remote;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
@@ -24,6 +24,7 @@ use anyhow::Context;
 
 use crate::capture::{CaptureSource, CaptureSummary, StopSignal};
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 use crate::runtime::{pump, Consumer, Flow};
 use protocol::{encode, FrameType, Hello, Lost};
 
@@ -241,7 +242,34 @@ struct Client {
     queue: SyncSender<Arc<Vec<u8>>>,
     missed: u64,
     reported: Lost,
+    /// Families frames that did not fit the queue: sent again, with every
+    /// family known, before this client's next batch.
+    families_behind: bool,
     writer: std::thread::JoinHandle<()>,
+}
+
+impl Client {
+    /// Queues `frame`; false when it did not fit (or the client is gone).
+    fn offer(&mut self, frame: &Arc<Vec<u8>>) -> bool {
+        match self.queue.try_send(frame.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => false,
+            Err(TrySendError::Disconnected(_)) => {
+                self.missed = u64::MAX;
+                false
+            }
+        }
+    }
+
+    /// Catches up on families first, so no batch overtakes the families it
+    /// uses; false when the client is still behind.
+    fn catch_up_families(&mut self, families: &BTreeMap<u16, Family>) -> bool {
+        if self.families_behind {
+            let known: Vec<&Family> = families.values().collect();
+            self.families_behind = !self.offer(&Arc::new(encode(FrameType::Families, &known)));
+        }
+        !self.families_behind
+    }
 }
 
 /// What the agent reports when it stops.
@@ -255,6 +283,9 @@ pub struct AgentSummary {
 /// backlog a late client is sent first, and the source's losses.
 struct Hub {
     clients: Vec<Client>,
+    /// Every generic netlink family the source named, sent to a client
+    /// before the backlog.
+    families: BTreeMap<u16, Family>,
     backlog: VecDeque<CapturedMessage>,
     backlog_limit: usize,
     source_lost: u64,
@@ -297,12 +328,13 @@ impl HubConsumer {
 impl Consumer for HubConsumer {
     fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
         let frame = Arc::new(encode(FrameType::Messages, &batch));
-        let mut hub = self.hub();
+        let mut guard = self.hub();
+        let hub = &mut *guard;
         for client in &mut hub.clients {
-            match client.queue.try_send(frame.clone()) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => client.missed += batch.len() as u64,
-                Err(TrySendError::Disconnected(_)) => client.missed = u64::MAX,
+            if !(client.catch_up_families(&hub.families) && client.offer(&frame))
+                && client.missed != u64::MAX
+            {
+                client.missed += batch.len() as u64;
             }
         }
         hub.backlog.extend(batch);
@@ -321,6 +353,24 @@ impl Consumer for HubConsumer {
     }
 
     // Clients get this machine's own table at connect.
+
+    /// Families go to every client before the messages that use them; a
+    /// client whose queue is full gets them (all of them) before its next
+    /// batch instead.
+    fn families(&mut self, families: Vec<Family>) -> Flow {
+        let frame = Arc::new(encode(FrameType::Families, &families));
+        let mut guard = self.hub();
+        let hub = &mut *guard;
+        hub.families
+            .extend(families.into_iter().map(|family| (family.id, family)));
+        for client in &mut hub.clients {
+            if !client.families_behind && !client.offer(&frame) {
+                client.families_behind = true;
+            }
+        }
+        hub.report_losses();
+        Flow::Continue
+    }
 }
 
 /// How often the accepting thread looks for a new client (and retries loss
@@ -345,6 +395,7 @@ pub fn serve(
     };
     let hub = Arc::new(Mutex::new(Hub {
         clients: Vec::new(),
+        families: BTreeMap::new(),
         backlog: VecDeque::new(),
         backlog_limit,
         source_lost: 0,
@@ -389,9 +440,14 @@ pub fn serve(
                     });
                     let mut hub = hub.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     hub.served += 1;
-                    if let Some(client) =
-                        start_client(stream, &hello, &table, &hub.backlog, hub.source_lost)
-                    {
+                    let start = ClientStart {
+                        hello: &hello,
+                        table: &table,
+                        families: &hub.families,
+                        backlog: &hub.backlog,
+                        source_lost: hub.source_lost,
+                    };
+                    if let Some(client) = start_client(stream, start) {
                         hub.clients.push(client);
                     }
                 }
@@ -426,18 +482,30 @@ pub fn serve(
     })
 }
 
-fn start_client(
-    stream: Stream,
-    hello: &Hello,
-    table: &crate::ports::PortTable,
-    backlog: &VecDeque<CapturedMessage>,
+/// What a new client is sent before live traffic.
+struct ClientStart<'a> {
+    hello: &'a Hello,
+    table: &'a crate::ports::PortTable,
+    families: &'a BTreeMap<u16, Family>,
+    backlog: &'a VecDeque<CapturedMessage>,
     source_lost: u64,
-) -> Option<Client> {
+}
+
+fn start_client(stream: Stream, start: ClientStart) -> Option<Client> {
+    let ClientStart {
+        hello,
+        table,
+        families,
+        backlog,
+        source_lost,
+    } = start;
     let (queue, frames) = mpsc::sync_channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
     let reader = stream.try_clone().ok()?;
     let mut writer = stream;
     let mut first = encode(FrameType::Hello, hello);
     first.extend(encode(FrameType::Ports, table));
+    let known: Vec<&Family> = families.values().collect();
+    first.extend(encode(FrameType::Families, &known));
     let kept: Vec<&CapturedMessage> = backlog.iter().collect();
     for chunk in kept.chunks(1024) {
         first.extend(encode(FrameType::Messages, &chunk));
@@ -460,6 +528,7 @@ fn start_client(
     Some(Client {
         queue,
         missed: 0,
+        families_behind: false,
         reported: Lost {
             source_lost,
             client_missed: 0,

@@ -1,4 +1,4 @@
-//! The agent's wire format, version 1.
+//! The agent's wire format, version 2.
 //!
 //! A stream of frames in both directions. Every frame is
 //!
@@ -9,15 +9,22 @@
 //! | 5.. | N - 1 bytes of body: UTF-8 JSON |
 //!
 //! The agent sends, in order: one `Hello` ({"protocol":"nlscope-agent",
-//! "version":1,"source":..,"detail":..,"inject":false}), one `Ports` (the
-//! agent machine's port table, as `nlscope ports --json` prints it), the
-//! newest events it kept (as `Messages`), then live `Messages`
+//! "version":2,"source":..,"detail":..,"inject":false}), one `Ports` (the
+//! agent machine's port table, as `nlscope ports --json` prints it), one
+//! `Families` (the generic netlink families its source named so far: a JSON
+//! array of {"id","name","groups":[[id,name]..],"hdrsize"}), the newest
+//! events it kept (as `Messages`), then live `Messages`
 //! batches (a JSON array of captured messages, the same objects as
 //! `nlscope record --format jsonl` writes), and `Lost` frames
 //! ({"source_lost":N,"client_missed":M}) whenever either count changes:
 //! `source_lost` is what the capture itself lost, `client_missed` what this
 //! client missed because it read too slowly (the agent drops batches for a
-//! slow client instead of stalling the capture).
+//! slow client instead of stalling the capture). Families the source names
+//! later (a capture file announces them as it goes) come as more
+//! `Families` frames, before the messages that use them.
+//!
+//! Version 2 added the `Families` frame; the two sides refuse each other's
+//! other versions at the hello, naming both.
 //!
 //! Clients send nothing in version 1; whatever a client sends is read and
 //! discarded, so a hostile client can neither crash the agent nor make it send.
@@ -25,9 +32,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 
 pub const PROTOCOL_NAME: &str = "nlscope-agent";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Largest frame body accepted (16 MiB): a bound on what a peer can make us allocate.
 pub const MAX_FRAME: u32 = 16 << 20;
 
@@ -38,6 +46,7 @@ pub enum FrameType {
     Messages = 2,
     Lost = 3,
     Ports = 4,
+    Families = 5,
 }
 
 impl FrameType {
@@ -47,6 +56,7 @@ impl FrameType {
             2 => Some(FrameType::Messages),
             3 => Some(FrameType::Lost),
             4 => Some(FrameType::Ports),
+            5 => Some(FrameType::Families),
             _ => None,
         }
     }
@@ -59,7 +69,7 @@ pub struct Hello {
     /// The agent's source kind (`live`, `file`).
     pub source: String,
     pub detail: String,
-    /// Whether this agent accepts injection (never, in version 1).
+    /// Whether this agent accepts injection (never, in version 2).
     pub inject: bool,
 }
 
@@ -98,6 +108,7 @@ pub enum Frame {
     Messages(Vec<CapturedMessage>),
     Lost(Lost),
     Ports(crate::ports::PortTable),
+    Families(Vec<Family>),
 }
 
 /// Reads the 4-byte length prefix; the caller then reads that many bytes.
@@ -120,6 +131,9 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
             .map_err(bad),
         FrameType::Lost => serde_json::from_slice(body).map(Frame::Lost).map_err(bad),
         FrameType::Ports => serde_json::from_slice(body).map(Frame::Ports).map_err(bad),
+        FrameType::Families => serde_json::from_slice(body)
+            .map(Frame::Families)
+            .map_err(bad),
     }
 }
 
@@ -151,6 +165,14 @@ mod tests {
         };
         let frame = encode(FrameType::Ports, &table);
         assert_eq!(decode(&frame[4..]), Ok(Frame::Ports(table)));
+        let families = vec![Family {
+            id: 0x1d,
+            name: "nlscope_demo".into(),
+            groups: vec![(9, "events".into())],
+            hdrsize: 0,
+        }];
+        let frame = encode(FrameType::Families, &families);
+        assert_eq!(decode(&frame[4..]), Ok(Frame::Families(families)));
     }
 
     #[test]

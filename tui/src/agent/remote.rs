@@ -22,7 +22,7 @@ pub struct RemoteSource {
 
 impl RemoteSource {
     /// Connects and reads the agent's hello; fails on anything that is not an
-    /// nlscope agent speaking protocol version 1.
+    /// nlscope agent speaking protocol version 2.
     pub fn connect(address: &Address) -> anyhow::Result<RemoteSource> {
         RemoteSource::connect_waiting(address, Duration::from_secs(10))
     }
@@ -142,6 +142,7 @@ impl CaptureSource for RemoteSource {
                     }
                 }
                 Frame::Ports(table) => SourceEvent::Ports(Box::new(table)),
+                Frame::Families(families) => SourceEvent::Families(families),
                 Frame::Hello(_) => continue,
             };
             if sink.blocking_send(event).is_err() {

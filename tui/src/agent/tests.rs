@@ -50,27 +50,35 @@ impl Running {
     }
 }
 
-/// Reads from the agent until `count` messages (not counting synthesized
-/// family records) arrived or were reported missed, or 60 s passed. Returns
-/// the messages and the last reported loss total.
+/// What a client received.
+struct Received {
+    messages: Vec<CapturedMessage>,
+    lost: u64,
+    families: Vec<Family>,
+}
+
+/// Reads from the agent until `count` messages arrived or were reported
+/// missed, or 60 s passed.
 fn receive(address: &Address, count: usize) -> (Vec<CapturedMessage>, u64) {
+    let received = receive_all(address, count);
+    (received.messages, received.lost)
+}
+
+fn receive_all(address: &Address, count: usize) -> Received {
     let source = RemoteSource::connect(address).unwrap();
     let stop = StopSignal::new();
     let (mut events, thread) = crate::capture::spawn(Box::new(source), stop.clone(), 64);
-    let mut messages = Vec::new();
-    let mut real_count = 0usize;
-    let mut lost = 0u64;
+    let mut received = Received {
+        messages: Vec::new(),
+        lost: 0,
+        families: Vec::new(),
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
-    while real_count + (lost as usize) < count && Instant::now() < deadline {
+    while received.messages.len() + (received.lost as usize) < count && Instant::now() < deadline {
         match events.try_recv() {
-            Ok(SourceEvent::Messages(batch)) => {
-                real_count += batch
-                    .iter()
-                    .filter(|m| m.hook != "nlscope-synthetic")
-                    .count();
-                messages.extend(batch);
-            }
-            Ok(SourceEvent::Lost { total }) => lost = total,
+            Ok(SourceEvent::Messages(batch)) => received.messages.extend(batch),
+            Ok(SourceEvent::Lost { total }) => received.lost = total,
+            Ok(SourceEvent::Families(families)) => received.families.extend(families),
             Ok(SourceEvent::Ports(_)) => {}
             Err(_) => std::thread::sleep(Duration::from_millis(5)),
         }
@@ -78,14 +86,7 @@ fn receive(address: &Address, count: usize) -> (Vec<CapturedMessage>, u64) {
     stop.stop();
     drop(events);
     thread.join().unwrap().unwrap();
-    (messages, lost)
-}
-
-fn real(messages: Vec<CapturedMessage>) -> Vec<CapturedMessage> {
-    messages
-        .into_iter()
-        .filter(|m| m.hook != "nlscope-synthetic")
-        .collect()
+    received
 }
 
 #[test]
@@ -100,10 +101,36 @@ fn a_client_receives_exactly_what_the_capture_holds() {
     assert_eq!(mode, 0o600, "the socket is owner-only");
     // Everything is in the agent's backlog by now or soon: late clients get it.
     std::thread::sleep(Duration::from_millis(200));
-    let (all, lost) = receive(&agent.address, expected.len());
-    assert_eq!(lost, 0);
-    assert_eq!(real(all), expected);
+    let received = receive_all(&agent.address, expected.len());
+    assert_eq!(received.lost, 0);
+    assert_eq!(received.messages, expected);
     assert!(agent.finish().clients_served >= 1);
+}
+
+#[test]
+fn families_the_file_names_reach_the_client_as_families_not_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("genl.pcapng");
+    // A generic netlink message of family 0x1d, which the file names.
+    let genl = crate::store::corpus::genl_message(0x1d);
+    let mut writer =
+        crate::format::pcapng::PcapngWriter::new(std::fs::File::create(&path).unwrap())
+            .unwrap()
+            .with_genl_families([(0x1d, "nlscope_demo".to_string())]);
+    writer.write(&genl).unwrap();
+    drop(writer);
+
+    let agent = start_agent(Box::new(FileSource::new(&path)));
+    std::thread::sleep(Duration::from_millis(200));
+    let received = receive_all(&agent.address, 1);
+    assert_eq!(received.messages, vec![genl]);
+    let names: Vec<(u16, String)> = received
+        .families
+        .into_iter()
+        .map(|family| (family.id, family.name))
+        .collect();
+    assert_eq!(names, vec![(0x1d, "nlscope_demo".to_string())]);
+    agent.finish();
 }
 
 #[test]
@@ -138,7 +165,7 @@ fn garbage_truncated_frames_and_many_short_clients_do_not_disturb_the_agent() {
     // A well-behaved client still gets everything.
     let (all, lost) = receive(&agent.address, expected.len());
     assert_eq!(lost, 0);
-    assert_eq!(real(all), expected);
+    assert_eq!(all, expected);
     drop((garbage, truncated));
     assert!(agent.finish().clients_served >= 53);
 }
@@ -221,7 +248,11 @@ fn a_client_that_never_reads_misses_batches_and_is_told_how_many() {
         match reader.next(&mut stream) {
             Ok(Some(protocol::Frame::Messages(batch))) => got += batch.len() as u64,
             Ok(Some(protocol::Frame::Lost(lost))) => missed = lost.client_missed,
-            Ok(Some(protocol::Frame::Hello(_) | protocol::Frame::Ports(_))) => {}
+            Ok(Some(
+                protocol::Frame::Hello(_)
+                | protocol::Frame::Ports(_)
+                | protocol::Frame::Families(_),
+            )) => {}
             Ok(None) | Err(_) => break,
         }
     }

@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
-use crate::event::CapturedMessage;
-use crate::format::pcapng::synthesize_genl_family_record;
 use crate::format::read::read_capture_file_streaming;
+use crate::netlink::nlctrl::Family;
 
 /// Messages per batch sent downstream (as the live source).
 pub const BATCH: usize = 1024;
@@ -18,7 +17,6 @@ pub const BATCH: usize = 1024;
 pub struct FileSource {
     path: PathBuf,
     batch: usize,
-    family_records: bool,
 }
 
 impl FileSource {
@@ -26,17 +24,7 @@ impl FileSource {
         FileSource {
             path: path.as_ref().to_path_buf(),
             batch: BATCH,
-            family_records: true,
         }
-    }
-
-    /// Whether to send, before the messages, one synthesized nlctrl NEWFAMILY
-    /// record (hook `nlscope-synthetic`) per generic netlink family the file
-    /// names, so a decoder learning from nlctrl replies names those families
-    /// (on by default). They are not counted as messages.
-    pub fn with_family_records(mut self, send: bool) -> FileSource {
-        self.family_records = send;
-        self
     }
 
     /// Messages per batch (at least 1).
@@ -56,20 +44,20 @@ impl CaptureSource for FileSource {
 
     /// Streams the file through the format reader, block by block, and
     /// sends its messages in batches, oldest first: memory holds a block and
-    /// a batch, whatever the size of the file. Before the first message that
-    /// follows a generic netlink family's record, the family is announced in
-    /// a batch of its own (see [`FileSource::with_family_records`]). If the
-    /// file is damaged, everything before the damage is sent, then the read
-    /// error (offset and cause) is the run's error. Once `stop` is set or
-    /// the receiver is gone nothing more is sent (the reader still runs to
-    /// the end of the file, which it does at hundreds of MB/s).
+    /// a batch, whatever the size of the file. The generic netlink families
+    /// the file names are sent as [`SourceEvent::Families`] before the first
+    /// message that follows their announcement. If the file is damaged,
+    /// everything before the damage is sent, then the read error (offset and
+    /// cause) is the run's error. Once `stop` is set or the receiver is gone
+    /// nothing more is sent (the reader still runs to the end of the file,
+    /// which it does at hundreds of MB/s).
     fn run(self: Box<Self>, sink: EventSink, stop: StopSignal) -> anyhow::Result<CaptureSummary> {
         let mut summary = CaptureSummary::default();
         let mut batch = Vec::with_capacity(self.batch);
         let mut announced: BTreeSet<u16> = BTreeSet::new();
         let mut sending = true;
-        let send = |events: Vec<CapturedMessage>, sending: &mut bool| {
-            if *sending && sink.blocking_send(SourceEvent::Messages(events)).is_err() {
+        let send = |event: SourceEvent, sending: &mut bool| {
+            if *sending && sink.blocking_send(event).is_err() {
                 // Nobody listens any more: nothing left to do.
                 *sending = false;
             }
@@ -79,32 +67,37 @@ impl CaptureSource for FileSource {
                 sending = false;
                 return;
             }
-            if self.family_records && families.len() > announced.len() {
-                let records: Vec<CapturedMessage> = families
+            if families.len() > announced.len() {
+                let new: Vec<Family> = families
                     .iter()
                     .filter(|(id, _)| announced.insert(**id))
-                    .map(|(id, name)| {
-                        let mut record = synthesize_genl_family_record(*id, name);
-                        record.ts_wall_ns = message.ts_wall_ns;
-                        record.ts_mono_ns = message.ts_mono_ns;
-                        record
+                    .map(|(id, name)| Family {
+                        id: *id,
+                        name: name.clone(),
+                        ..Family::default()
                     })
                     .collect();
                 if !batch.is_empty() {
                     summary.messages += batch.len() as u64;
-                    send(std::mem::take(&mut batch), &mut sending);
+                    send(
+                        SourceEvent::Messages(std::mem::take(&mut batch)),
+                        &mut sending,
+                    );
                 }
-                send(records, &mut sending);
+                send(SourceEvent::Families(new), &mut sending);
             }
             batch.push(message);
             if batch.len() >= self.batch {
                 summary.messages += batch.len() as u64;
-                send(std::mem::take(&mut batch), &mut sending);
+                send(
+                    SourceEvent::Messages(std::mem::take(&mut batch)),
+                    &mut sending,
+                );
             }
         });
         if !batch.is_empty() && sending && !stop.is_stopped() {
             summary.messages += batch.len() as u64;
-            send(batch, &mut sending);
+            send(SourceEvent::Messages(batch), &mut sending);
         }
         match read.error {
             Some(error) => Err(anyhow::anyhow!(
@@ -146,14 +139,24 @@ mod tests {
     }
 
     fn drain(source: FileSource) -> (Vec<Vec<CapturedMessage>>, anyhow::Result<CaptureSummary>) {
-        let (mut events, handle) = spawn(Box::new(source), StopSignal::new(), 4);
-        let mut batches = Vec::new();
-        while let Some(event) = events.blocking_recv() {
-            if let SourceEvent::Messages(batch) = event {
-                batches.push(batch);
-            }
+        let (events, result) = drain_events(source);
+        let batches = events
+            .into_iter()
+            .filter_map(|event| match event {
+                SourceEvent::Messages(batch) => Some(batch),
+                _ => None,
+            })
+            .collect();
+        (batches, result)
+    }
+
+    fn drain_events(source: FileSource) -> (Vec<SourceEvent>, anyhow::Result<CaptureSummary>) {
+        let (mut receiver, handle) = spawn(Box::new(source), StopSignal::new(), 4);
+        let mut events = Vec::new();
+        while let Some(event) = receiver.blocking_recv() {
+            events.push(event);
         }
-        (batches, handle.join().unwrap())
+        (events, handle.join().unwrap())
     }
 
     #[test]
@@ -212,16 +215,24 @@ mod tests {
         writer.write(&genl).unwrap();
         drop(writer);
 
-        let (batches, result) = drain(FileSource::new(&path));
-        assert_eq!(batches.len(), 2);
-        let announced = crate::format::pcapng::parse_genl_family_record(&batches[0][0]);
-        assert_eq!(announced, Some((0x1d, "nlscope_demo".to_string())));
-        assert_eq!(batches[0][0].hook, "nlscope-synthetic");
-        assert_eq!(batches[1], vec![genl.clone()]);
+        let (events, result) = drain_events(FileSource::new(&path));
+        assert_eq!(events.len(), 2, "{events:?}");
+        match &events[0] {
+            SourceEvent::Families(families) => assert_eq!(
+                families,
+                &vec![Family {
+                    id: 0x1d,
+                    name: "nlscope_demo".into(),
+                    ..Family::default()
+                }]
+            ),
+            other => panic!("families first, not {other:?}"),
+        }
+        match &events[1] {
+            SourceEvent::Messages(batch) => assert_eq!(batch, &vec![genl]),
+            other => panic!("then the message, not {other:?}"),
+        }
         assert_eq!(result.unwrap().messages, 1);
-
-        let (batches, _) = drain(FileSource::new(&path).with_family_records(false));
-        assert_eq!(batches, vec![vec![genl]]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use super::assemble::Assembler;
 use super::btf_offsets::{kernel_offsets_from_file, KERNEL_BTF_PATH};
 use super::privileges::check_capture_privileges;
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
+use crate::netlink::nlctrl::{dump_families, Family};
 
 /// The eBPF object built from `ebpf/` by `build.rs`, 8-byte aligned as ELF
 /// parsing wants it (plain `include_bytes!` guarantees no alignment).
@@ -99,6 +100,9 @@ pub struct LiveSource {
     lost: PerCpuArray<MapData, u64>,
     mode: AttachMode,
     hooks: Vec<Hook>,
+    /// The kernel's generic netlink families, asked before attaching and
+    /// sent downstream first; or why they could not be listed.
+    families: Result<Vec<Family>, String>,
     mono_to_wall_ns: i128,
 }
 
@@ -188,7 +192,10 @@ impl LiveSource {
         check_capture_privileges().map_err(anyhow::Error::msg)?;
         let offsets = kernel_offsets_from_file(&options.btf_path)?;
         let hooks = available_hooks(&kernel_functions());
-        match options.attach {
+        // Asked before the programs attach, so nlscope's own query is not
+        // in the capture.
+        let families = dump_families().map_err(|error| format!("{error:#}"));
+        let opened = match options.attach {
             AttachMode::Fentry => Self::open_with(options, offsets, &hooks, AttachMode::Fentry),
             AttachMode::Kprobe => Self::open_with(options, offsets, &hooks, AttachMode::Kprobe),
             AttachMode::Auto => Self::open_with(options, offsets, &hooks, AttachMode::Fentry).or_else(|fentry_error| {
@@ -199,7 +206,15 @@ impl LiveSource {
                     )
                 })
             }),
-        }
+        };
+        opened.map(|source| LiveSource { families, ..source })
+    }
+
+    /// Why the kernel's generic netlink families could not be listed, if
+    /// they could not (the capture still works; their messages show ids
+    /// until captured nlctrl traffic names them).
+    pub fn families_error(&self) -> Option<&str> {
+        self.families.as_ref().err().map(String::as_str)
     }
 
     fn open_with(
@@ -246,6 +261,7 @@ impl LiveSource {
             lost,
             mode,
             hooks: hooks.to_vec(),
+            families: Ok(Vec::new()),
             mono_to_wall_ns: clock_ns(libc::CLOCK_REALTIME) - clock_ns(libc::CLOCK_MONOTONIC),
         })
     }
@@ -278,6 +294,12 @@ impl CaptureSource for LiveSource {
         stop: StopSignal,
     ) -> anyhow::Result<CaptureSummary> {
         let mut summary = CaptureSummary::default();
+        if let Ok(families) = std::mem::replace(&mut self.families, Ok(Vec::new())) {
+            if !families.is_empty() && sink.blocking_send(SourceEvent::Families(families)).is_err()
+            {
+                return Ok(summary);
+            }
+        }
         let mut assembler = Assembler::new(self.mono_to_wall_ns);
         let mut next_drain = Instant::now();
         loop {

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 
 /// What a source sends downstream.
 #[derive(Debug)]
@@ -26,6 +27,14 @@ pub enum SourceEvent {
     /// The port table of the machine the messages come from, when that is not
     /// this one (a remote agent's).
     Ports(Box<crate::ports::PortTable>),
+    /// Generic netlink families (id, name, groups) of the machine the
+    /// messages come from, sent before the first message that uses them:
+    /// generic netlink ids are assigned at run time, so a decoder needs them
+    /// to name what it sees. A live source asks its kernel before it
+    /// attaches; a file source reads them from the file; a remote source
+    /// passes on its agent's. Families learnt later from captured nlctrl
+    /// traffic add to these.
+    Families(Vec<Family>),
 }
 
 /// A description of a source for headers and file metadata.

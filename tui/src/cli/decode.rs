@@ -61,8 +61,8 @@ struct JsonMessage<'a> {
 /// Output is written to stdout in chunks of this size.
 const CHUNK: usize = 64 * 1024;
 
-pub fn run(args: DecodeArgs) -> anyhow::Result<()> {
-    let mut context = DecodeContext::new();
+pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow::Result<()> {
+    let mut context = DecodeContext::with_specs(specs);
     let mut families_known = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -2,6 +2,7 @@
 //! here, `decode` in [`decode`]).
 
 pub mod decode;
+pub mod specs;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,7 +18,8 @@ use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::format::jsonl::JsonlWriter;
 use crate::format::pcapng::PcapngWriter;
 use crate::format::CaptureWriter;
-use crate::options::LiveArgs;
+use crate::netlink::nlctrl::Family;
+use crate::options::{LiveArgs, SpecArgs};
 use crate::runtime::{pump, stop_on_signals, Consumer, Flow};
 
 #[derive(Debug, Parser)]
@@ -52,6 +54,9 @@ pub struct Cli {
     /// Live capture options of the dashboard (as `nlscope record`'s).
     #[command(flatten)]
     pub live: LiveArgs,
+    /// Where YNL specs come from, for every command that decodes.
+    #[command(flatten)]
+    pub specs: SpecArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +87,11 @@ pub enum Command {
     /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
     /// that can change kernel state need --yes (or a "y" on a terminal).
     Send(crate::inject::SendArgs),
+    /// List the YNL specs nlscope decodes with: the kernel's, built in, and
+    /// those of --spec-dir, NLSCOPE_SPEC_DIR and /usr/share/ynl/specs (a spec
+    /// there replaces the built-in one of its family). Fails, after the
+    /// list, when a spec does not load, naming its file and place.
+    Specs(specs::SpecsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -173,13 +183,17 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
-        Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only),
+        Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only, &cli.specs),
         Some(Command::Agent(args)) => crate::agent::command::run(args),
-        Some(Command::Decode(args)) => decode::run(args),
+        Some(Command::Decode(args)) => decode::run(args, cli.specs.load_warning()),
+        Some(Command::Specs(args)) => {
+            let (specs, errors) = cli.specs.load();
+            specs::run(&args, &specs, &errors)
+        }
         Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, cli.max_events),
-            None => live_dashboard(&cli.live, cli.max_events, cli.read_only),
+            Some(address) => remote_dashboard(&address, cli.max_events, &cli.specs),
+            None => live_dashboard(&cli.live, cli.max_events, cli.read_only, &cli.specs),
         },
     };
     match result {
@@ -197,7 +211,7 @@ fn max_events(n: u64) -> usize {
 }
 
 /// `nlscope open FILE`: the dashboard on a capture file.
-fn open(args: &OpenArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
+fn open(args: &OpenArgs, max: u64, read_only: bool, specs: &SpecArgs) -> anyhow::Result<()> {
     let source = crate::ui::open_source(&args.file)?;
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(source),
@@ -205,11 +219,16 @@ fn open(args: &OpenArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
         read_only,
+        specs: specs.load_warning(),
     })
 }
 
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
-fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result<()> {
+fn remote_dashboard(
+    address: &crate::agent::Address,
+    max: u64,
+    specs: &SpecArgs,
+) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
     eprintln!(
         "nlscope: connecting to the agent at {address} (waiting up to 2 minutes for it to start)"
@@ -227,12 +246,18 @@ fn remote_dashboard(address: &crate::agent::Address, max: u64) -> anyhow::Result
         // message injected here would go to this machine's kernel, not the
         // agent's.
         read_only: true,
+        specs: specs.load_warning(),
     })
 }
 
 /// `nlscope`: the dashboard on live capture, or without traffic (and a banner
 /// saying why) when live capture cannot start.
-fn live_dashboard(live: &LiveArgs, max: u64, read_only: bool) -> anyhow::Result<()> {
+fn live_dashboard(
+    live: &LiveArgs,
+    max: u64,
+    read_only: bool,
+    specs: &SpecArgs,
+) -> anyhow::Result<()> {
     let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
         Ok(source) => Ok(Box::new(source)),
         Err(error) => Err(format!("Live capture is unavailable: {error:#}")),
@@ -243,6 +268,7 @@ fn live_dashboard(live: &LiveArgs, max: u64, read_only: bool) -> anyhow::Result<
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
         read_only,
+        specs: specs.load_warning(),
     })
 }
 
@@ -257,17 +283,10 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             "--duration must be a positive number of seconds"
         );
     }
-    // Generic netlink family names for Wireshark, asked before the capture
-    // starts so nlscope's own query is not in it.
-    let genl_families = match args.format {
-        RecordFormat::Pcapng => crate::netlink::nlctrl::family_names()
-            .unwrap_or_else(|error| {
-                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); Wireshark will show their ids only");
-                Default::default()
-            }),
-        RecordFormat::Jsonl => Default::default(),
-    };
     let source = LiveSource::open(&args.live.options())?;
+    if let Some(error) = source.families_error() {
+        eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
+    }
 
     let out: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(std::io::stdout())
@@ -280,8 +299,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
         RecordFormat::Jsonl => CaptureWriter::Jsonl(JsonlWriter::new(out)),
         RecordFormat::Pcapng => CaptureWriter::Pcapng(
             PcapngWriter::new(out)
-                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?
-                .with_genl_families(genl_families),
+                .map_err(|e| anyhow::anyhow!("cannot write to {}: {e}", args.output))?,
         ),
     };
 
@@ -367,6 +385,12 @@ impl<W: Write> Consumer for RecordConsumer<'_, W> {
         self.lost = total;
         Flow::Continue
     }
+
+    fn families(&mut self, families: Vec<Family>) -> Flow {
+        self.writer
+            .set_genl_families(families.into_iter().map(|f| (f.id, f.name)));
+        Flow::Continue
+    }
 }
 
 /// Records until the source ends, `--count` is reached, `--duration` has
@@ -415,6 +439,36 @@ mod tests {
             lost: 0,
         };
         assert_eq!(totals.summary(), "12 messages written, 3 cut, 0 lost");
+    }
+
+    #[test]
+    fn record_writes_the_families_its_source_names_into_pcapng() {
+        let mut writer = CaptureWriter::Pcapng(PcapngWriter::new(Vec::new()).unwrap());
+        let mut consumer = RecordConsumer {
+            writer: &mut writer,
+            limit: u64::MAX,
+            cut: 0,
+            lost: 0,
+            last_loss_report: std::time::Instant::now(),
+            error: None,
+        };
+        let family = Family {
+            id: 0x1d,
+            name: "nlscope_demo".into(),
+            ..Family::default()
+        };
+        assert_eq!(consumer.families(vec![family]), Flow::Continue);
+        let genl = crate::store::corpus::genl_message(0x1d);
+        assert_eq!(consumer.messages(vec![genl.clone()]), Flow::Continue);
+        let CaptureWriter::Pcapng(pcapng) = writer else {
+            unreachable!()
+        };
+        let read = crate::format::read::read_capture_bytes(&pcapng.into_inner());
+        assert_eq!(read.messages, vec![genl]);
+        assert_eq!(
+            read.genl_families.get(&0x1d).map(String::as_str),
+            Some("nlscope_demo")
+        );
     }
 
     #[test]

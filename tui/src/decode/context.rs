@@ -1,13 +1,17 @@
 //! What the decoder learns from a stream: generic netlink families (id, name,
-//! multicast groups) from nlctrl replies, or seeded by a live source.
+//! multicast groups) from nlctrl replies, or seeded by a live source; and the
+//! YNL specs it decodes families with.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::event::CapturedMessage;
 use crate::netlink::header::split_messages;
 use crate::netlink::names::group_name;
 use crate::netlink::nlctrl::{parse_family_attrs, parse_new_family, Family};
 use crate::netlink::{NETLINK_GENERIC, NETLINK_ROUTE};
+use crate::ynl::{SpecError, Specs};
 
 /// Most generic netlink families a context remembers (ids are 16 bits).
 const MAX_FAMILIES: usize = 4096;
@@ -15,16 +19,46 @@ const MAX_FAMILIES: usize = 4096;
 const MAX_GROUPS: usize = 256;
 
 /// State learned while decoding a stream (for example generic netlink family
-/// ids from nlctrl replies). Empty is a valid context.
-#[derive(Clone, Debug, Default)]
+/// ids from nlctrl replies), and the specs families are decoded with (the
+/// built-in ones unless said otherwise). Empty is a valid context.
+#[derive(Clone, Debug)]
 pub struct DecodeContext {
     families: BTreeMap<u16, Family>,
+    /// Shared, never changed: contexts are cloned freely.
+    specs: Arc<Specs>,
+}
+
+impl Default for DecodeContext {
+    fn default() -> DecodeContext {
+        DecodeContext::with_specs(Specs::builtin())
+    }
 }
 
 impl DecodeContext {
-    /// A context that knows nothing yet.
+    /// A context that knows nothing yet, with the built-in specs.
     pub fn new() -> DecodeContext {
         DecodeContext::default()
+    }
+
+    /// A context that knows nothing yet, decoding with `specs`.
+    pub fn with_specs(specs: Arc<Specs>) -> DecodeContext {
+        DecodeContext {
+            families: BTreeMap::new(),
+            specs,
+        }
+    }
+
+    /// A context with the built-in specs and those of `dirs`, which replace
+    /// built-in ones of the same family; and what did not load.
+    pub fn with_spec_dirs(dirs: &[PathBuf]) -> (DecodeContext, Vec<SpecError>) {
+        let mut specs = Specs::with_builtin();
+        let errors = dirs.iter().flat_map(|dir| specs.add_dir(dir)).collect();
+        (DecodeContext::with_specs(Arc::new(specs)), errors)
+    }
+
+    /// The specs this context decodes with.
+    pub fn specs(&self) -> &Specs {
+        &self.specs
     }
 
     /// Learns what later messages need from `message` (e.g. nlctrl replies).
@@ -47,6 +81,18 @@ impl DecodeContext {
                     known.hdrsize = hdrsize;
                 }
             }
+        }
+    }
+
+    /// Takes families a source named (its kernel's nlctrl, a capture file's
+    /// announcements), as much of each as a context keeps. Replaces what was
+    /// known about their ids.
+    pub fn learn_families(&mut self, families: impl IntoIterator<Item = Family>) {
+        for family in families.into_iter().filter_map(bounded) {
+            if self.families.len() >= MAX_FAMILIES && !self.families.contains_key(&family.id) {
+                continue;
+            }
+            self.families.insert(family.id, family);
         }
     }
 

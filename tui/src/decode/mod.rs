@@ -58,6 +58,7 @@ mod route;
 mod sockdiag;
 mod text;
 mod uevent;
+mod ynl;
 
 use names::Op;
 use nla::Cx;

@@ -3,7 +3,10 @@
 
 use super::names::{lookup, name_or_number, Op};
 use super::nla::{attrs, member, members, Cx, Kind, Member, Schema};
+use super::ynl::{self as interpret, spec_hooks};
 use super::{Body, Field, Msg};
+use crate::netlink::NLM_F_REQUEST;
+use crate::ynl::Direction;
 use compact_str::format_compact;
 
 const SUBSYSTEMS: &[(u8, &str)] = &[
@@ -92,33 +95,38 @@ const ACCT: &[(u8, &str)] = &[
 ];
 
 static CTA: Schema = Schema::big_endian(&[
-    (1, "CTA_TUPLE_ORIG", Kind::Auto),
-    (2, "CTA_TUPLE_REPLY", Kind::Auto),
+    (1, "CTA_TUPLE_ORIG", Kind::With(ct_spec)),
+    (2, "CTA_TUPLE_REPLY", Kind::With(ct_spec)),
     (3, "CTA_STATUS", Kind::U32),
-    (4, "CTA_PROTOINFO", Kind::Auto),
-    (5, "CTA_HELP", Kind::Auto),
-    (6, "CTA_NAT_SRC", Kind::Auto),
+    (4, "CTA_PROTOINFO", Kind::With(ct_spec)),
+    (5, "CTA_HELP", Kind::With(ct_spec)),
+    (6, "CTA_NAT_SRC", Kind::With(ct_spec)),
     (7, "CTA_TIMEOUT", Kind::U32),
     (8, "CTA_MARK", Kind::U32),
-    (9, "CTA_COUNTERS_ORIG", Kind::Auto),
-    (10, "CTA_COUNTERS_REPLY", Kind::Auto),
+    (9, "CTA_COUNTERS_ORIG", Kind::With(ct_spec)),
+    (10, "CTA_COUNTERS_REPLY", Kind::With(ct_spec)),
     (11, "CTA_USE", Kind::U32),
     (12, "CTA_ID", Kind::U32),
-    (13, "CTA_NAT_DST", Kind::Auto),
-    (14, "CTA_TUPLE_MASTER", Kind::Auto),
-    (15, "CTA_SEQ_ADJ_ORIG", Kind::Auto),
-    (16, "CTA_SEQ_ADJ_REPLY", Kind::Auto),
+    (13, "CTA_NAT_DST", Kind::With(ct_spec)),
+    (14, "CTA_TUPLE_MASTER", Kind::With(ct_spec)),
+    (15, "CTA_SEQ_ADJ_ORIG", Kind::With(ct_spec)),
+    (16, "CTA_SEQ_ADJ_REPLY", Kind::With(ct_spec)),
     (17, "CTA_SECMARK", Kind::U32),
     (18, "CTA_ZONE", Kind::U16),
-    (19, "CTA_SECCTX", Kind::Auto),
-    (20, "CTA_TIMESTAMP", Kind::Auto),
+    (19, "CTA_SECCTX", Kind::With(ct_spec)),
+    (20, "CTA_TIMESTAMP", Kind::With(ct_spec)),
     (21, "CTA_MARK_MASK", Kind::U32),
     (22, "CTA_LABELS", Kind::Hex),
     (23, "CTA_LABELS_MASK", Kind::Hex),
-    (24, "CTA_SYNPROXY", Kind::Auto),
-    (25, "CTA_FILTER", Kind::Auto),
+    (24, "CTA_SYNPROXY", Kind::With(ct_spec)),
+    (25, "CTA_FILTER", Kind::With(ct_spec)),
     (26, "CTA_STATUS_MASK", Kind::U32),
-]);
+])
+.or_else(ct_spec);
+
+spec_hooks! {
+    ct_spec: attr "conntrack" "conntrack-attrs";
+}
 static NFTA_TABLE: Schema = Schema::big_endian(&[
     (1, "NFTA_TABLE_NAME", Kind::Str),
     (2, "NFTA_TABLE_FLAGS", Kind::U32),
@@ -202,10 +210,25 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
         _ => &BIG_ENDIAN,
     };
     if header_end < body.end {
+        // What the hand-written schemas do not know (nftables beyond
+        // tables, batches), the nftables spec may: its message ids carry the
+        // subsystem in the high byte, as the message type does.
+        let direction = if msg.header.flags & NLM_F_REQUEST != 0 {
+            Direction::Request
+        } else {
+            Direction::Reply
+        };
+        let spec = std::ptr::eq(schema, &BIG_ENDIAN)
+            .then(|| cx.context.specs().raw(12, kind, direction).next())
+            .flatten();
+        let children = match spec {
+            Some((family, op)) => interpret::attrs(cx, family, op.set, header_end..body.end, 1),
+            None => attrs(cx, header_end..body.end, Some(schema), 1),
+        };
         fields.push(
             Field::new("attributes", format!("{} bytes", body.end - header_end))
                 .at(header_end..body.end)
-                .with_children(attrs(cx, header_end..body.end, Some(schema), 1)),
+                .with_children(children),
         );
     }
     let sub_word = lookup(SUBSYSTEMS, subsystem)

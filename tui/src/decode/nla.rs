@@ -146,7 +146,21 @@ pub enum Kind {
     Array(&'static Schema),
     /// Guess: string, number or nested attributes.
     Auto,
+    /// Decoded by a function of the decoder that owns the schema (a spec's
+    /// view of the attribute; see [`AttrHook`]).
+    With(AttrHook),
 }
+
+/// Decodes one attribute another way than the walker's kinds: `name` is the
+/// schema's name for it (`None` for a type the schema lacks), `siblings`
+/// the range of the attribute list it is in.
+pub type AttrHook = fn(
+    cx: &Cx,
+    attr: &RawAttr,
+    name: Option<&'static str>,
+    siblings: &Range<usize>,
+    depth: usize,
+) -> Field;
 
 /// One attribute type's name and value kind.
 pub type AttrSpec = (u16, &'static str, Kind);
@@ -157,6 +171,8 @@ pub struct Schema {
     pub attrs: &'static [AttrSpec],
     /// Numbers without `NLA_F_NET_BYTEORDER` are still big-endian (netfilter).
     pub big_endian: bool,
+    /// How a type the table lacks is decoded (by default it is guessed).
+    pub fallback: Option<AttrHook>,
 }
 
 impl Schema {
@@ -164,12 +180,21 @@ impl Schema {
         Schema {
             attrs,
             big_endian: false,
+            fallback: None,
         }
     }
     pub const fn big_endian(attrs: &'static [AttrSpec]) -> Schema {
         Schema {
             attrs,
             big_endian: true,
+            fallback: None,
+        }
+    }
+    /// The table, with `fallback` decoding the types it lacks.
+    pub const fn or_else(self, fallback: AttrHook) -> Schema {
+        Schema {
+            fallback: Some(fallback),
+            ..self
         }
     }
     pub fn find(&self, kind: u16) -> Option<&'static AttrSpec> {
@@ -248,6 +273,20 @@ impl Iterator for AttrWalk<'_> {
 
 /// Decodes the attributes in `range` as fields.
 pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize) -> Vec<Field> {
+    let siblings = range.clone();
+    attrs_with(cx, range, |attr| {
+        attr_field_in(cx, attr, schema, &siblings, depth)
+    })
+}
+
+/// The attributes in `range` as fields, each made by `field`: the walk,
+/// the field budget and what follows the last whole attribute (cut or
+/// trailing bytes) are the same for every attribute decoder.
+pub fn attrs_with(
+    cx: &Cx,
+    range: Range<usize>,
+    mut field: impl FnMut(&RawAttr) -> Field,
+) -> Vec<Field> {
     if !cx.tree {
         return Vec::new();
     }
@@ -261,7 +300,7 @@ pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize
             fields.push(Field::new("…", "field limit reached"));
             return fields;
         }
-        fields.push(attr_field(cx, &attr, schema, depth));
+        fields.push(field(&attr));
     }
     let rest = walk.rest();
     if walk.hit_limit() {
@@ -285,12 +324,27 @@ pub fn attrs(cx: &Cx, range: Range<usize>, schema: Option<&Schema>, depth: usize
     fields
 }
 
-/// One attribute as a field: name from the schema, value by kind.
-pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize) -> Field {
+/// The name of an attribute no schema names: `attr 7`.
+pub fn unnamed(kind: u16) -> Cow<'static, str> {
+    Cow::Owned(cat_string(&["attr ", &num(kind)]))
+}
+
+/// One attribute of the list `siblings` as a field: name from the schema,
+/// value by kind.
+fn attr_field_in(
+    cx: &Cx,
+    attr: &RawAttr,
+    schema: Option<&Schema>,
+    siblings: &Range<usize>,
+    depth: usize,
+) -> Field {
     let spec = schema.and_then(|s| s.find(attr.kind));
+    if let (None, Some(fallback)) = (spec, schema.and_then(|s| s.fallback)) {
+        return fallback(cx, attr, None, siblings, depth);
+    }
     let name: Cow<'static, str> = match spec {
         Some((_, name, _)) => Cow::Borrowed(name),
-        None => Cow::Owned(format!("attr {}", attr.kind)),
+        None => unnamed(attr.kind),
     };
     let kind = spec.map(|s| s.2).unwrap_or(Kind::Auto);
     let big_endian = attr.net_byteorder || schema.is_some_and(|s| s.big_endian);
@@ -325,17 +379,37 @@ pub fn attr_field(cx: &Cx, attr: &RawAttr, schema: Option<&Schema>, depth: usize
             }
         }
         Kind::Auto => {
-            if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
-                field.value = Value::Nested(data.len() as u64);
-                let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
-                field.children = attrs(cx, attr.value.clone(), inherited, depth + 1);
-            } else {
-                field.value = guess_value(data, big_endian);
+            let inherited = schema.filter(|s| s.big_endian).map(|_| &BIG_ENDIAN_AUTO);
+            guess_into(cx, attr, inherited, depth, &mut field);
+        }
+        Kind::With(hook) => {
+            if let Some((_, name, _)) = spec {
+                return hook(cx, attr, Some(name), siblings, depth);
             }
         }
         scalar => field.value = scalar_value(data, scalar, big_endian),
     }
     field
+}
+
+/// The best guess at an attribute of unknown kind, into `field`: nested
+/// attributes (walked with `schema`, to depth [`MAX_DEPTH`]) when it reads
+/// as such, else a value by [`guess_value`].
+pub fn guess_into(
+    cx: &Cx,
+    attr: &RawAttr,
+    schema: Option<&Schema>,
+    depth: usize,
+    field: &mut Field,
+) {
+    let data = cx.bytes(attr.value.clone());
+    let big_endian = attr.net_byteorder || schema.is_some_and(|s| s.big_endian);
+    if (attr.nested || looks_nested(cx, attr.value.clone())) && depth < MAX_DEPTH {
+        field.value = Value::Nested(data.len() as u64);
+        field.children = attrs(cx, attr.value.clone(), schema, depth + 1);
+    } else {
+        field.value = guess_value(data, big_endian);
+    }
 }
 
 /// An empty big-endian schema: lets nested guesses inherit the byte order.

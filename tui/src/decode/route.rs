@@ -6,6 +6,12 @@
 //! A whole-message parse by the crate cost more than the rest of the decode
 //! together (3 µs for one RTM_NEWLINK), which the decode benchmark's budget
 //! (1 µs a message) does not allow.
+//!
+//! Where the hand-written schemas know nothing (a link's per-kind data, a
+//! bridge port's protinfo, qdisc options, types newer than the tables), the
+//! kernel's rtnetlink YNL specs (rt-link, rt-addr, rt-route, rt-neigh,
+//! rt-rule, tc) decode the attribute ([`spec_hooks`]). Bridge VLAN messages
+//! and a bridge's af-spec have no spec: their schemas are here.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -21,8 +27,10 @@ use netlink_packet_route::AddressFamily;
 
 use super::names::{lookup, Op, ADDRESS_FAMILIES};
 use super::nla::{
-    attrs, cat, cat_string, hex_number, member, members, num, AttrWalk, Cx, Kind, Member, Schema,
+    attrs, cat, cat_string, hex_number, member, members, num, AttrSpec, AttrWalk, Cx, Kind, Member,
+    Schema,
 };
+use super::ynl::spec_hooks;
 use super::{Body, Field, Msg, Value};
 use crate::netlink::route::{rtm_op, RtmOp, RTM_TYPES};
 
@@ -39,15 +47,51 @@ pub fn type_name(kind: u16) -> (Cow<'static, str>, Option<Op>) {
     (name, op)
 }
 
+spec_hooks! {
+    link_spec: attr "rt-link" "link-attrs";
+    linkinfo_spec: attr "rt-link" "linkinfo-attrs";
+    af_spec_spec: attr "rt-link" "af-spec-attrs";
+    brport_spec: nest "rt-link" "linkinfo-brport-attrs";
+    addr_spec: attr "rt-addr" "addr-attrs";
+    route_spec: attr "rt-route" "route-attrs";
+    metrics_spec: attr "rt-route" "metrics";
+    neigh_spec: attr "rt-neigh" "neighbour-attrs";
+    rule_spec: attr "rt-rule" "fib-rule-attrs";
+    tc_spec: attr "tc" "attrs";
+}
+
+/// The per-kind data is rt-link's sub-messages, chosen by the kind.
 static LINKINFO: Schema = Schema::new(&[
     (1, "IFLA_INFO_KIND", Kind::Str),
-    (2, "IFLA_INFO_DATA", Kind::Auto),
+    (2, "IFLA_INFO_DATA", Kind::With(linkinfo_spec)),
     (3, "IFLA_INFO_XSTATS", Kind::Hex),
     (4, "IFLA_INFO_SLAVE_KIND", Kind::Str),
-    (5, "IFLA_INFO_SLAVE_DATA", Kind::Auto),
-]);
+    (5, "IFLA_INFO_SLAVE_DATA", Kind::With(linkinfo_spec)),
+])
+.or_else(linkinfo_spec);
 
-static IFLA: Schema = Schema::new(&[
+static IFLA: Schema = Schema::new(&IFLA_ATTRS).or_else(link_spec);
+/// A bridge's links (AF_BRIDGE): the protinfo is the port's attributes, the
+/// af-spec the bridge's.
+static IFLA_BRIDGE: Schema = Schema::new(&IFLA_BRIDGE_ATTRS).or_else(link_spec);
+/// IPv6's links (AF_INET6, router advertisements): the protinfo is IPv6's.
+static IFLA_INET6_LINK: Schema = Schema::new(&IFLA_INET6_ATTRS).or_else(link_spec);
+
+/// [`IFLA_ATTRS`] with IFLA_PROTINFO and IFLA_AF_SPEC as AF_BRIDGE has them.
+static IFLA_BRIDGE_ATTRS: [AttrSpec; 69] = {
+    let mut attrs = IFLA_ATTRS;
+    attrs[11].2 = Kind::With(brport_spec);
+    attrs[25].2 = Kind::Nested(Some(&BRIDGE_AF_SPEC));
+    attrs
+};
+/// [`IFLA_ATTRS`] with IFLA_PROTINFO as AF_INET6 has it.
+static IFLA_INET6_ATTRS: [AttrSpec; 69] = {
+    let mut attrs = IFLA_ATTRS;
+    attrs[11].2 = Kind::Nested(Some(&IFLA_INET6));
+    attrs
+};
+
+const IFLA_ATTRS: [AttrSpec; 69] = [
     (1, "IFLA_ADDRESS", Kind::Mac),
     (2, "IFLA_BROADCAST", Kind::Mac),
     (3, "IFLA_IFNAME", Kind::Str),
@@ -69,10 +113,10 @@ static IFLA: Schema = Schema::new(&[
     (19, "IFLA_NET_NS_PID", Kind::U32),
     (20, "IFLA_IFALIAS", Kind::Str),
     (21, "IFLA_NUM_VF", Kind::U32),
-    (22, "IFLA_VFINFO_LIST", Kind::Nested(None)),
+    (22, "IFLA_VFINFO_LIST", Kind::With(link_spec)),
     (23, "IFLA_STATS64", Kind::Struct(LINK_STATS64)),
-    (24, "IFLA_VF_PORTS", Kind::Nested(None)),
-    (25, "IFLA_PORT_SELF", Kind::Nested(None)),
+    (24, "IFLA_VF_PORTS", Kind::With(link_spec)),
+    (25, "IFLA_PORT_SELF", Kind::With(link_spec)),
     (26, "IFLA_AF_SPEC", Kind::Nested(Some(&AF_SPEC))),
     (27, "IFLA_GROUP", Kind::U32),
     (28, "IFLA_NET_NS_FD", Kind::U32),
@@ -112,18 +156,94 @@ static IFLA: Schema = Schema::new(&[
     (62, "IFLA_DEVLINK_PORT", Kind::Nested(None)),
     (63, "IFLA_GSO_IPV4_MAX_SIZE", Kind::U32),
     (64, "IFLA_GRO_IPV4_MAX_SIZE", Kind::U32),
-    (65, "IFLA_DPLL_PIN", Kind::Nested(None)),
+    (65, "IFLA_DPLL_PIN", Kind::With(link_spec)),
     (66, "IFLA_MAX_PACING_OFFLOAD_HORIZON", Kind::U32),
     (67, "IFLA_NETNS_IMMUTABLE", Kind::U8),
     (68, "IFLA_HEADROOM", Kind::U16),
     (69, "IFLA_TAILROOM", Kind::U16),
-]);
+];
 
 static AF_SPEC: Schema = Schema::new(&[
     (2, "AF_INET", Kind::Nested(Some(&IFLA_INET))),
-    (7, "AF_BRIDGE", Kind::Nested(None)),
+    (7, "AF_BRIDGE", Kind::Nested(Some(&BRIDGE_AF_SPEC))),
     (10, "AF_INET6", Kind::Nested(Some(&IFLA_INET6))),
     (28, "AF_MPLS", Kind::Nested(None)),
+])
+.or_else(af_spec_spec);
+
+/// IFLA_BRIDGE_* (linux/if_bridge.h): a bridge's af-spec; no spec has them.
+static BRIDGE_AF_SPEC: Schema = Schema::new(&[
+    (0, "IFLA_BRIDGE_FLAGS", Kind::U16),
+    (1, "IFLA_BRIDGE_MODE", Kind::U16),
+    (2, "IFLA_BRIDGE_VLAN_INFO", Kind::Struct(BRIDGE_VLAN_INFO)),
+    (
+        3,
+        "IFLA_BRIDGE_VLAN_TUNNEL_INFO",
+        Kind::Nested(Some(&BRIDGE_VLAN_TUNNEL)),
+    ),
+    (4, "IFLA_BRIDGE_MRP", Kind::Nested(None)),
+    (5, "IFLA_BRIDGE_CFM", Kind::Nested(None)),
+    (6, "IFLA_BRIDGE_MST", Kind::Nested(None)),
+]);
+static BRIDGE_VLAN_TUNNEL: Schema = Schema::new(&[
+    (1, "IFLA_BRIDGE_VLAN_TUNNEL_ID", Kind::U32),
+    (2, "IFLA_BRIDGE_VLAN_TUNNEL_VID", Kind::U16),
+    (3, "IFLA_BRIDGE_VLAN_TUNNEL_FLAGS", Kind::U16),
+]);
+/// `struct bridge_vlan_info`.
+const BRIDGE_VLAN_INFO: &[Member] = &[
+    member("flags", 0, Kind::U16, 2),
+    member("vid", 2, Kind::U16, 2),
+];
+
+/// `struct br_vlan_msg` (RTM_NEWVLAN, RTM_DELVLAN, RTM_GETVLAN).
+const BR_VLAN_MSG: &[Member] = &[
+    member("family", 0, Kind::U8, 1),
+    member("ifindex", 4, Kind::U32, 4),
+];
+/// BRIDGE_VLANDB_* (linux/if_bridge.h): no spec has the bridge VLAN messages.
+static BRIDGE_VLANDB: Schema = Schema::new(&[
+    (
+        1,
+        "BRIDGE_VLANDB_ENTRY",
+        Kind::Nested(Some(&BRIDGE_VLANDB_ENTRY)),
+    ),
+    (2, "BRIDGE_VLANDB_DUMP_FLAGS", Kind::U32),
+    (3, "BRIDGE_VLANDB_GLOBAL_OPTIONS", Kind::Nested(None)),
+]);
+static BRIDGE_VLANDB_ENTRY: Schema = Schema::new(&[
+    (
+        1,
+        "BRIDGE_VLANDB_ENTRY_INFO",
+        Kind::Struct(BRIDGE_VLAN_INFO),
+    ),
+    (2, "BRIDGE_VLANDB_ENTRY_RANGE", Kind::U16),
+    (3, "BRIDGE_VLANDB_ENTRY_STATE", Kind::U8),
+    (
+        4,
+        "BRIDGE_VLANDB_ENTRY_TUNNEL_INFO",
+        Kind::Nested(Some(&BRIDGE_VLANDB_TINFO)),
+    ),
+    (
+        5,
+        "BRIDGE_VLANDB_ENTRY_STATS",
+        Kind::Nested(Some(&BRIDGE_VLANDB_STATS)),
+    ),
+    (6, "BRIDGE_VLANDB_ENTRY_MCAST_ROUTER", Kind::U8),
+    (7, "BRIDGE_VLANDB_ENTRY_MCAST_N_GROUPS", Kind::U32),
+    (8, "BRIDGE_VLANDB_ENTRY_MCAST_MAX_GROUPS", Kind::U32),
+    (9, "BRIDGE_VLANDB_ENTRY_NEIGH_SUPPRESS", Kind::U8),
+]);
+static BRIDGE_VLANDB_TINFO: Schema = Schema::new(&[
+    (1, "BRIDGE_VLANDB_TINFO_ID", Kind::U32),
+    (2, "BRIDGE_VLANDB_TINFO_CMD", Kind::U32),
+]);
+static BRIDGE_VLANDB_STATS: Schema = Schema::new(&[
+    (1, "BRIDGE_VLANDB_STATS_RX_BYTES", Kind::U64),
+    (2, "BRIDGE_VLANDB_STATS_RX_PACKETS", Kind::U64),
+    (3, "BRIDGE_VLANDB_STATS_TX_BYTES", Kind::U64),
+    (4, "BRIDGE_VLANDB_STATS_TX_PACKETS", Kind::U64),
+    (5, "BRIDGE_VLANDB_STATS_PAD", Kind::Hex),
 ]);
 static IFLA_INET: Schema = Schema::new(&[(1, "IFLA_INET_CONF", Kind::Hex)]);
 static IFLA_INET6: Schema = Schema::new(&[
@@ -304,7 +424,8 @@ static IFA: Schema = Schema::new(&[
     (9, "IFA_RT_PRIORITY", Kind::U32),
     (10, "IFA_TARGET_NETNSID", Kind::S32),
     (11, "IFA_PROTO", Kind::U8),
-]);
+])
+.or_else(addr_spec);
 
 static RTAX: Schema = Schema::new(&[
     (1, "RTAX_LOCK", Kind::U32),
@@ -324,7 +445,8 @@ static RTAX: Schema = Schema::new(&[
     (15, "RTAX_QUICKACK", Kind::U32),
     (16, "RTAX_CC_ALGO", Kind::Str),
     (17, "RTAX_FASTOPEN_NO_COOKIE", Kind::U32),
-]);
+])
+.or_else(metrics_spec);
 
 static RTA: Schema = Schema::new(&[
     (1, "RTA_DST", Kind::Ip),
@@ -358,7 +480,8 @@ static RTA: Schema = Schema::new(&[
     (29, "RTA_DPORT", Kind::Be16),
     (30, "RTA_NH_ID", Kind::U32),
     (31, "RTA_FLOWLABEL", Kind::Be32),
-]);
+])
+.or_else(route_spec);
 
 static NDA: Schema = Schema::new(&[
     (1, "NDA_DST", Kind::Ip),
@@ -374,11 +497,12 @@ static NDA: Schema = Schema::new(&[
     (11, "NDA_SRC_VNI", Kind::U32),
     (12, "NDA_PROTOCOL", Kind::U8),
     (13, "NDA_NH_ID", Kind::U32),
-    (14, "NDA_FDB_EXT_ATTRS", Kind::Nested(None)),
+    (14, "NDA_FDB_EXT_ATTRS", Kind::With(neigh_spec)),
     (15, "NDA_FLAGS_EXT", Kind::U32),
     (16, "NDA_NDM_STATE_MASK", Kind::U16),
     (17, "NDA_NDM_FLAGS_MASK", Kind::U8),
-]);
+])
+.or_else(neigh_spec);
 
 static FRA: Schema = Schema::new(&[
     (1, "FRA_DST", Kind::Ip),
@@ -404,17 +528,18 @@ static FRA: Schema = Schema::new(&[
     (25, "FRA_DSCP", Kind::U8),
     (26, "FRA_FLOWLABEL", Kind::Be32),
     (27, "FRA_FLOWLABEL_MASK", Kind::Be32),
-]);
+])
+.or_else(rule_spec);
 
 static TCA: Schema = Schema::new(&[
     (1, "TCA_KIND", Kind::Str),
-    (2, "TCA_OPTIONS", Kind::Auto),
+    (2, "TCA_OPTIONS", Kind::With(tc_spec)),
     (3, "TCA_STATS", Kind::Struct(TC_STATS)),
-    (4, "TCA_XSTATS", Kind::Hex),
+    (4, "TCA_XSTATS", Kind::With(tc_spec)),
     (5, "TCA_RATE", Kind::Hex),
     (6, "TCA_FCNT", Kind::U32),
     (7, "TCA_STATS2", Kind::Nested(Some(&TCA_STATS))),
-    (8, "TCA_STAB", Kind::Nested(None)),
+    (8, "TCA_STAB", Kind::With(tc_spec)),
     (9, "TCA_PAD", Kind::Hex),
     (10, "TCA_DUMP_INVISIBLE", Kind::Flag),
     (11, "TCA_CHAIN", Kind::U32),
@@ -423,7 +548,8 @@ static TCA: Schema = Schema::new(&[
     (14, "TCA_EGRESS_BLOCK", Kind::U32),
     (15, "TCA_DUMP_FLAGS", Kind::Hex),
     (16, "TCA_EXT_WARN_MSG", Kind::Str),
-]);
+])
+.or_else(tc_spec);
 
 static TCA_STATS: Schema = Schema::new(&[
     (1, "TCA_STATS_BASIC", Kind::Struct(TC_STATS_BASIC)),
@@ -516,9 +642,11 @@ fn netconf_detail(cx: &Cx, attributes: Range<usize>) -> String {
     }
 }
 
-/// The fixed header (name, members, size) and attribute schema of `kind`.
+/// The fixed header (name, members, size) and attribute schema of `kind`,
+/// whose body starts with address family `family`.
 fn layout(
     kind: u16,
+    family: u8,
 ) -> (
     &'static str,
     &'static [Member],
@@ -526,7 +654,14 @@ fn layout(
     Option<&'static Schema>,
 ) {
     match kind {
-        16..=19 => ("ifinfomsg", IFINFOMSG, 16, Some(&IFLA)),
+        16..=19 => {
+            let schema = match i32::from(family) {
+                libc::AF_BRIDGE => &IFLA_BRIDGE,
+                libc::AF_INET6 => &IFLA_INET6_LINK,
+                _ => &IFLA,
+            };
+            ("ifinfomsg", IFINFOMSG, 16, Some(schema))
+        }
         20..=22 => ("ifaddrmsg", IFADDRMSG, 8, Some(&IFA)),
         24..=26 => ("rtmsg", RTMSG, 12, Some(&RTA)),
         28..=30 => ("ndmsg", NDMSG, 12, Some(&NDA)),
@@ -534,6 +669,7 @@ fn layout(
         36..=46 | 100..=102 => ("tcmsg", TCMSG, 20, Some(&TCA)),
         48..=50 => ("tcamsg", RTGENMSG, 4, None),
         80..=82 => ("netconfmsg", NETCONFMSG, 4, Some(&NETCONFA)),
+        112..=114 => ("br_vlan_msg", BR_VLAN_MSG, 8, Some(&BRIDGE_VLANDB)),
         _ => ("rtgenmsg", RTGENMSG, 4, None),
     }
 }
@@ -543,7 +679,8 @@ pub fn decode(cx: &Cx, msg: &Msg) -> Body {
     let (type_name, op) = type_name(kind);
     let body = msg.body.clone();
     let data = cx.bytes(body.clone());
-    let (header_name, header_members, header_len, schema) = layout(kind);
+    let family = data.first().copied().unwrap_or(0);
+    let (header_name, header_members, header_len, schema) = layout(kind, family);
     let mut fields = Vec::with_capacity(2);
 
     let header_end = (body.start + header_len).min(body.end);
@@ -784,6 +921,12 @@ fn summary_detail(cx: &Cx, kind: u16, flags: u16, body: usize, attributes: Range
             let handle = TcHandle::from(u32_at(8).unwrap_or(0));
             if handle.major != 0 || handle.minor != 0 {
                 parts.push(&format!("handle {handle}"));
+            }
+        }
+        112..=114 => {
+            let index = u32_at(4).unwrap_or(0);
+            if index != 0 {
+                parts.push(&cat_string(&["dev ", &num(index)]));
             }
         }
         80..=82 => {

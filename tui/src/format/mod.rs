@@ -37,6 +37,16 @@ impl<W: Write> CaptureWriter<W> {
         }
     }
 
+    /// Generic netlink families the messages to come use: a pcapng file
+    /// announces each before its first message, for Wireshark (see
+    /// [`pcapng::PcapngWriter::set_genl_families`]); JSON Lines has no
+    /// place for them.
+    pub fn set_genl_families(&mut self, families: impl IntoIterator<Item = (u16, String)>) {
+        if let CaptureWriter::Pcapng(writer) = self {
+            writer.set_genl_families(families);
+        }
+    }
+
     pub fn messages_written(&self) -> u64 {
         match self {
             CaptureWriter::Jsonl(writer) => writer.messages_written(),

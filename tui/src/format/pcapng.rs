@@ -24,7 +24,10 @@
 //! ([`PcapngWriter::set_genl_families`]) the writer emits a synthesized reply
 //! ([`synthesize_genl_family_record`]) before the first message using each
 //! family id. Those records carry the hook [`SYNTHETIC_HOOK`], so nlscope's
-//! reader returns them as a family map instead of as captured messages.
+//! reader returns them as a family map instead of as captured messages: the
+//! records are this format's way of storing families, and never leave the
+//! format module as messages (sources pass families on as
+//! [`SourceEvent::Families`](crate::capture::SourceEvent::Families)).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +73,7 @@ const DELIVERIES_CHUNK: usize = 60_000;
 /// Version of the comment format (key `v`).
 pub const COMMENT_VERSION: u32 = 1;
 /// `hook` of records nlscope synthesized (generic netlink family announcements).
-pub const SYNTHETIC_HOOK: &str = "nlscope-synthetic";
+pub(crate) const SYNTHETIC_HOOK: &str = "nlscope-synthetic";
 
 /// The 16-byte cooked header for a message on `protocol` with packet type `pkttype`.
 pub fn cooked_header(pkttype: u16, protocol: u16) -> [u8; COOKED_HEADER_LEN] {
@@ -340,7 +343,7 @@ pub fn decode_comment(comment: &str) -> Option<CommentFields> {
 /// The record is kernel-to-kernel with no process (all ports, pid and times
 /// zero) and has the hook [`SYNTHETIC_HOOK`]; the writer stamps it with the
 /// time of the message it precedes.
-pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMessage {
+pub(crate) fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMessage {
     let payload = new_family_message(family_id, name);
     CapturedMessage {
         ts_mono_ns: 0,
@@ -364,7 +367,7 @@ pub fn synthesize_genl_family_record(family_id: u16, name: &str) -> CapturedMess
 
 /// If `message` is an nlctrl NEWFAMILY message (the first netlink message of
 /// the buffer), the family id and name it announces.
-pub fn parse_genl_family_record(message: &CapturedMessage) -> Option<(u16, String)> {
+pub(crate) fn parse_genl_family_record(message: &CapturedMessage) -> Option<(u16, String)> {
     if message.protocol != NETLINK_GENERIC {
         return None;
     }

@@ -13,6 +13,7 @@
 
 pub mod errors;
 pub mod message;
+pub mod spec;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::os::fd::AsRawFd;

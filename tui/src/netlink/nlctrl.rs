@@ -27,8 +27,9 @@ use super::genl::{
 };
 use super::header::{build_message, messages, parse_header, NLMSG_HDRLEN};
 
-/// A generic netlink family as nlctrl describes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A generic netlink family as nlctrl describes it (serializable: sources
+/// pass families downstream, and the agent to its clients).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Family {
     pub id: u16,
     pub name: String,

@@ -4,21 +4,28 @@
 //!
 //! ```text
 //! proto:route type:RTM_NEWLINK pid:1234 comm:ip port:0 group:link dir:k2u result:err "dummy0"
+//! family:nl80211 op:get-wiphy attr:ifname=wlan0 attr:IFLA_MTU
 //! ```
 //!
 //! `key:value` terms test one property of a message; anything else (a bare word
 //! or a "quoted string") must occur in the decoded summary, ignoring ASCII case.
+//! `family:`, `op:` and `attr:` look into the decoded message (see
+//! [`Term::Family`], [`Term::Op`], [`Term::Attr`]): they decode each message
+//! they test, so they cost more than the others.
 //! [`parse`] is a pure function; its errors carry the column of the bad term.
 
 use std::fmt;
 
+use crate::decode::{decode, DecodeContext, DecodedMessage, Field};
 use crate::event::Direction;
+use crate::netlink::names::protocol_name;
+use crate::netlink::NETLINK_GENERIC;
 use crate::store::names;
 use crate::store::Stored;
 
 /// Every key the language knows, in the order help and errors list them.
 pub const KEYS: &[&str] = &[
-    "proto", "type", "pid", "comm", "port", "group", "dir", "result",
+    "proto", "type", "pid", "comm", "port", "group", "dir", "result", "family", "op", "attr",
 ];
 
 /// One term of a filter.
@@ -41,6 +48,21 @@ pub enum Term {
     Result(ResultTerm),
     /// Case-insensitive substring of the summary (stored lowercase).
     Text(String),
+    /// The message's family: a generic netlink family's name (`nl80211`)
+    /// or the protocol's (`route`). Stored normalized ([`normalize`]).
+    Family(String),
+    /// The operation: a generic netlink command (`get-wiphy`, `GET_WIPHY`)
+    /// or a message type's name (`RTM_NEWLINK`). Stored normalized.
+    Op(String),
+    /// A decoded field by name, anywhere in the tree, and optionally its
+    /// value: `attr:ifname=wlan0` matches IFLA_IFNAME "wlan0" as well as
+    /// rt-link's `ifname` (names match when they are the same or one is
+    /// the other's last words, ignoring case and `-`/`_`). Stored
+    /// normalized.
+    Attr {
+        name: String,
+        value: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,16 +103,42 @@ impl Filter {
         self.terms.is_empty()
     }
 
-    /// True when every term matches `event`.
-    pub fn matches(&self, event: &Stored) -> bool {
-        self.terms.iter().all(|term| term.matches(event))
+    /// True when every term matches `event`. Terms on decoded fields decode
+    /// it with `context` (once, whatever their number).
+    pub fn matches(&self, event: &Stored, context: &DecodeContext) -> bool {
+        let decoded = std::cell::OnceCell::new();
+        let tree = || decoded.get_or_init(|| decode(&event.message, context));
+        self.terms.iter().all(|term| term.matches(event, tree))
     }
 }
 
 impl Term {
-    pub fn matches(&self, event: &Stored) -> bool {
+    /// True when the term matches `event`; `tree` gives its decoded form
+    /// (asked for only by the terms on decoded fields).
+    pub fn matches<'a>(&self, event: &Stored, tree: impl FnOnce() -> &'a DecodedMessage) -> bool {
         let m = &event.message;
         match self {
+            Term::Family(family) => {
+                normalize(&protocol_name(m.protocol)) == *family
+                    || (m.protocol == NETLINK_GENERIC
+                        && tree()
+                            .messages
+                            .iter()
+                            .any(|t| normalize(&t.name) == *family))
+            }
+            Term::Op(op) => tree().messages.iter().any(|t| {
+                normalize(&t.name) == *op
+                    || t.children.iter().any(|c| {
+                        c.name == "genlmsghdr"
+                            && c.children
+                                .iter()
+                                .any(|f| f.name == "cmd" && names_op(&f.value.text(), op))
+                    })
+            }),
+            Term::Attr { name, value } => tree()
+                .messages
+                .iter()
+                .any(|t| has_field(t, name, value.as_deref())),
             Term::Proto(p) => m.protocol == *p,
             Term::Type { kind, protocol } => {
                 protocol.is_none_or(|p| p == m.protocol) && event.kinds.contains(kind)
@@ -109,6 +157,68 @@ impl Term {
             Term::Text(text) => contains_ignore_case(&event.summary, text),
         }
     }
+}
+
+/// A name as the filter compares names: lowercase, `_` read as `-`.
+pub fn normalize(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+/// `value` of a command field (`13 (get-wiphy)`, `1 (GET_WIPHY)`) names
+/// operation `op` (normalized).
+fn names_op(value: &str, op: &str) -> bool {
+    let named = value
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(value);
+    names_field(named, op)
+}
+
+/// Whether field name `field` (as decoded) is what `name` (normalized)
+/// asks for: the same name, or one is the other's last words (`ifname`
+/// asks for IFLA_IFNAME, and IFLA_IFNAME for rt-link's `ifname`).
+fn names_field(field: &str, name: &str) -> bool {
+    let field = normalize(field);
+    let ends_with_words = |long: &str, short: &str| {
+        long.strip_suffix(short)
+            .is_some_and(|head| head.ends_with('-'))
+    };
+    field == name || ends_with_words(&field, name) || ends_with_words(name, &field)
+}
+
+/// A field of `tree` named `name` whose value (without quotes, normalized
+/// as text is compared: ignoring ASCII case) is `value`, when given.
+fn has_field(tree: &Field, name: &str, value: Option<&str>) -> bool {
+    let here = names_field(&tree.name, name)
+        && value.is_none_or(|wanted| {
+            let text = tree.value.text();
+            let text = text.trim();
+            let bare = text
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(text);
+            // `2 (AF_INET)` matches `2` and `AF_INET`.
+            let (number, named) = match bare.split_once(" (") {
+                Some((number, rest)) => (number, rest.strip_suffix(')').unwrap_or(rest)),
+                None => (bare, bare),
+            };
+            [bare, number, named]
+                .iter()
+                .any(|candidate| candidate.eq_ignore_ascii_case(wanted))
+        });
+    here || tree
+        .children
+        .iter()
+        .any(|child| has_field(child, name, value))
 }
 
 /// `haystack` contains `needle` (already lowercase), ignoring ASCII case.
@@ -262,6 +372,23 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
             "dir" => Term::Dir(Direction::from_short(&value.to_ascii_lowercase()).ok_or_else(|| {
                 bad(format!("unknown direction `{value}`: use u2k, k2u, u2u, k2k or ?"))
             })?),
+            "family" => Term::Family(normalize(&value)),
+            "op" | "cmd" => Term::Op(normalize(&value)),
+            "attr" | "field" => {
+                let (name, wanted) = match value.split_once('=') {
+                    Some((name, wanted)) => (name, Some(wanted.to_string())),
+                    None => (value.as_str(), None),
+                };
+                if name.trim().is_empty() {
+                    return Err(bad(format!(
+                        "`attr:{value}` needs a field name before `=` (attr:ifname=wlan0)"
+                    )));
+                }
+                Term::Attr {
+                    name: normalize(name),
+                    value: wanted,
+                }
+            }
             "result" => Term::Result(match value.to_ascii_lowercase().as_str() {
                 "ok" => ResultTerm::Ok,
                 "err" | "error" => ResultTerm::Err,
@@ -319,7 +446,10 @@ mod tests {
 
     fn count(store: &Store, text: &str) -> usize {
         let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        store.iter().filter(|e| filter.matches(e)).count()
+        store
+            .iter()
+            .filter(|e| filter.matches(e, store.context()))
+            .count()
     }
 
     #[test]
@@ -418,6 +548,29 @@ mod tests {
         assert!(count(&store, &word) >= 1);
         assert!(count(&store, &quote(&first.summary)) >= 1);
         assert_eq!(count(&store, "\"no such text anywhere\""), 0);
+    }
+
+    #[test]
+    fn terms_reach_decoded_fields_and_names() {
+        let store = corpus_store();
+        // The nlctrl request, by its family and its command, either spelling.
+        assert_eq!(count(&store, "family:nlctrl"), 1);
+        assert_eq!(count(&store, "family:route"), 5);
+        assert_eq!(count(&store, "op:getfamily"), 1);
+        assert_eq!(count(&store, "cmd:CTRL_CMD_GETFAMILY"), 1);
+        assert_eq!(count(&store, "op:RTM_NEWLINK"), 2);
+        // A field by its full name or its last words, with or without a value.
+        assert_eq!(count(&store, "attr:IFLA_IFNAME=dummy0"), 1);
+        assert_eq!(count(&store, "attr:ifname=DUMMY0"), 1);
+        assert_eq!(count(&store, "attr:ifname=eth0"), 1);
+        assert_eq!(count(&store, "attr:ifname"), 2);
+        assert_eq!(count(&store, "attr:mtu=1500"), 2);
+        assert_eq!(count(&store, "attr:family-name=nl80211"), 1);
+        assert_eq!(count(&store, "attr:ifname=nonesuch"), 0);
+        assert_eq!(count(&store, "proto:route attr:ifname=lo"), 1);
+        let e = parse("attr:=x").unwrap_err();
+        assert!(e.message.contains("needs a field name"), "{e}");
+        assert!(KEYS.contains(&"attr") && KEYS.contains(&"family") && KEYS.contains(&"op"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 use crate::decode::{self, DecodeContext};
 use crate::event::CapturedMessage;
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
+use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
 
 pub use filter::{Filter, FilterError};
@@ -91,6 +92,11 @@ pub struct Store {
 
 impl Store {
     pub fn new(capacity: usize) -> Store {
+        Store::with_context(capacity, DecodeContext::default())
+    }
+
+    /// A store that decodes with `context` (its specs, what it knows).
+    pub fn with_context(capacity: usize, context: DecodeContext) -> Store {
         let capacity = capacity.max(1);
         Store {
             events: VecDeque::with_capacity(capacity.min(65_536)),
@@ -98,7 +104,7 @@ impl Store {
             next_seq: 0,
             evicted: 0,
             lost: 0,
-            context: DecodeContext::default(),
+            context,
             filter: Filter::default(),
             matching: VecDeque::new(),
             stats: Stats::default(),
@@ -124,10 +130,16 @@ impl Store {
                 }
             }
         }
-        if self.filter.matches(&stored) {
+        if self.filter.matches(&stored, &self.context) {
             self.matching.push_back(stored.seq);
         }
         self.events.push_back(stored);
+    }
+
+    /// Takes generic netlink families a source named, for the messages that
+    /// follow (see [`DecodeContext::learn_families`]).
+    pub fn learn_families(&mut self, families: impl IntoIterator<Item = Family>) {
+        self.context.learn_families(families);
     }
 
     /// Replaces the filter and recomputes its matches.
@@ -135,7 +147,7 @@ impl Store {
         self.matching = self
             .events
             .iter()
-            .filter(|e| filter.matches(e))
+            .filter(|e| filter.matches(e, &self.context))
             .map(|e| e.seq)
             .collect();
         self.filter = filter;

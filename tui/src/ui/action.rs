@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 
 /// The dashboard's four screens.
@@ -158,6 +159,9 @@ pub enum Action {
     Lost(u64),
     /// The socket table the source sent (a remote agent's, of its machine).
     SourcePorts(Box<PortTable>),
+    /// Generic netlink families the source named (see
+    /// [`SourceEvent::Families`](crate::capture::SourceEvent::Families)).
+    Families(Vec<Family>),
     /// The source stopped.
     SourceEnded(SourceEnd),
 

@@ -144,6 +144,7 @@ impl App {
                 table: Ok(*table),
                 genl_families: Default::default(),
             }),
+            Action::Families(families) => self.store.learn_families(families),
             Action::SourceEnded(end) => self.source_ended(end),
             Action::PortsRead(update) => self.update_ports(*update),
             Action::ExportFinished(report) => {

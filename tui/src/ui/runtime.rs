@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::capture::{CaptureSource, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
+use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
 use crate::store::Store;
@@ -42,6 +43,8 @@ pub struct Dashboard {
     pub ports: PortsOrigin,
     /// No injection (`--read-only`, or a remote source).
     pub read_only: bool,
+    /// The YNL specs messages are decoded with.
+    pub specs: std::sync::Arc<crate::ynl::Specs>,
 }
 
 /// Advice shown when live capture is unavailable.
@@ -71,6 +74,7 @@ pub fn source_action(event: SourceEvent) -> Action {
         SourceEvent::Messages(batch) => Action::Ingest(batch),
         SourceEvent::Lost { total } => Action::Lost(total),
         SourceEvent::Ports(table) => Action::SourcePorts(table),
+        SourceEvent::Families(families) => Action::Families(families),
     }
 }
 
@@ -102,6 +106,9 @@ impl Consumer for ForwardActions {
     }
     fn ports(&mut self, table: Box<PortTable>) -> Flow {
         self.forward(Action::SourcePorts(table))
+    }
+    fn families(&mut self, families: Vec<Family>) -> Flow {
+        self.forward(Action::Families(families))
     }
 }
 
@@ -209,7 +216,11 @@ pub async fn event_loop(
         read_only: dashboard.read_only,
         ports: dashboard.ports,
     };
-    let mut app = App::with_config(Store::new(dashboard.max_events), status, config);
+    let store = Store::with_context(
+        dashboard.max_events,
+        crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
+    );
+    let mut app = App::with_config(store, status, config);
     app.banner = banner;
 
     let input_stop = Arc::new(AtomicBool::new(false));

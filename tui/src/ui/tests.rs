@@ -48,18 +48,17 @@ fn fixture_app() -> App {
         },
     );
     app.sockets.origin = PortsOrigin::Traffic("the file guest-capture-paths.pcapng".into());
-    let first = read.messages.first().cloned().unwrap_or_default();
-    let records = read
-        .genl_families
-        .iter()
-        .map(|(id, name)| {
-            let mut record = crate::format::pcapng::synthesize_genl_family_record(*id, name);
-            record.ts_wall_ns = first.ts_wall_ns;
-            record.ts_mono_ns = first.ts_mono_ns;
-            record
-        })
-        .collect();
-    app.ingest(records);
+    // As the file source sends them: the families the file names first.
+    app.update(Action::Families(
+        read.genl_families
+            .iter()
+            .map(|(id, name)| crate::netlink::nlctrl::Family {
+                id: *id,
+                name: name.clone(),
+                ..Default::default()
+            })
+            .collect(),
+    ));
     app.ingest(read.messages);
     app
 }

@@ -198,6 +198,86 @@ pub fn route_samples() -> Vec<Sample> {
     err_body.extend(nla(2, &32u32.to_ne_bytes()));
     let error = nlmsg(2, 0x200, 1, 4242, &err_body);
 
+    // A bridge (its per-kind data is rt-link's linkinfo-bridge-attrs), one
+    // of its ports (AF_BRIDGE: protinfo and af-spec are the bridge's), and a
+    // bridge VLAN entry (RTM_NEWVLAN).
+    let bridge = nlmsg(
+        16,
+        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        20,
+        4242,
+        &[
+            ifinfomsg(0, 0, 0),
+            nla(3, &cstr("br0")),
+            nla(
+                0x8000 | 18,
+                &[
+                    nla(1, &cstr("bridge")),
+                    nla(
+                        0x8000 | 2,
+                        &[
+                            nla(1, &1500u32.to_ne_bytes()),
+                            nla(5, &0u32.to_ne_bytes()),
+                            nla(6, &32768u16.to_ne_bytes()),
+                            nla(7, &[1]),
+                        ]
+                        .concat(),
+                    ),
+                ]
+                .concat(),
+            ),
+        ]
+        .concat(),
+    );
+    let port = nlmsg(
+        16,
+        0,
+        21,
+        4242,
+        &[
+            ifinfomsg(7, 5, 0x1043),
+            nla(3, &cstr("veth0")),
+            nla(10, &4u32.to_ne_bytes()),
+            nla(
+                0x8000 | 12,
+                &[
+                    nla(1, &[3]),
+                    nla(2, &32u16.to_ne_bytes()),
+                    nla(3, &2u32.to_ne_bytes()),
+                ]
+                .concat(),
+            ),
+            nla(
+                0x8000 | 26,
+                &nla(2, &[&6u16.to_ne_bytes()[..], &1u16.to_ne_bytes()].concat()),
+            ),
+            nla(
+                0x8000 | 18,
+                &[
+                    nla(1, &cstr("veth")),
+                    nla(4, &cstr("bridge")),
+                    nla(
+                        0x8000 | 5,
+                        &[nla(1, &[3]), nla(2, &32u16.to_ne_bytes())].concat(),
+                    ),
+                ]
+                .concat(),
+            ),
+        ]
+        .concat(),
+    );
+    let mut vlan = vec![7u8, 0, 0, 0];
+    vlan.extend_from_slice(&5u32.to_ne_bytes());
+    vlan.extend(nla(
+        0x8000 | 1,
+        &[
+            nla(1, &[&6u16.to_ne_bytes()[..], &10u16.to_ne_bytes()].concat()),
+            nla(3, &[3]),
+        ]
+        .concat(),
+    ));
+    let newvlan = nlmsg(112, 0, 22, 4242, &vlan);
+
     vec![
         sample("route-error-offset", 0, error),
         sample("route-newlink", 0, newlink),
@@ -209,7 +289,28 @@ pub fn route_samples() -> Vec<Sample> {
         sample("route-getlink-dump", 0, getlink),
         sample("route-ack", 0, ack),
         sample("route-dump-reply", 0, dump),
+        sample("route-newlink-bridge", 0, bridge),
+        sample("route-newlink-bridge-port", 0, port),
+        sample("route-newvlan", 0, newvlan),
     ]
+}
+
+/// `struct ifinfomsg` of family `family`, index `index`, flags `flags`.
+fn ifinfomsg(family: u8, index: i32, flags: u32) -> Vec<u8> {
+    let mut out = vec![family, 0];
+    out.extend_from_slice(&1u16.to_ne_bytes()); // ARPHRD_ETHER
+    out.extend_from_slice(&index.to_ne_bytes());
+    out.extend_from_slice(&flags.to_ne_bytes());
+    out.extend_from_slice(&0u32.to_ne_bytes());
+    out
+}
+
+/// nlctrl NEWFAMILY for ethtool with id 0x15.
+pub fn ethtool_family() -> Vec<u8> {
+    let mut body = vec![1u8, 2, 0, 0];
+    body.extend(nla(2, &cstr("ethtool")));
+    body.extend(nla(1, &0x15u16.to_ne_bytes()));
+    nlmsg(0x10, 0, 1, 4242, &body)
 }
 
 /// nlctrl NEWFAMILY for nl80211 with id 0x1c and two groups.
@@ -241,14 +342,45 @@ pub fn genl_samples() -> Vec<Sample> {
     let mut get = vec![3u8, 1, 0, 0];
     get.extend(nla(2, &cstr("nl80211")));
     let getfamily = nlmsg(0x10, NLM_F_REQUEST, 1, 4242, &get);
-    // nl80211 GET_INTERFACE (cmd 5) with NL80211_ATTR_IFINDEX (3) = 3.
+    // nl80211 GET_INTERFACE (cmd 5, get-interface in its spec) with
+    // NL80211_ATTR_IFINDEX (3) = 3.
     let mut body = vec![5u8, 0, 0, 0];
     body.extend(nla(3, &3u32.to_ne_bytes()));
     let get_interface = nlmsg(0x1c, NLM_F_REQUEST | NLM_F_ACK, 2, 4242, &body);
+    // ethtool LINKINFO_GET (request 2, reply 2 in its directional ids): the
+    // request names the device in a nested header; the reply adds the port.
+    let header = nla(0x8000 | 1, &[nla(2, &cstr("eth0"))].concat());
+    let linkinfo_get = nlmsg(
+        0x15,
+        NLM_F_REQUEST | NLM_F_ACK,
+        3,
+        4242,
+        &[&[2u8, 1, 0, 0][..], &header].concat(),
+    );
+    let reply_header = nla(
+        0x8000 | 1,
+        &[nla(1, &2u32.to_ne_bytes()), nla(2, &cstr("eth0"))].concat(),
+    );
+    let linkinfo = nlmsg(
+        0x15,
+        0,
+        3,
+        4242,
+        &[
+            &[2u8, 1, 0, 0][..],
+            &reply_header,
+            &nla(2, &[0]),
+            &nla(3, &[1]),
+            &nla(42, &[7]),
+        ]
+        .concat(),
+    );
     vec![
         sample("genl-getfamily-nl80211", 16, getfamily),
         sample("genl-newfamily-nl80211", 16, nl80211_family()),
         sample("genl-nl80211-get-interface", 16, get_interface),
+        sample("genl-ethtool-linkinfo-get", 16, linkinfo_get),
+        sample("genl-ethtool-linkinfo", 16, linkinfo),
     ]
 }
 
@@ -283,6 +415,52 @@ pub fn other_samples() -> Vec<Sample> {
     ));
     batch.extend(nlmsg(0x11, NLM_F_REQUEST, 12, 0, &[0, 0, 0, 10]));
 
+    // conntrack: a new entry (from the kernel), its original tuple nested
+    // as the conntrack spec describes it; nftables: a new chain (the
+    // hand-written schemas know only tables).
+    let tuple = [
+        nla(
+            0x8001,
+            &[nla(1, &[10, 0, 0, 1]), nla(2, &[10, 0, 0, 2])].concat(),
+        ),
+        nla(
+            0x8002,
+            &[
+                nla(1, &[6]),
+                nla(2, &1234u16.to_be_bytes()),
+                nla(3, &80u16.to_be_bytes()),
+            ]
+            .concat(),
+        ),
+    ]
+    .concat();
+    let conntrack = nlmsg(
+        0x100,
+        0,
+        14,
+        0,
+        &[
+            &[2u8, 0, 0, 0][..],
+            &nla(0x8001, &tuple),
+            &nla(3, &8u32.to_be_bytes()),
+        ]
+        .concat(),
+    );
+    let chain = nlmsg(
+        (10 << 8) | 3,
+        NLM_F_REQUEST | NLM_F_ACK | 0x400,
+        15,
+        0,
+        &[
+            &[1u8, 0, 0, 10][..],
+            &nla(1, &cstr("filter")),
+            &nla(3, &cstr("input")),
+            &nla(7, &cstr("filter")),
+            &nla(5, &1u32.to_be_bytes()),
+        ]
+        .concat(),
+    );
+
     let hello = nlmsg(0, 0, 0, 4242, b"Hello kernel\0");
     let reply = nlmsg(3, 0, 0, 0, b"Hello userspace\0");
     let usersock = nlmsg(0x20, 0, 0, 4242, b"ping from usersock\0");
@@ -305,6 +483,8 @@ pub fn other_samples() -> Vec<Sample> {
         sample("uevent-libudev", 15, udev),
         sample("audit-user-login", 9, audit),
         sample("netfilter-nft-batch", 12, batch),
+        sample("netfilter-ct-new", 12, conntrack),
+        sample("netfilter-nft-newchain", 12, chain),
         sample("demo-hello-kernel", 30, hello),
         sample("demo-hello-userspace", 30, reply),
         sample("demo-raw-text", 30, b"Hello kernel".to_vec()),

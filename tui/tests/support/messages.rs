@@ -180,6 +180,18 @@ pub fn cut_message() -> CapturedMessage {
     message
 }
 
+/// A bare generic netlink message of family `family_id` (a header and a
+/// zeroed genlmsghdr): what a test needs to see a family named.
+pub fn genl_message(family_id: u16) -> CapturedMessage {
+    let payload = nlmsg(family_id, 0, 0, 0, &[0; 4]);
+    CapturedMessage {
+        protocol: 16,
+        len: payload.len() as u32,
+        payload,
+        ..Default::default()
+    }
+}
+
 /// `n` messages cycling through the corpus with increasing timestamps (about
 /// 50,000 per second of capture time), for benchmarks and stress tests.
 pub fn stream(n: usize) -> impl Iterator<Item = CapturedMessage> {

@@ -708,18 +708,33 @@ fn the_demo_genl_family_is_captured_with_its_extended_acks() {
         policy.sort();
         assert_eq!(policy, refusal.policy, "port {port}: the policy");
     }
-    // BY NAME, once the YNL interpreter decodes with `--spec-dir kmod/`
-    // (issue 16, point 1): decode.txt names the family today ("nlscope_demo
-    // cmd 1"); then run.sh decodes with --spec-dir /usr/share/nlscope/specs
-    // and expect.json's decode.txt line asserts "nlscope_demo echo",
-    // "nlscope_demo set", "nlscope_demo get dump", "nlscope_demo set-ntf" and
-    // attribute names (index, value, name, generation, text, number) in
-    // place of "cmd N" and "attr N".
+
+    // By name: decoded with the module's spec (`--spec-dir kmod/`), every
+    // message of the family has its command's name and every attribute its
+    // own (the in-guest `nlscope decode --spec-dir` is checked by
+    // expect.json).
+    let (context, errors) = nlscope::decode::DecodeContext::with_spec_dirs(&[
+        nlscope_tests::workspace_root().join("kmod"),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let coverage = naming::naming_coverage_with(
+        &run.results.join("capture.jsonl"),
+        Some(DEMO_FAMILY_NAME),
+        context,
+    );
+    // Ten requests, the echo and GET replies, two notifications, two dump parts.
+    assert_eq!(coverage.messages, 16, "{coverage:?}");
+    assert!(coverage.unnamed_messages.is_empty(), "{coverage:?}");
+    assert_eq!(coverage.unnamed_attributes, 0, "{coverage:?}");
+    assert!(coverage.attributes >= 42, "{coverage:?}");
     eprintln!(
-        "demo-genl: family {family} group {group}: {} generic netlink messages checked",
+        "demo-genl: family {family} group {group}: {} generic netlink messages checked; \
+         by name: {} of the family's, {} attributes, none unnamed",
         captured
             .iter()
             .filter(|m| m.protocol == NETLINK_GENERIC)
-            .count()
+            .count(),
+        coverage.messages,
+        coverage.attributes
     );
 }

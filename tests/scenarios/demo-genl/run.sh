@@ -6,8 +6,9 @@
 # an empty name: the module), a GET, a GET of an empty slot and a dump, while
 # `nlscope record` captures; then 100,000 random and malformed requests, after
 # which the family still answers. expect.json checks the capture's ports, groups
-# and results; tests/tests/guest.rs checks the bytes (the family id, the
-# commands, the attributes, the extended acks).
+# and results, and that `nlscope decode --spec-dir` names every command and
+# attribute; tests/tests/guest.rs checks the bytes (the family id, the
+# commands, the attributes, the extended acks) and the names again.
 insmod /lib/modules/nlscope_demo.ko || exit 10
 genl() { /usr/local/bin/genl "$@"; }
 
@@ -69,6 +70,11 @@ wait $RECORDER
 RECORDER_RC=$?
 cat /results/record.err
 nlscope decode /results/capture.jsonl > /results/decode.txt 2>&1 || { echo "decode failed"; FAILED=1; }
+# And by name, with the module's spec (kmod/nlscope_demo.yaml, in the guest).
+nlscope specs --spec-dir /usr/share/nlscope/specs > /results/specs.txt 2>&1 || { echo "specs failed"; FAILED=1; }
+grep nlscope_demo /results/specs.txt
+nlscope decode --spec-dir /usr/share/nlscope/specs /results/capture.jsonl > /results/decode-spec.txt 2>&1 \
+    || { echo "decode --spec-dir failed"; FAILED=1; }
 
 # Outside the capture: random and malformed requests (any command, flags,
 # version and reserved field; attributes of any type, length and contents,

@@ -21,7 +21,9 @@
 use serde_json::{Map, Value};
 
 use crate::netlink::attr::push_attr;
-use crate::netlink::{NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+use crate::netlink::{
+    GENL_HDRLEN, NETLINK_GENERIC, NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
 use crate::ynl::{
     Attr, AttrKind, AttrSet, Direction, EnumUse, Family, Hint, MemberKind, Order, Scalar, Schema,
     SetId, StructId,
@@ -45,10 +47,6 @@ pub struct SpecRequest {
     /// The operation's name, for messages.
     pub op: &'static str,
 }
-
-/// Netlink's generic protocol number and header size (`genlmsghdr`).
-const GENERIC: u32 = 16;
-const GENL_HEADER: usize = 4;
 
 /// Builds operation `op` of `family` in `mode` from `json` (an object, or
 /// null for none). `genl_id` is the family's generic netlink id (needed for
@@ -112,8 +110,8 @@ pub fn build(
         })?;
         let cmd = u8::try_from(id).map_err(|_| format!("{op}: command {id} is too large"))?;
         body.extend_from_slice(&[cmd, 1, 0, 0]);
-        debug_assert_eq!(body.len(), GENL_HEADER);
-        (GENERIC, genl_id)
+        debug_assert_eq!(body.len(), GENL_HDRLEN);
+        (NETLINK_GENERIC, genl_id)
     };
     let (header_fields, attributes): (Map<String, Value>, Map<String, Value>) = match header {
         Some(id) => {

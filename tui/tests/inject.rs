@@ -43,6 +43,47 @@ fn a_getlink_dump_is_sent_and_every_reply_decoded() {
 }
 
 #[test]
+fn a_request_built_from_a_spec_reads_the_link_back_by_name() {
+    let (ok, out, err) = nlscope(&[
+        "send",
+        "--family",
+        "rt-link",
+        "--do",
+        "getlink",
+        "--json",
+        r#"{"ifname": "lo"}"#,
+        "--wait",
+        "5000",
+    ]);
+    assert!(ok, "{err}\n{out}");
+    assert!(
+        out.starts_with("request: 40 bytes on route (0), type RTM_GETLINK (0x12), flags 0x5"),
+        "{out}"
+    );
+    assert!(out.contains("summary: RTM_GETLINK lo"), "{out}");
+    assert!(
+        out.contains("summary: RTM_NEWLINK lo"),
+        "the reply names the link:\n{out}"
+    );
+    // A mistake in the JSON is one line naming what the spec has.
+    let (ok, _, err) = nlscope(&[
+        "send",
+        "--family",
+        "rt-link",
+        "--do",
+        "getlink",
+        "--json",
+        r#"{"ifnam": "lo"}"#,
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("has no attribute `ifnam`") && err.contains("ifname"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
 fn a_usersock_message_reaches_another_user_socket() {
     let mut receiver = Socket::new(NETLINK_USERSOCK).expect("usersock socket");
     receiver.bind(&SocketAddr::new(0, 0)).unwrap();
@@ -63,7 +104,7 @@ fn a_usersock_message_reaches_another_user_socket() {
         risk: None,
     };
     let mut shown = Vec::new();
-    let outcome = execute(&plan, &mut shown).expect("sent");
+    let outcome = execute(&plan, &nlscope::ynl::Specs::builtin(), &mut shown).expect("sent");
     let shown = String::from_utf8(shown).unwrap();
     assert_eq!(outcome.sent, 16 + 18);
     assert!(shown.contains(&format!("to port {port}")), "{shown}");
@@ -116,7 +157,9 @@ fn the_common_failures_are_one_clear_line() {
         wait: Duration::from_millis(10),
         risk: None,
     };
-    let err = execute(&plan, &mut Vec::new()).unwrap_err().to_string();
+    let err = execute(&plan, &nlscope::ynl::Specs::builtin(), &mut Vec::new())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("payload too large") && err.contains("[EMSGSIZE]"),
         "{err}"

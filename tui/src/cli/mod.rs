@@ -190,7 +190,9 @@ pub fn main() -> ExitCode {
             let (specs, errors) = cli.specs.load();
             specs::run(&args, &specs, &errors)
         }
-        Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
+        Some(Command::Send(args)) => {
+            crate::inject::run(args, cli.read_only, cli.specs.load_warning())
+        }
         None => match cli.connect {
             Some(address) => remote_dashboard(&address, cli.max_events, &cli.specs),
             None => live_dashboard(&cli.live, cli.max_events, cli.read_only, &cli.specs),

@@ -124,6 +124,26 @@ pub struct SendArgs {
     /// Send messages that can change kernel state without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Build the request from this family's YNL spec (`nlscope specs` lists
+    /// them): with --do OP or --dump OP, and --json for its attributes.
+    #[arg(long, value_name = "FAMILY", requires = "spec_op",
+          conflicts_with_all = ["template", "text", "hex", "protocol", "kind", "flags"])]
+    pub family: Option<String>,
+    /// The spec operation to do (ethtool linkinfo-get, nlscope_demo echo, ...).
+    #[arg(long = "do", value_name = "OP", group = "spec_op", requires = "family")]
+    pub do_op: Option<String>,
+    /// The spec operation to dump.
+    #[arg(
+        long = "dump",
+        value_name = "OP",
+        group = "spec_op",
+        requires = "family"
+    )]
+    pub dump_op: Option<String>,
+    /// The operation's attributes (and fixed-header members) as a JSON
+    /// object: `{"header": {"dev-name": "eth0"}}`; names as in the spec.
+    #[arg(long, value_name = "JSON", requires = "family")]
+    pub json: Option<String>,
 }
 
 /// The request, fully resolved.
@@ -144,7 +164,20 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of `args`: a spec operation built with `specs` (asking
+    /// the kernel for a generic netlink family's id), else
+    /// [`Plan::from_args`].
+    pub fn resolve(args: &SendArgs, specs: &crate::ynl::Specs) -> Result<Plan, String> {
+        match &args.family {
+            Some(family) => spec::plan(args, family, specs),
+            None => Plan::from_args(args),
+        }
+    }
+
     pub fn from_args(args: &SendArgs) -> Result<Plan, String> {
+        if args.family.is_some() {
+            return Err("--family needs the YNL specs: use Plan::resolve".into());
+        }
         let payload: Option<Vec<u8>> = match (&args.text, &args.hex) {
             (Some(text), _) => Some(text.as_bytes().to_vec()),
             (_, Some(bytes)) => Some(bytes.0.clone()),
@@ -302,12 +335,17 @@ fn target_text(plan: &Plan) -> String {
 }
 
 /// The request as shown before sending.
-pub fn describe_request(plan: &Plan, own_port: u32, bytes: &[u8]) -> String {
+pub fn describe_request(
+    plan: &Plan,
+    own_port: u32,
+    bytes: &[u8],
+    context: &DecodeContext,
+) -> String {
     let kind = match type_name(plan.protocol, plan.kind) {
         Some(name) => format!("{name} ({:#x})", plan.kind),
         None => format!("{:#x}", plan.kind),
     };
-    let decoded = decode_bytes(plan.protocol, bytes, &DecodeContext::new());
+    let decoded = decode_bytes(plan.protocol, bytes, context);
     format!(
         "request: {} bytes on {} ({}), type {kind}, flags {:#x}, seq {}, from port {own_port} (pid {}) to {}\n{}",
         bytes.len(),
@@ -406,8 +444,13 @@ pub struct Outcome {
     pub replies: Vec<(u32, Vec<u8>)>,
 }
 
-/// Sends `plan` and collects replies, printing as it goes.
-pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
+/// Sends `plan` and collects replies, printing as it goes; replies are
+/// decoded with `specs`.
+pub fn execute(
+    plan: &Plan,
+    specs: &std::sync::Arc<crate::ynl::Specs>,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
     let early = plan.request(NLMSG_HDRLEN + plan.body.len());
     let mut socket = Socket::new(plan.protocol as isize)
         .map_err(|e| anyhow!("{}", explain(os_errno(&e), Stage::Socket, &early)))?;
@@ -421,7 +464,12 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
     let own_port = address.port_number();
 
     let bytes = plan.message(own_port);
-    out.write_all(describe_request(plan, own_port, &bytes).as_bytes())?;
+    let mut context = DecodeContext::with_specs(specs.clone());
+    if plan.protocol == NETLINK_GENERIC {
+        // A family's messages are named by its id, which only the kernel knows.
+        context.learn_families(crate::netlink::nlctrl::dump_families().unwrap_or_default());
+    }
+    out.write_all(describe_request(plan, own_port, &bytes, &context).as_bytes())?;
     let destination = SocketAddr::new(plan.dst_port(), plan.groups);
     let sent = match socket.send_to(&bytes, &destination, 0) {
         Ok(sent) => sent,
@@ -451,7 +499,6 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
     writeln!(out, "sent {sent} bytes")?;
     out.flush()?;
 
-    let mut context = DecodeContext::new();
     let mut replies: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut datagrams: Vec<Vec<u8>> = Vec::new();
     loop {
@@ -487,11 +534,15 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
 }
 
 /// `nlscope send`.
-pub fn run(args: SendArgs, read_only: bool) -> Result<()> {
+pub fn run(
+    args: SendArgs,
+    read_only: bool,
+    specs: std::sync::Arc<crate::ynl::Specs>,
+) -> Result<()> {
     if read_only {
         bail!("injection is disabled (--read-only): nlscope send does not send anything");
     }
-    let plan = Plan::from_args(&args).map_err(|e| anyhow!(e))?;
+    let plan = Plan::resolve(&args, &specs).map_err(|e| anyhow!(e))?;
     if let Some(reason) = &plan.risk {
         if !args.yes {
             if std::io::stdin().is_terminal() {
@@ -505,7 +556,7 @@ pub fn run(args: SendArgs, read_only: bool) -> Result<()> {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let outcome = execute(&plan, &mut out)?;
+    let outcome = execute(&plan, &specs, &mut out)?;
     match outcome_error(&plan, &outcome) {
         Some(error) => bail!("{error}"),
         None => Ok(()),

@@ -24,6 +24,7 @@ use crate::netlink::attr::push_attr;
 use crate::netlink::{
     GENL_HDRLEN, NETLINK_GENERIC, NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
 };
+use crate::ynl::Specs;
 use crate::ynl::{
     Attr, AttrKind, AttrSet, Direction, EnumUse, Family, Hint, MemberKind, Order, Scalar, Schema,
     SetId, StructId,
@@ -543,6 +544,64 @@ fn binary(text: &str, hint: Hint) -> Result<Vec<u8>, String> {
         .filter(|c| !matches!(c, ':' | '-' | ' '))
         .collect();
     hex::decode(&digits).map_err(|_| format!("`{text}` is not hex bytes (0a0b or 0a:0b)"))
+}
+
+/// The plan of `nlscope send --family FAMILY --do OP | --dump OP [--json
+/// OBJECT]`: the request built from the spec, to the kernel. A do of an
+/// operation whose name does not say it only reads needs confirmation.
+pub fn plan(args: &super::SendArgs, family: &str, specs: &Specs) -> Result<super::Plan, String> {
+    let spec = specs.family(family).ok_or_else(|| {
+        let names: Vec<String> = specs.list().into_iter().map(|l| l.family).collect();
+        format!(
+            "no YNL spec for family `{family}` (add one with --spec-dir); nlscope has: {}",
+            names.join(", ")
+        )
+    })?;
+    let (op, mode) = match (&args.do_op, &args.dump_op) {
+        (Some(op), _) => (op.as_str(), Mode::Do),
+        (None, Some(op)) => (op.as_str(), Mode::Dump),
+        (None, None) => return Err("--family needs --do OP or --dump OP".into()),
+    };
+    let json: Value = match &args.json {
+        Some(text) => serde_json::from_str(text).map_err(|e| format!("--json: {e}"))?,
+        None => Value::Null,
+    };
+    let genl_id = if spec.schema == Schema::NetlinkRaw {
+        None
+    } else {
+        Some(genl_family_id(spec.name)?)
+    };
+    let request = build(spec, op, mode, &json, genl_id)?;
+    let reads_only = ["get", "dump", "list", "show", "echo"]
+        .iter()
+        .any(|word| request.op.starts_with(word) || request.op.ends_with(&format!("-{word}")));
+    let risk = (mode == Mode::Do && !reads_only)
+        .then(|| format!("{} {} may change kernel state", spec.name, request.op));
+    Ok(super::Plan {
+        protocol: request.protocol,
+        kind: request.kind,
+        flags: request.flags,
+        seq: args.seq,
+        body: request.body,
+        target: args.to,
+        groups: 0,
+        bind_port: args.port.unwrap_or(0),
+        wait: std::time::Duration::from_millis(args.wait),
+        risk,
+    })
+}
+
+/// The running kernel's id of generic netlink family `name` (nlctrl).
+fn genl_family_id(name: &str) -> Result<u16, String> {
+    let families = crate::netlink::nlctrl::dump_families()
+        .map_err(|e| format!("cannot ask the kernel for its generic netlink families: {e:#}"))?;
+    families
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.id)
+        .ok_or_else(|| {
+            format!("the kernel has no generic netlink family {name} (is its module loaded?)")
+        })
 }
 
 #[cfg(test)]

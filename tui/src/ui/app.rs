@@ -545,8 +545,9 @@ impl App {
                     ok: false,
                     output: "the send thread ended without a result".into(),
                 };
+                let specs = self.store.context().specs().clone();
                 let started = self.tasks.spawn("nlscope-inject", on_panic, move |_| {
-                    let (ok, output) = inject::send(&plan);
+                    let (ok, output) = inject::send(&plan, &specs);
                     Action::InjectDone { ok, output }
                 });
                 match started {

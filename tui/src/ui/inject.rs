@@ -220,9 +220,9 @@ impl Default for InjectDialog {
 
 /// Sends `plan` and waits for the replies (blocking: the inject task runs
 /// it): whether it went well, and the request and replies as text.
-pub fn send(plan: &Plan) -> (bool, String) {
+pub fn send(plan: &Plan, specs: &std::sync::Arc<crate::ynl::Specs>) -> (bool, String) {
     let mut shown = Vec::new();
-    let result = execute(plan, &mut shown);
+    let result = execute(plan, specs, &mut shown);
     let mut output = String::from_utf8_lossy(&shown).into_owned();
     let ok = match result {
         Ok(outcome) => match outcome_error(plan, &outcome) {

@@ -84,6 +84,18 @@ genl_demo --port 7020 --family "$FAMILY_ID" fuzz 100000 1 > /results/fuzz.out 2>
 echo "$(cat /results/fuzz.out | tail -n 1) in $(( $(date +%s) - START ))s"
 run echo-after 7012 echo "after the fuzz" 7
 
+# nlscope's own requests built from the spec (send --family): an echo, a SET
+# the kernel refuses, and a dump, each answered and decoded by name.
+SPECS=/usr/share/nlscope/specs
+nlscope send --spec-dir $SPECS --family nlscope_demo --do echo --json '{"text": "from the spec", "number": 9}' \
+    > /results/send-echo.out 2>&1 || { echo "send --do echo failed"; FAILED=1; }
+nlscope send --spec-dir $SPECS --family nlscope_demo --do set --yes --json '{"index": 1, "value": 5000}' \
+    > /results/send-set-range.out 2>&1
+echo "exit $?" >> /results/send-set-range.out
+nlscope send --spec-dir $SPECS --family nlscope_demo --dump get > /results/send-dump.out 2>&1 \
+    || { echo "send --dump get failed"; FAILED=1; }
+cat /results/send-echo.out /results/send-set-range.out /results/send-dump.out
+
 # rmmod takes the family away, even with a socket still on its group (a
 # generic netlink socket holds no reference on the module): nlctrl no
 # longer knows it.

@@ -7,8 +7,17 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The test's own tmux server (`tmux -L`): a server started by this process
+/// gives the lab this process's environment (CARGO_TARGET_DIR,
+/// NLSCOPE_GUEST_KVER, PATH), where a server another program started would
+/// give it that program's.
+fn server() -> String {
+    format!("nlscope-lab-test-{}", std::process::id())
+}
+
 fn tmux(args: &[&str]) -> String {
     let output = Command::new("tmux")
+        .args(["-L", &server()])
         .args(args)
         .output()
         .expect("tmux runs (make setup installs it)");
@@ -45,6 +54,7 @@ struct Session(String);
 impl Drop for Session {
     fn drop(&mut self) {
         tmux(&["kill-session", "-t", &self.0]);
+        tmux(&["kill-server"]);
     }
 }
 

@@ -49,16 +49,15 @@ fn through_agent(
     // The agent builds a spec request on its machine (a generic netlink
     // family's id is its kernel's); here only whether it needs confirming
     // and how long its replies may take matter.
-    let risk = match &args.family {
-        Some(_) => crate::inject::spec::risk(args),
-        None => Plan::from_args(args).map_err(|e| anyhow!(e))?.risk,
+    let plan = match &args.family {
+        Some(_) => crate::inject::spec::plan_for_agent(args),
+        None => Plan::from_args(args).map_err(|e| anyhow!(e))?,
     };
-    let wait = std::time::Duration::from_millis(args.wait);
-    if confirm_risk(risk.as_deref(), args.yes)? {
+    if confirm_risk(plan.risk.as_deref(), args.yes)? {
         relayed.push("--yes".into());
     }
     let source = RemoteSource::connect(address)?;
-    let reply = source.send_once(&relayed, wait + REPLY_SLACK)?;
+    let reply = source.send_once(&relayed, plan.wait + REPLY_SLACK)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(reply.output.as_bytes())?;
     stdout.flush()?;

@@ -586,6 +586,24 @@ pub fn plan(args: &super::SendArgs, family: &str, specs: &Specs) -> Result<super
     })
 }
 
+/// What a client checks of a spec request an agent will build (the
+/// agent's kernel has the family ids): whether it needs confirming and how
+/// long to wait for its replies. It holds no message: the agent builds it.
+pub fn plan_for_agent(args: &super::SendArgs) -> super::Plan {
+    super::Plan {
+        protocol: 0,
+        kind: 0,
+        flags: 0,
+        seq: args.seq,
+        body: Vec::new(),
+        target: args.to,
+        groups: 0,
+        bind_port: args.port.unwrap_or(0),
+        wait: std::time::Duration::from_millis(args.wait),
+        risk: risk(args),
+    }
+}
+
 /// Why the spec operation of `args` needs confirming, if it does: a do of
 /// an operation whose name does not say it only reads (get, dump, list,
 /// show, echo). Needs no spec, so a client can ask it of a request an

@@ -528,7 +528,13 @@ impl App {
             self.status = Some(why.clone());
             return;
         }
-        self.inject.dialog.get_or_insert_with(InjectDialog::new);
+        let planner = match &self.inject.injection {
+            Injection::Agent(_) => inject::Planner::ForAgent,
+            _ => inject::Planner::Here(self.store.context().specs().clone()),
+        };
+        self.inject
+            .dialog
+            .get_or_insert_with(|| InjectDialog::new(planner));
         self.mode = Mode::Inject;
     }
 

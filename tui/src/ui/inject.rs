@@ -106,6 +106,7 @@ pub struct InjectDialog {
     pub input: String,
     pub stage: Stage,
     example: usize,
+    planner: Planner,
 }
 
 /// Splits `text` into arguments: whitespace separates, "..." and '...' quote.
@@ -143,26 +144,42 @@ pub fn split_args(text: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// How the dialog plans what it sends.
+#[derive(Clone, Debug)]
+pub enum Planner {
+    /// Sent from here: spec requests built with these specs (a generic
+    /// netlink family's id asked of this kernel).
+    Here(std::sync::Arc<crate::ynl::Specs>),
+    /// Sent by an agent, which builds spec requests itself: only whether
+    /// they need confirming is checked here.
+    ForAgent,
+}
+
 /// The arguments as `nlscope send` would take them (and whether they say
 /// `--yes`), or one line saying why not.
-pub fn parse_line(text: &str) -> Result<(Outgoing, bool), String> {
+pub fn parse_line(text: &str, planner: &Planner) -> Result<(Outgoing, bool), String> {
     let args = split_args(text)?;
     let parsed = crate::inject::parse_args(&args)?;
-    let plan = Plan::from_args(&parsed)?;
+    let plan = match (planner, &parsed.family) {
+        (Planner::Here(specs), _) => Plan::resolve(&parsed, specs)?,
+        (Planner::ForAgent, Some(_)) => crate::inject::spec::plan_for_agent(&parsed),
+        (Planner::ForAgent, None) => Plan::from_args(&parsed)?,
+    };
     Ok((Outgoing { plan, args }, parsed.yes))
 }
 
 impl InjectDialog {
-    pub fn new() -> InjectDialog {
+    pub fn new(planner: Planner) -> InjectDialog {
         InjectDialog {
             input: String::new(),
             stage: Stage::Editing { error: None },
             example: 0,
+            planner,
         }
     }
 
     fn submit(&mut self) -> DialogDone {
-        match parse_line(&self.input) {
+        match parse_line(&self.input, &self.planner) {
             Err(error) => {
                 self.stage = Stage::Editing { error: Some(error) };
                 DialogDone::Open
@@ -233,8 +250,9 @@ impl InjectDialog {
 }
 
 impl Default for InjectDialog {
+    /// A dialog that sends from here with the built-in specs.
     fn default() -> Self {
-        InjectDialog::new()
+        InjectDialog::new(Planner::Here(crate::ynl::Specs::builtin()))
     }
 }
 

@@ -1205,7 +1205,7 @@ fn components_render_from_shared_references() {
     renders_shared(&app.groups_table);
     renders_shared(&app.filter);
     renders_shared(&app.export_prompt);
-    renders_shared(&crate::ui::inject::InjectDialog::new());
+    renders_shared(&crate::ui::inject::InjectDialog::default());
     renders_shared(&crate::ui::components::header::Header);
     renders_shared(&crate::ui::components::footer::Footer);
     renders_shared(&crate::ui::components::help::Help);

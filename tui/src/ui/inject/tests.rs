@@ -296,3 +296,28 @@ fn a_confirmed_state_changing_send_reaches_the_agent_with_yes() {
     drop(attached);
     agent.finish();
 }
+
+#[test]
+fn the_dialog_plans_spec_sends_here_and_leaves_them_to_an_agent_there() {
+    let here = Planner::Here(crate::ynl::Specs::builtin());
+    let (outgoing, _) = parse_line("--family rt-link --dump getlink", &here).unwrap();
+    assert_eq!((outgoing.plan.protocol, outgoing.plan.kind), (0, 18));
+    assert_eq!(outgoing.plan.risk, None);
+    let (outgoing, _) = parse_line(
+        r#"--family rt-link --do dellink --json '{"ifname": "d1"}'"#,
+        &here,
+    )
+    .unwrap();
+    assert!(outgoing.plan.risk.is_some(), "a dellink asks first");
+    let error = parse_line("--family rt-link --do getlink --json '{\"x\": 1}'", &here).unwrap_err();
+    assert!(error.contains("no attribute `x`"), "{error}");
+    // For an agent: no spec needed here (the agent's has the family), the
+    // arguments go as typed, and a state-changing operation still asks.
+    let (outgoing, _) = parse_line(
+        "--family nlscope_demo --do set --json '{\"index\": 1, \"value\": 2}'",
+        &Planner::ForAgent,
+    )
+    .unwrap();
+    assert!(outgoing.plan.risk.unwrap().contains("nlscope_demo set"));
+    assert_eq!(outgoing.args[..2], ["--family", "nlscope_demo"]);
+}

@@ -14,6 +14,12 @@
  * with NLMSG_ERROR carrying the errno and an extended-ack message on failure,
  * and with an ack on success when NLM_F_ACK is set.
  *
+ * Next to the protocol, a generic netlink family, nlscope_demo (version 1,
+ * multicast group "events"; its YNL spec is kmod/nlscope_demo.yaml): ECHO,
+ * a SET of one of 8 slots whose attributes the kernel validates against
+ * per-command policies, GET (do and dump) and the SET_NTF notification. It
+ * is registered after the protocol's socket and unregistered first.
+ *
  * The input callback runs in each sender's context, so several clients run it
  * at once: the counters are atomic and nothing else is shared. While user
  * sockets of the protocol are open they hold a reference on the module (the
@@ -32,6 +38,9 @@
 #include <linux/netlink.h>
 #include <linux/skbuff.h>
 #include <linux/version.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -338,12 +347,261 @@ static void nl_recv_msg(struct sk_buff *skb)
 		atomic64_inc(&stats.malformed);
 }
 
+/*
+ * The generic netlink family (nlscope_demo_abi.h, kmod/nlscope_demo.yaml).
+ *
+ * Policies are per operation, so each command accepts exactly the attributes
+ * its spec lists; the kernel parses and validates them strictly (unknown
+ * attributes, trailing bytes and a non-zero reserved header field are
+ * refused) before a handler runs, and answers a violation itself with the
+ * bad attribute's offset and the policy it broke in the extended ack.
+ * Handlers run in the sender's context, several at once (parallel_ops):
+ * the slots are under slots_lock.
+ */
+struct demo_slot {
+	bool set;
+	u32 value;
+	u32 generation;
+	char name[NLSCOPE_DEMO_NAME_MAX + 1];
+};
+
+static DEFINE_MUTEX(slots_lock);
+static struct demo_slot slots[NLSCOPE_DEMO_SLOTS];
+static u32 generation;
+
+static const struct nla_policy echo_policy[NLSCOPE_DEMO_GENL_A_NUMBER + 1] = {
+	[NLSCOPE_DEMO_GENL_A_TEXT] = { .type = NLA_NUL_STRING, .len = NLSCOPE_DEMO_TEXT_MAX },
+	[NLSCOPE_DEMO_GENL_A_NUMBER] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy set_policy[NLSCOPE_DEMO_GENL_A_NAME + 1] = {
+	[NLSCOPE_DEMO_GENL_A_INDEX] = NLA_POLICY_RANGE(NLA_U32, 0, NLSCOPE_DEMO_SLOTS - 1),
+	[NLSCOPE_DEMO_GENL_A_VALUE] = NLA_POLICY_RANGE(NLA_U32, 0, NLSCOPE_DEMO_VALUE_MAX),
+	[NLSCOPE_DEMO_GENL_A_NAME] = { .type = NLA_NUL_STRING, .len = NLSCOPE_DEMO_NAME_MAX },
+};
+
+static const struct nla_policy get_policy[NLSCOPE_DEMO_GENL_A_INDEX + 1] = {
+	[NLSCOPE_DEMO_GENL_A_INDEX] = NLA_POLICY_RANGE(NLA_U32, 0, NLSCOPE_DEMO_SLOTS - 1),
+};
+
+enum demo_mcgrps {
+	DEMO_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group demo_mcgrps[] = {
+	[DEMO_MCGRP_EVENTS] = { .name = NLSCOPE_DEMO_MCGRP_EVENTS },
+};
+
+static struct genl_family demo_family __ro_after_init;
+
+/* True, with an extended ack naming the missing attribute and saying `msg`,
+ * when the request lacks attribute `attr`. */
+#define DEMO_MISSING(info, attr, msg)                          \
+	({                                                     \
+		bool __missing = GENL_REQ_ATTR_CHECK(info, attr); \
+		if (__missing)                                 \
+			GENL_SET_ERR_MSG(info, msg);           \
+		__missing;                                     \
+	})
+
+/* A copy of slot `index` (< NLSCOPE_DEMO_SLOTS). */
+static struct demo_slot read_slot(u32 index)
+{
+	struct demo_slot copy;
+
+	mutex_lock(&slots_lock);
+	copy = slots[index];
+	mutex_unlock(&slots_lock);
+	return copy;
+}
+
+/* A slot's attributes (index, value, name when it has one, generation). */
+static int put_slot(struct sk_buff *skb, u32 index, const struct demo_slot *slot)
+{
+	if (nla_put_u32(skb, NLSCOPE_DEMO_GENL_A_INDEX, index) ||
+	    nla_put_u32(skb, NLSCOPE_DEMO_GENL_A_VALUE, slot->value) ||
+	    (slot->name[0] && nla_put_string(skb, NLSCOPE_DEMO_GENL_A_NAME, slot->name)) ||
+	    nla_put_u32(skb, NLSCOPE_DEMO_GENL_A_GENERATION, slot->generation))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* A whole message about one slot: a reply, a notification or a dump part. */
+static struct sk_buff *slot_message(struct genl_info *info, u8 cmd, u32 index,
+				    const struct demo_slot *slot)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	if (info)
+		hdr = genlmsg_put_reply(skb, info, &demo_family, 0, cmd);
+	else
+		hdr = genlmsg_put(skb, 0, 0, &demo_family, 0, cmd);
+	if (!hdr || put_slot(skb, index, slot)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+static int demo_echo_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *text = info->attrs[NLSCOPE_DEMO_GENL_A_TEXT];
+	struct nlattr *number = info->attrs[NLSCOPE_DEMO_GENL_A_NUMBER];
+	struct sk_buff *reply;
+	void *hdr;
+
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(reply, info, &demo_family, 0, NLSCOPE_DEMO_GENL_CMD_ECHO);
+	if (!hdr)
+		goto too_big;
+	/* The policy made text a NUL-terminated string of at most TEXT_MAX. */
+	if (text && nla_put_string(reply, NLSCOPE_DEMO_GENL_A_TEXT, nla_data(text)))
+		goto too_big;
+	if (number && nla_put_u32(reply, NLSCOPE_DEMO_GENL_A_NUMBER, nla_get_u32(number)))
+		goto too_big;
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
+
+too_big:
+	nlmsg_free(reply);
+	return -EMSGSIZE;
+}
+
+static int demo_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[NLSCOPE_DEMO_GENL_A_NAME];
+	struct demo_slot copy;
+	struct sk_buff *ntf;
+	u32 index;
+
+	if (DEMO_MISSING(info, NLSCOPE_DEMO_GENL_A_INDEX, "nlscope_demo: SET needs an index") ||
+	    DEMO_MISSING(info, NLSCOPE_DEMO_GENL_A_VALUE, "nlscope_demo: SET needs a value"))
+		return -EINVAL;
+	if (name && !*(const char *)nla_data(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "nlscope_demo: the name is empty");
+		return -EINVAL;
+	}
+	index = nla_get_u32(info->attrs[NLSCOPE_DEMO_GENL_A_INDEX]);
+
+	mutex_lock(&slots_lock);
+	slots[index].set = true;
+	slots[index].value = nla_get_u32(info->attrs[NLSCOPE_DEMO_GENL_A_VALUE]);
+	if (name)
+		strscpy(slots[index].name, nla_data(name), sizeof(slots[index].name));
+	slots[index].generation = ++generation;
+	copy = slots[index];
+	mutex_unlock(&slots_lock);
+
+	/* The notification to the events group (and to the sender too when it
+	 * set NLM_F_ECHO); a failure to build it does not undo the SET. */
+	ntf = slot_message(NULL, NLSCOPE_DEMO_GENL_CMD_SET_NTF, index, &copy);
+	if (ntf)
+		genl_notify(&demo_family, ntf, info, DEMO_MCGRP_EVENTS, GFP_KERNEL);
+	else
+		pr_info_ratelimited("nlscope_demo: no memory for the SET notification\n");
+	return 0;
+}
+
+static int demo_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[NLSCOPE_DEMO_GENL_A_INDEX];
+	struct demo_slot copy;
+	struct sk_buff *reply;
+
+	if (DEMO_MISSING(info, NLSCOPE_DEMO_GENL_A_INDEX,
+			 "nlscope_demo: GET needs an index (or a dump)"))
+		return -EINVAL;
+	copy = read_slot(nla_get_u32(attr));
+	if (!copy.set) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "nlscope_demo: that slot is empty");
+		return -ENOENT;
+	}
+	reply = slot_message(info, NLSCOPE_DEMO_GENL_CMD_GET, nla_get_u32(attr), &copy);
+	if (!reply)
+		return -ENOMEM;
+	return genlmsg_reply(reply, info);
+}
+
+/* Every slot that is set, from cb->args[0] on, as many as fit in a datagram. */
+static int demo_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u32 index;
+
+	for (index = cb->args[0]; index < NLSCOPE_DEMO_SLOTS; index++) {
+		struct demo_slot copy = read_slot(index);
+		void *hdr;
+
+		if (!copy.set)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &demo_family, NLM_F_MULTI, NLSCOPE_DEMO_GENL_CMD_GET);
+		if (!hdr)
+			break;
+		if (put_slot(skb, index, &copy)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = index;
+	return skb->len;
+}
+
+static const struct genl_ops demo_ops[] = {
+	{
+		.cmd = NLSCOPE_DEMO_GENL_CMD_ECHO,
+		.doit = demo_echo_doit,
+		.policy = echo_policy,
+		.maxattr = ARRAY_SIZE(echo_policy) - 1,
+	},
+	{
+		.cmd = NLSCOPE_DEMO_GENL_CMD_SET,
+		.flags = GENL_ADMIN_PERM,
+		.doit = demo_set_doit,
+		.policy = set_policy,
+		.maxattr = ARRAY_SIZE(set_policy) - 1,
+	},
+	{
+		.cmd = NLSCOPE_DEMO_GENL_CMD_GET,
+		.doit = demo_get_doit,
+		.dumpit = demo_get_dumpit,
+		.policy = get_policy,
+		.maxattr = ARRAY_SIZE(get_policy) - 1,
+	},
+};
+
+/*
+ * resv_start_op stays 0, as the kernel asks of new families: every command is
+ * validated strictly. genl_ops (not 6.2's genl_split_ops) builds on 5.10 to
+ * 6.x; 6.12 splits them into do and dump itself.
+ */
+static struct genl_family demo_family __ro_after_init = {
+	.name = NLSCOPE_DEMO_FAMILY_NAME,
+	.version = NLSCOPE_DEMO_FAMILY_VERSION,
+	.maxattr = NLSCOPE_DEMO_GENL_A_MAX,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = demo_ops,
+	.n_ops = ARRAY_SIZE(demo_ops),
+	.mcgrps = demo_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(demo_mcgrps),
+};
+
 static int __init nlscope_demo_init(void)
 {
 	struct netlink_kernel_cfg cfg = {
 		.input = nl_recv_msg,
 		.groups = groups,
 	};
+	int ret;
 
 	if (protocol < 0 || protocol >= MAX_LINKS) {
 		pr_err("nlscope_demo: protocol %d out of range 0..%d\n", protocol, MAX_LINKS - 1);
@@ -358,13 +616,24 @@ static int __init nlscope_demo_init(void)
 		pr_err("nlscope_demo: cannot register netlink protocol %d (already in use?)\n", protocol);
 		return -EBUSY;
 	}
-	pr_info("nlscope_demo: loaded on netlink protocol %d with %u groups\n", protocol, groups);
+	ret = genl_register_family(&demo_family);
+	if (ret) {
+		pr_err("nlscope_demo: cannot register generic netlink family %s: %d\n",
+		       NLSCOPE_DEMO_FAMILY_NAME, ret);
+		netlink_kernel_release(nl_sk);
+		nl_sk = NULL;
+		return ret;
+	}
+	pr_info("nlscope_demo: loaded on netlink protocol %d with %u groups, generic netlink family %s\n",
+		protocol, groups, NLSCOPE_DEMO_FAMILY_NAME);
 	WARN(warn_on_load, "nlscope_demo: warn_on_load=1 (harness self-test)\n");
 	return 0;
 }
 
 static void __exit nlscope_demo_exit(void)
 {
+	/* First the family: no handler runs and no dump is open after this. */
+	genl_unregister_family(&demo_family);
 	netlink_kernel_release(nl_sk);
 	nl_sk = NULL;
 	pr_info("nlscope_demo: unloaded (received %lld datagrams, %lld messages, %lld cut short; sent %lld, %lld send errors)\n",

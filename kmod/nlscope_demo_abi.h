@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * The nlscope demo module's command set: the one C definition, shared by the
- * module (kmod/nlscope_demo.c) and the C test helpers. The Rust side is
- * nlscope_common::demo; a host test (common/src/demo.rs) reads this file and
- * fails when a number or a field differs.
+ * The nlscope demo module's command set and its generic netlink family's
+ * numbers: the one C definition, shared by the module (kmod/nlscope_demo.c)
+ * and the C test helpers. The Rust side is nlscope_common::demo for protocol
+ * 30 and nlscope::netlink::demo_genl for the family; host tests
+ * (common/src/demo.rs, tui/src/netlink/demo_genl.rs) read this file and fail
+ * when a number or a field differs, and tui/tests/demo_genl_spec.rs checks
+ * the family's YNL spec (kmod/nlscope_demo.yaml) against the same numbers.
  *
  * A command is a netlink message to port 0 whose nlmsg_type is one of the
  * NLSCOPE_DEMO_CMD_* values (all >= NLMSG_MIN_TYPE). Its body is a
@@ -75,6 +78,65 @@ struct nlscope_demo_stats {
 	__u64 acks;        /* NLMSG_ERROR acks and error replies sent */
 };
 #define NLSCOPE_DEMO_STATS_SIZE 72
+
+/*
+ * The generic netlink family next to protocol 30, as modern modules do it:
+ * found by name through nlctrl (its id is dynamic), attributes validated by
+ * the kernel's policies, one multicast group. Its YNL spec is
+ * kmod/nlscope_demo.yaml (genetlink schema), and a host test
+ * (common/src/demo.rs) fails when the spec and this header disagree.
+ *
+ * The module keeps NLSCOPE_DEMO_SLOTS slots, each empty or holding a value
+ * and a name, and a generation counter that every SET advances.
+ *
+ *   ECHO     replies (cmd ECHO) with the text and number it got.
+ *   SET      writes slot `index`: `value` (0..NLSCOPE_DEMO_VALUE_MAX) and,
+ *            if given, `name` (1..NLSCOPE_DEMO_NAME_MAX characters);
+ *            CAP_NET_ADMIN. No reply but the ack; SET_NTF goes to the
+ *            `events` group with the slot's new contents.
+ *   GET      do: the slot `index` (-ENOENT when it is empty);
+ *            dump: every slot that is set, one message each (cmd GET).
+ *   SET_NTF  the notification (index, value, name, generation).
+ *
+ * Bad input is refused by the kernel's policy checks (out of range, string
+ * too long, unknown attribute: "integer out of range", "Attribute failed
+ * policy validation" with the bad attribute's offset and the policy it broke)
+ * or by the module (a missing attribute, an empty name, an empty slot), each
+ * with an extended-ack message and the attribute it is about.
+ */
+#define NLSCOPE_DEMO_FAMILY_NAME "nlscope_demo"
+#define NLSCOPE_DEMO_FAMILY_VERSION 1
+#define NLSCOPE_DEMO_MCGRP_EVENTS "events"
+
+#define NLSCOPE_DEMO_SLOTS 8
+#define NLSCOPE_DEMO_VALUE_MAX 1000
+/* Longest name and echo text, in characters (the NUL not counted). */
+#define NLSCOPE_DEMO_NAME_MAX 31
+#define NLSCOPE_DEMO_TEXT_MAX 255
+
+enum nlscope_demo_genl_attrs {
+	NLSCOPE_DEMO_GENL_A_UNSPEC,
+	NLSCOPE_DEMO_GENL_A_INDEX,      /* u32, 0..NLSCOPE_DEMO_SLOTS - 1 */
+	NLSCOPE_DEMO_GENL_A_VALUE,      /* u32, 0..NLSCOPE_DEMO_VALUE_MAX */
+	NLSCOPE_DEMO_GENL_A_NAME,       /* string, at most NLSCOPE_DEMO_NAME_MAX */
+	NLSCOPE_DEMO_GENL_A_GENERATION, /* u32, replies and notifications only */
+	NLSCOPE_DEMO_GENL_A_TEXT,       /* string, at most NLSCOPE_DEMO_TEXT_MAX */
+	NLSCOPE_DEMO_GENL_A_NUMBER,     /* u32 */
+
+	__NLSCOPE_DEMO_GENL_A_MAX,
+	NLSCOPE_DEMO_GENL_A_MAX = (__NLSCOPE_DEMO_GENL_A_MAX - 1)
+};
+
+enum nlscope_demo_genl_cmds {
+	NLSCOPE_DEMO_GENL_CMD_UNSPEC,
+	NLSCOPE_DEMO_GENL_CMD_ECHO,
+	NLSCOPE_DEMO_GENL_CMD_SET,
+	NLSCOPE_DEMO_GENL_CMD_GET,
+	NLSCOPE_DEMO_GENL_CMD_SET_NTF,
+
+	__NLSCOPE_DEMO_GENL_CMD_MAX,
+	NLSCOPE_DEMO_GENL_CMD_MAX = (__NLSCOPE_DEMO_GENL_CMD_MAX - 1)
+};
 
 #ifdef __KERNEL__
 #include <linux/types.h>

@@ -73,7 +73,14 @@ fn run() -> anyhow::Result<ExitCode> {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
+    // The dashboard decodes on the host: the demo module's YNL spec is
+    // offered to it where nlscope looks for specs (NLSCOPE_SPEC_DIR, read by
+    // the YNL decoder of issue 16; ignored by a build without it).
     let status = Command::new(&artifacts.nlscope)
+        .env(
+            "NLSCOPE_SPEC_DIR",
+            nlscope_tests::workspace_root().join("kmod"),
+        )
         .arg("--connect")
         .arg(format!("unix:{}", socket.display()))
         .status()

@@ -483,6 +483,9 @@ impl GuestRun {
     }
 }
 
+/// Where the guest holds the demo module's YNL spec (kmod/nlscope_demo.yaml).
+pub const GUEST_SPEC_DIR: &str = "/usr/share/nlscope/specs";
+
 /// The `/init` every guest runs: mount, run the scenario, collect, power off.
 const GUEST_INIT: &str = r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -576,6 +579,13 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
         fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
     }
     fs::copy(&artifacts.module, root.join("lib/modules/nlscope_demo.ko"))?;
+    // The module's YNL spec, where a guest's `nlscope --spec-dir` finds it.
+    let specs = root.join(GUEST_SPEC_DIR.trim_start_matches('/'));
+    fs::create_dir_all(&specs)?;
+    fs::copy(
+        workspace_root().join("kmod/nlscope_demo.yaml"),
+        specs.join("nlscope_demo.yaml"),
+    )?;
     for helper in &artifacts.helpers {
         fs::copy(helper, root.join("bin").join(helper.file_name().unwrap()))?;
     }

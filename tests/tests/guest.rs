@@ -221,6 +221,16 @@ fn the_guest_agent_streams_what_record_captures() {
     );
 }
 
+/// One client has the guest's agent send (the hello, the module's unicast
+/// and multicast, user to user, an rtnetlink dump) while another only
+/// watches: the watcher's file holds the traffic of every send.
+#[test]
+fn the_guest_agent_sends_for_one_client_while_another_watches() {
+    if let Err(error) = run_scenario("agent-sends") {
+        panic!("{error:#}");
+    }
+}
+
 #[test]
 fn all_six_flows_are_injected_and_captured() {
     if let Err(error) = run_scenario("inject-flows") {
@@ -606,5 +616,296 @@ fn requests_pair_with_their_replies_on_a_real_kernel() {
         txs.len(),
         paired.orphans.len(),
         run.file("transactions.txt")
+    );
+}
+
+/// The demo module's generic netlink family (scenario `demo-genl`): besides
+/// expect.json's ports, groups and results, the captured bytes themselves.
+/// Every request and reply carries the family id nlctrl gave, the command
+/// and version; the echo and the GET reply hold the attributes sent and
+/// set; each refused SET or GET is an NLMSG_ERROR quoting the request
+/// whole, with the extended ack's message, the offset of the attribute at
+/// fault in that request, the policy it broke or the attribute missing; the
+/// dump is one message per slot then NLMSG_DONE; the notifications go to
+/// the events group as SET_NTF.
+#[test]
+fn the_demo_genl_family_is_captured_with_its_extended_acks() {
+    use nlscope::netlink::attr::attrs;
+    use nlscope::netlink::header::{parse_header, split_messages};
+    use nlscope::netlink::*;
+    use std::collections::HashMap;
+
+    let run = run_scenario("demo-genl").unwrap_or_else(|error| panic!("{error:#}"));
+    let vars: HashMap<String, u64> = run
+        .file("vars.env")
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .filter_map(|(key, value)| Some((key.to_string(), value.trim().parse().ok()?)))
+        .collect();
+    let family = vars["FAMILY_ID"] as u16;
+    let group = vars["GROUP_ID"] as u32;
+    assert!(family > GENL_ID_CTRL, "a dynamic id: {family}");
+    let captured = nlscope::format::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
+    let generic = |from: u32, to: u32| -> Vec<&nlscope::event::CapturedMessage> {
+        captured
+            .iter()
+            .filter(|m| m.protocol == NETLINK_GENERIC)
+            .filter(|m| m.src_port == Some(from) && m.dst_port == Some(to) && m.dst_group == 0)
+            .collect()
+    };
+    let one = |from: u32, to: u32| -> &nlscope::event::CapturedMessage {
+        let found = generic(from, to);
+        assert_eq!(found.len(), 1, "one message {from} -> {to}: {found:?}");
+        found[0]
+    };
+    let u32_of = |value: &[u8]| u32::from_ne_bytes(value[..4].try_into().unwrap());
+    // (cmd, version, attributes by type) of a message of the family.
+    let genl = |payload: &[u8]| -> (u8, u8, HashMap<u16, Vec<u8>>) {
+        let header = parse_header(payload).expect("a netlink header");
+        assert_eq!(
+            header.kind,
+            family,
+            "the family's id: {}",
+            hex::encode(payload)
+        );
+        let body = &payload[NLMSG_HDRLEN..header.len as usize];
+        let attributes = attrs(&body[GENL_HDRLEN..])
+            .map(|(kind, value)| (kind, value.to_vec()))
+            .collect();
+        (body[0], body[1], attributes)
+    };
+    let string = |value: &[u8]| attr::c_string(value);
+
+    // Requests: the family's id, the command, version 1, NLM_F_REQUEST.
+    for (port, cmd) in [
+        (7001, DEMO_GENL_CMD_ECHO),
+        (7002, DEMO_GENL_CMD_SET),
+        (7003, DEMO_GENL_CMD_SET),
+        (7004, DEMO_GENL_CMD_SET),
+        (7005, DEMO_GENL_CMD_SET),
+        (7006, DEMO_GENL_CMD_SET),
+        (7007, DEMO_GENL_CMD_SET),
+        (7008, DEMO_GENL_CMD_GET),
+        (7009, DEMO_GENL_CMD_GET),
+        (7011, DEMO_GENL_CMD_GET),
+    ] {
+        let request = one(port, 0);
+        let header = parse_header(&request.payload).unwrap();
+        assert!(header.flags & NLM_F_REQUEST != 0, "port {port}");
+        let (got, version, _) = genl(&request.payload);
+        assert_eq!((got, version), (cmd, DEMO_FAMILY_VERSION), "port {port}");
+    }
+
+    // The echo: what was sent comes back.
+    let (cmd, _, echoed) = genl(&one(0, 7001).payload);
+    assert_eq!(cmd, DEMO_GENL_CMD_ECHO);
+    assert_eq!(string(&echoed[&DEMO_GENL_A_TEXT]), "hello genl");
+    assert_eq!(u32_of(&echoed[&DEMO_GENL_A_NUMBER]), 42);
+
+    // The slot as GET reads it, in a reply, a dump part or a notification.
+    let slot = |attributes: &HashMap<u16, Vec<u8>>| {
+        (
+            u32_of(&attributes[&DEMO_GENL_A_INDEX]),
+            u32_of(&attributes[&DEMO_GENL_A_VALUE]),
+            string(&attributes[&DEMO_GENL_A_NAME]),
+            u32_of(&attributes[&DEMO_GENL_A_GENERATION]),
+        )
+    };
+    let alpha = (3, 500, "alpha".to_string(), 1);
+    let beta = (5, 1000, "beta".to_string(), 2);
+    let (cmd, _, reply) = genl(&one(0, 7008).payload);
+    assert_eq!((cmd, slot(&reply)), (DEMO_GENL_CMD_GET, alpha.clone()));
+
+    // The notifications, on the events group, one per accepted SET.
+    let notifications: Vec<_> = captured
+        .iter()
+        .filter(|m| m.dst_group == group)
+        .map(|m| {
+            assert_eq!((m.protocol, m.src_port), (NETLINK_GENERIC, Some(0)));
+            let (cmd, version, attributes) = genl(&m.payload);
+            assert_eq!((cmd, version), (DEMO_GENL_CMD_SET_NTF, DEMO_FAMILY_VERSION));
+            slot(&attributes)
+        })
+        .collect();
+    assert_eq!(notifications, [alpha.clone(), beta.clone()]);
+
+    // The dump: every part the client read, one message per slot, NLMSG_DONE.
+    let mut dumped = Vec::new();
+    let mut done = 0;
+    for part in generic(0, 7011) {
+        for (offset, header) in split_messages(&part.payload) {
+            let message = &part.payload[offset..offset + header.len as usize];
+            if header.kind == NLMSG_DONE {
+                done += 1;
+                continue;
+            }
+            assert!(header.flags & NLM_F_MULTI != 0);
+            let (cmd, _, attributes) = genl(message);
+            assert_eq!(cmd, DEMO_GENL_CMD_GET);
+            dumped.push(slot(&attributes));
+        }
+    }
+    assert_eq!((dumped, done), (vec![alpha, beta], 1));
+
+    // Acks, then errors: the NLMSG_ERROR quotes the request whole, and its
+    // extended ack says why and where.
+    struct Refusal {
+        port: u32,
+        errno: i32,
+        message: &'static str,
+        /// The attribute at NLMSGERR_ATTR_OFFS in the quoted request.
+        at: Option<u16>,
+        missing: Option<u16>,
+        /// NLMSGERR_ATTR_POLICY: (NL_POLICY_TYPE_ATTR_*, value) pairs.
+        policy: &'static [(u16, u64)],
+    }
+    let refusals = [
+        Refusal {
+            port: 7004,
+            errno: libc::ERANGE,
+            message: "integer out of range",
+            at: Some(DEMO_GENL_A_VALUE),
+            missing: None,
+            policy: &[
+                (NL_POLICY_TYPE_ATTR_TYPE, NL_ATTR_TYPE_U32 as u64),
+                (NL_POLICY_TYPE_ATTR_MIN_VALUE_U, 0),
+                (NL_POLICY_TYPE_ATTR_MAX_VALUE_U, DEMO_VALUE_MAX as u64),
+            ],
+        },
+        Refusal {
+            port: 7005,
+            errno: libc::EINVAL,
+            message: "Attribute failed policy validation",
+            at: Some(DEMO_GENL_A_NAME),
+            missing: None,
+            policy: &[
+                (NL_POLICY_TYPE_ATTR_TYPE, NL_ATTR_TYPE_NUL_STRING as u64),
+                (NL_POLICY_TYPE_ATTR_MAX_LENGTH, DEMO_NAME_MAX as u64),
+            ],
+        },
+        Refusal {
+            port: 7006,
+            errno: libc::EINVAL,
+            message: "nlscope_demo: SET needs an index",
+            at: None,
+            missing: Some(DEMO_GENL_A_INDEX),
+            policy: &[],
+        },
+        Refusal {
+            port: 7007,
+            errno: libc::EINVAL,
+            message: "nlscope_demo: the name is empty",
+            at: Some(DEMO_GENL_A_NAME),
+            missing: None,
+            policy: &[],
+        },
+        Refusal {
+            port: 7009,
+            errno: libc::ENOENT,
+            message: "nlscope_demo: that slot is empty",
+            at: Some(DEMO_GENL_A_INDEX),
+            missing: None,
+            policy: &[],
+        },
+    ];
+    let error_of = |payload: &[u8]| {
+        let header = parse_header(payload).unwrap();
+        assert_eq!(header.kind, NLMSG_ERROR);
+        let body = &payload[NLMSG_HDRLEN..header.len as usize];
+        (
+            header,
+            i32::from_ne_bytes(body[..4].try_into().unwrap()),
+            body[4..].to_vec(),
+        )
+    };
+    for port in [7002, 7003] {
+        let (_, error, _) = error_of(&one(0, port).payload);
+        assert_eq!(error, 0, "the ack to {port}");
+    }
+    for refusal in refusals {
+        let port = refusal.port;
+        let request = &one(port, 0).payload;
+        let (header, error, rest) = error_of(&one(0, port).payload);
+        assert_eq!(error, -refusal.errno, "port {port}");
+        assert!(
+            header.flags & NLM_F_ACK_TLVS != 0,
+            "port {port}: extended ack"
+        );
+        assert!(
+            header.flags & NLM_F_CAPPED == 0,
+            "port {port}: the request quoted whole"
+        );
+        let quoted = &rest[..request.len()];
+        assert_eq!(quoted, &request[..], "port {port}: the quoted request");
+        let tlvs: HashMap<u16, Vec<u8>> = attrs(&rest[header::nlmsg_align(request.len())..])
+            .map(|(kind, value)| (kind, value.to_vec()))
+            .collect();
+        assert_eq!(
+            string(&tlvs[&NLMSGERR_ATTR_MSG]),
+            refusal.message,
+            "port {port}"
+        );
+        match refusal.at {
+            Some(kind) => {
+                let offset = u32_of(&tlvs[&NLMSGERR_ATTR_OFFS]) as usize;
+                let attribute = &request[offset..];
+                assert_eq!(
+                    u16::from_ne_bytes([attribute[2], attribute[3]]),
+                    kind,
+                    "port {port}: the attribute at offset {offset}"
+                );
+            }
+            None => assert!(!tlvs.contains_key(&NLMSGERR_ATTR_OFFS), "port {port}"),
+        }
+        assert_eq!(
+            tlvs.get(&NLMSGERR_ATTR_MISS_TYPE).map(|v| u32_of(v) as u16),
+            refusal.missing,
+            "port {port}"
+        );
+        let mut policy: Vec<(u16, u64)> = tlvs
+            .get(&NLMSGERR_ATTR_POLICY)
+            .map(|nest| {
+                attrs(nest)
+                    .map(|(kind, value)| {
+                        let number = match value.len() {
+                            8 => u64::from_ne_bytes(value.try_into().unwrap()),
+                            _ => u32_of(value) as u64,
+                        };
+                        (kind, number)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        policy.sort();
+        assert_eq!(policy, refusal.policy, "port {port}: the policy");
+    }
+
+    // By name: decoded with the module's spec (`--spec-dir kmod/`), every
+    // message of the family has its command's name and every attribute its
+    // own (the in-guest `nlscope decode --spec-dir` is checked by
+    // expect.json).
+    let (context, errors) = nlscope::decode::DecodeContext::with_spec_dirs(&[
+        nlscope_tests::workspace_root().join("kmod"),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let coverage = naming::naming_coverage_with(
+        &run.results.join("capture.jsonl"),
+        Some(DEMO_FAMILY_NAME),
+        context,
+    );
+    // Ten requests, the echo and GET replies, two notifications, two dump parts.
+    assert_eq!(coverage.messages, 16, "{coverage:?}");
+    assert!(coverage.unnamed_messages.is_empty(), "{coverage:?}");
+    assert_eq!(coverage.unnamed_attributes, 0, "{coverage:?}");
+    assert!(coverage.attributes >= 42, "{coverage:?}");
+    eprintln!(
+        "demo-genl: family {family} group {group}: {} generic netlink messages checked; \
+         by name: {} of the family's, {} attributes, none unnamed",
+        captured
+            .iter()
+            .filter(|m| m.protocol == NETLINK_GENERIC)
+            .count(),
+        coverage.messages,
+        coverage.attributes
     );
 }

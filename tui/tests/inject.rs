@@ -2,6 +2,8 @@
 //! NETLINK_USERSOCK user-to-user message (neither needs the demo module,
 //! eBPF or root beyond what netlink itself allows).
 
+#[path = "support/run.rs"]
+mod run;
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -10,18 +12,7 @@ use std::time::Duration;
 
 use netlink_sys::{protocols::NETLINK_USERSOCK, Socket, SocketAddr};
 use nlscope::inject::{execute, Plan, Target};
-
-fn nlscope(args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_nlscope"))
-        .args(args)
-        .output()
-        .expect("nlscope runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use run::nlscope;
 
 #[test]
 fn a_getlink_dump_is_sent_and_every_reply_decoded() {
@@ -40,6 +31,47 @@ fn a_getlink_dump_is_sent_and_every_reply_decoded() {
         out.contains("NLMSG_DONE"),
         "the dump ends with NLMSG_DONE:\n{out}"
     );
+}
+
+#[test]
+fn a_request_built_from_a_spec_reads_the_link_back_by_name() {
+    let (ok, out, err) = nlscope(&[
+        "send",
+        "--family",
+        "rt-link",
+        "--do",
+        "getlink",
+        "--json",
+        r#"{"ifname": "lo"}"#,
+        "--wait",
+        "5000",
+    ]);
+    assert!(ok, "{err}\n{out}");
+    assert!(
+        out.starts_with("request: 40 bytes on route (0), type RTM_GETLINK (0x12), flags 0x5"),
+        "{out}"
+    );
+    assert!(out.contains("summary: RTM_GETLINK lo"), "{out}");
+    assert!(
+        out.contains("summary: RTM_NEWLINK lo"),
+        "the reply names the link:\n{out}"
+    );
+    // A mistake in the JSON is one line naming what the spec has.
+    let (ok, _, err) = nlscope(&[
+        "send",
+        "--family",
+        "rt-link",
+        "--do",
+        "getlink",
+        "--json",
+        r#"{"ifnam": "lo"}"#,
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("has no attribute `ifnam`") && err.contains("ifname"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 #[test]
@@ -63,7 +95,7 @@ fn a_usersock_message_reaches_another_user_socket() {
         risk: None,
     };
     let mut shown = Vec::new();
-    let outcome = execute(&plan, &mut shown).expect("sent");
+    let outcome = execute(&plan, &nlscope::ynl::Specs::builtin(), &mut shown).expect("sent");
     let shown = String::from_utf8(shown).unwrap();
     assert_eq!(outcome.sent, 16 + 18);
     assert!(shown.contains(&format!("to port {port}")), "{shown}");
@@ -116,7 +148,9 @@ fn the_common_failures_are_one_clear_line() {
         wait: Duration::from_millis(10),
         risk: None,
     };
-    let err = execute(&plan, &mut Vec::new()).unwrap_err().to_string();
+    let err = execute(&plan, &nlscope::ynl::Specs::builtin(), &mut Vec::new())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("payload too large") && err.contains("[EMSGSIZE]"),
         "{err}"

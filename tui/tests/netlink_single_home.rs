@@ -40,6 +40,8 @@ const PREFIXES: &[&str] = &[
     "NLM_F_",
     "NLMSG_",
     "NLMSGERR_",
+    "NL_POLICY_TYPE_ATTR_",
+    "NL_ATTR_TYPE_",
     "NLA_",
     "NETLINK_",
     "GENL_",

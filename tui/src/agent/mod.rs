@@ -5,6 +5,13 @@
 //! queue, and a client that reads too slowly misses batches and is told how
 //! many messages it missed. A client that connects late first gets the newest
 //! messages the agent kept.
+//!
+//! With `--allow-send` a client may also have the agent send a message from
+//! its machine (a `SendRequest`, see [`protocol`]): each connection's reader
+//! parses what the client sends, checks it as `nlscope send` would, runs the
+//! send on a thread of its own, and queues the reply for that client alone.
+//! Sends are never taken on a TCP address that is not loopback, and every
+//! request is logged to stderr with who sent it.
 
 pub mod command;
 pub mod protocol;
@@ -16,9 +23,10 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -26,12 +34,18 @@ use crate::capture::{CaptureSource, CaptureSummary, StopSignal};
 use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::runtime::{pump, Consumer, Flow};
-use protocol::{encode, FrameType, Hello, Lost};
+use protocol::{
+    encode, Frame, FrameError, FrameReader, FrameType, Hello, Lost, SendReply, SendRequest,
+};
 
 /// Messages kept for clients that connect late.
 pub const DEFAULT_BACKLOG: usize = 10_000;
 /// Frames queued per client before it starts missing batches.
 const CLIENT_QUEUE: usize = 256;
+/// Sends one connection may have running at once; more are refused.
+const SENDS_IN_FLIGHT: usize = 4;
+/// What a send request gets when the agent runs without `--allow-send`.
+pub const SENDS_OFF: &str = "the agent does not allow sends (start it with --allow-send)";
 
 /// Where the agent listens (and a client connects).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +117,21 @@ impl Stream {
             Stream::Device(_) => Ok(()),
         }
     }
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_write_timeout(timeout),
+            Stream::Tcp(s) => s.set_write_timeout(timeout),
+            Stream::Device(_) => Ok(()),
+        }
+    }
+    /// Ends the connection both ways (a device stays open: it has no peer to hang up on).
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Stream::Device(_) => Ok(()),
+        };
+    }
     pub fn connect(address: &Address) -> std::io::Result<Stream> {
         Ok(match address {
             Address::Unix(path) => Stream::Unix(UnixStream::connect(path)?),
@@ -143,8 +172,8 @@ impl Write for Stream {
 pub enum Listener {
     Unix(UnixListener, PathBuf),
     Tcp(TcpListener),
-    /// A virtio-serial port: "accepts" its one peer (the host) once.
-    Device(std::cell::Cell<Option<std::fs::File>>),
+    /// A virtio-serial port (and its name): "accepts" its one peer (the host) once.
+    Device(std::cell::Cell<Option<std::fs::File>>, String),
 }
 
 /// Opens the virtio-serial port called `name` (its device node is found
@@ -202,30 +231,88 @@ impl Listener {
                 listener.set_nonblocking(true)?;
                 Ok(Listener::Tcp(listener))
             }
-            Address::Virtio(name) => Ok(Listener::Device(std::cell::Cell::new(Some(
-                open_virtio_port(name)?,
-            )))),
+            Address::Virtio(name) => Ok(Listener::Device(
+                std::cell::Cell::new(Some(open_virtio_port(name)?)),
+                name.clone(),
+            )),
         }
     }
 
-    fn accept(&self) -> std::io::Result<Option<Stream>> {
+    /// The TCP address it is bound to (the port the system picked for `:0`).
+    pub fn tcp_address(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().ok(),
+            _ => None,
+        }
+    }
+
+    /// Why no client of this listener may send, whatever `--allow-send`
+    /// says: a TCP address off loopback (0.0.0.0 included) is reachable
+    /// from elsewhere.
+    fn refuses_sends(&self) -> Option<String> {
+        let Listener::Tcp(_) = self else {
+            return None;
+        };
+        match self.tcp_address() {
+            Some(address) if address.ip().is_loopback() => None,
+            address => Some(format!(
+                "the agent listens on tcp:{}, which is not a loopback address: it never accepts sends there (listen on a unix socket, a loopback address or virtio to send)",
+                address.map_or("?".to_string(), |a| a.to_string())
+            )),
+        }
+    }
+
+    /// The next client and who it is (for the log), if one is waiting.
+    fn accept(&self) -> std::io::Result<Option<(Stream, String)>> {
         let result = match self {
             Listener::Unix(l, _) => l.accept().map(|(s, _)| {
                 let _ = s.set_nonblocking(false);
-                Stream::Unix(s)
+                let peer = unix_peer(&s);
+                (Stream::Unix(s), peer)
             }),
-            Listener::Tcp(l) => l.accept().map(|(s, _)| {
+            Listener::Tcp(l) => l.accept().map(|(s, from)| {
                 let _ = s.set_nonblocking(false);
                 let _ = s.set_nodelay(true);
-                Stream::Tcp(s)
+                (Stream::Tcp(s), format!("tcp {from}"))
             }),
-            Listener::Device(port) => return Ok(port.take().map(Stream::Device)),
+            Listener::Device(port, name) => {
+                return Ok(port
+                    .take()
+                    .map(|file| (Stream::Device(file), format!("virtio:{name} (the host)"))))
+            }
         };
         match result {
             Ok(stream) => Ok(Some(stream)),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A unix socket's peer as the kernel saw it connect (SO_PEERCRED).
+fn unix_peer(stream: &UnixStream) -> String {
+    use std::os::fd::AsRawFd;
+    let mut credentials = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `credentials`, a
+    // ucred that lives for the call; the fd is the stream's own.
+    let status = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut credentials as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if status == 0 {
+        format!("unix uid {} pid {}", credentials.uid, credentials.pid)
+    } else {
+        "unix (peer unknown)".to_string()
     }
 }
 
@@ -239,7 +326,9 @@ impl Drop for Listener {
 
 /// One connected client as the hub sees it.
 struct Client {
-    queue: SyncSender<Arc<Vec<u8>>>,
+    /// The writer's queue; the connection's reader holds it weakly (for
+    /// send replies), so dropping the client still ends the writer.
+    queue: Arc<SyncSender<Arc<Vec<u8>>>>,
     missed: u64,
     reported: Lost,
     /// Families frames that did not fit the queue: sent again, with every
@@ -377,22 +466,57 @@ impl Consumer for HubConsumer {
 /// reports that did not fit a client's queue).
 const ACCEPT_INTERVAL: Duration = Duration::from_millis(20);
 
+/// How the agent serves.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Messages kept for clients that connect late.
+    pub backlog: usize,
+    /// `--allow-send`: clients may send (where the listener allows it).
+    pub allow_send: bool,
+    /// The YNL specs sends are built and their replies decoded with.
+    pub specs: Arc<crate::ynl::Specs>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            backlog: DEFAULT_BACKLOG,
+            allow_send: false,
+            specs: crate::ynl::Specs::builtin(),
+        }
+    }
+}
+
+/// Whether clients of `listener` may send, or why not.
+pub fn send_permission(listener: &Listener, allow_send: bool) -> Result<(), String> {
+    if !allow_send {
+        return Err(SENDS_OFF.into());
+    }
+    match listener.refuses_sends() {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
 /// Serves `source` on `listener` until `stop` is set. The capture runs through the pump; new clients are accepted on a thread
 /// of their own, each sent the hello, the backlog and then live traffic.
 pub fn serve(
     source: Box<dyn CaptureSource>,
     listener: Listener,
     stop: StopSignal,
-    backlog_limit: usize,
+    options: ServeOptions,
 ) -> anyhow::Result<AgentSummary> {
     let info = source.info();
+    let sends = send_permission(&listener, options.allow_send);
     let hello = Hello {
         protocol: protocol::PROTOCOL_NAME.into(),
         version: protocol::VERSION,
         source: info.kind.into(),
         detail: info.detail,
-        inject: false,
+        inject: sends.is_ok(),
+        inject_refused: sends.clone().err(),
     };
+    let backlog_limit = options.backlog;
     let hub = Arc::new(Mutex::new(Hub {
         clients: Vec::new(),
         families: BTreeMap::new(),
@@ -409,8 +533,8 @@ pub fn serve(
                 // Clients are served until the agent is stopped, also after
                 // a finite source (a file) has ended: they get its backlog.
                 while !stop.is_stopped() {
-                    let stream = match listener.accept() {
-                        Ok(Some(stream)) => stream,
+                    let (stream, peer) = match listener.accept() {
+                        Ok(Some(accepted)) => accepted,
                         Ok(None) => {
                             // A loss report that found a client's queue full
                             // is tried again here, also once the capture has
@@ -442,6 +566,7 @@ pub fn serve(
                     hub.served += 1;
                     let start = ClientStart {
                         hello: &hello,
+                        connection: Connection::new(peer, sends.clone(), options.specs.clone()),
                         table: &table,
                         families: &hub.families,
                         backlog: &hub.backlog,
@@ -485,6 +610,8 @@ pub fn serve(
 /// What a new client is sent before live traffic.
 struct ClientStart<'a> {
     hello: &'a Hello,
+    /// What its reader needs to answer send requests.
+    connection: Connection,
     table: &'a crate::ports::PortTable,
     families: &'a BTreeMap<u16, Family>,
     backlog: &'a VecDeque<CapturedMessage>,
@@ -494,12 +621,15 @@ struct ClientStart<'a> {
 fn start_client(stream: Stream, start: ClientStart) -> Option<Client> {
     let ClientStart {
         hello,
+        mut connection,
         table,
         families,
         backlog,
         source_lost,
     } = start;
     let (queue, frames) = mpsc::sync_channel::<Arc<Vec<u8>>>(CLIENT_QUEUE);
+    let queue = Arc::new(queue);
+    connection.queue = Arc::downgrade(&queue);
     let reader = stream.try_clone().ok()?;
     let mut writer = stream;
     let mut first = encode(FrameType::Hello, hello);
@@ -523,7 +653,7 @@ fn start_client(stream: Stream, start: ClientStart) -> Option<Client> {
         .ok()?;
     std::thread::Builder::new()
         .name("nlscope-agent-reader".into())
-        .spawn(move || discard_input(reader))
+        .spawn(move || connection.read_requests(reader))
         .ok()?;
     Some(Client {
         queue,
@@ -548,24 +678,238 @@ fn write_frames(stream: &mut Stream, first: Vec<u8>, frames: Receiver<Arc<Vec<u8
         }
     }
     let _ = stream.flush();
-    let _ = match stream {
-        Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-        Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-        Stream::Device(_) => Ok(()),
-    };
+    stream.shutdown();
 }
 
-/// Version 1 clients send nothing: whatever arrives is read into a fixed
-/// buffer and dropped, until the client closes.
-fn discard_input(mut stream: Stream) {
-    let mut sink = [0u8; 4096];
+/// One client's side of the conversation: reads what it sends, answers
+/// each send request on that client's queue alone.
+struct Connection {
+    /// Who it is, for the log: `unix uid 0 pid 12`, `tcp 127.0.0.1:4711`, ...
+    peer: String,
+    /// Whether it may send, or why not.
+    sends: Result<(), String>,
+    queue: Weak<SyncSender<Arc<Vec<u8>>>>,
+    in_flight: Arc<AtomicUsize>,
+    /// The YNL specs a send is built and decoded with.
+    specs: Arc<crate::ynl::Specs>,
+}
+
+impl Connection {
+    fn new(peer: String, sends: Result<(), String>, specs: Arc<crate::ynl::Specs>) -> Connection {
+        Connection {
+            peer,
+            sends,
+            specs,
+            queue: Weak::new(),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Reads frames until the client closes or breaks the framing (a length
+    /// prefix of 0 or beyond [`protocol::MAX_CLIENT_FRAME`]), which ends the
+    /// connection. A virtio-serial port reads as ended while the host is
+    /// not attached: it is read again a moment later.
+    fn read_requests(self, mut stream: Stream) {
+        let device = matches!(stream, Stream::Device(_));
+        let mut frames = FrameReader::with_limit(protocol::MAX_CLIENT_FRAME);
+        loop {
+            match frames.next_raw(&mut stream) {
+                Ok(Some(frame)) => self.handle(&frame),
+                Ok(None) if device => std::thread::sleep(Duration::from_millis(100)),
+                Ok(None) => return,
+                Err(error) if protocol::timed_out(&error) => {}
+                Err(error) => {
+                    eprintln!(
+                        "nlscope: agent: {}: {error:#}; {}",
+                        self.peer,
+                        if device {
+                            "its bytes so far are dropped"
+                        } else {
+                            "closing the connection"
+                        }
+                    );
+                    if !device {
+                        stream.shutdown();
+                        return;
+                    }
+                    frames = FrameReader::with_limit(protocol::MAX_CLIENT_FRAME);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+    }
+
+    /// One frame from the client (its type byte and body).
+    fn handle(&self, frame: &[u8]) {
+        let request = match protocol::decode(frame) {
+            Ok(Frame::SendRequest(request)) => request,
+            Ok(_) => {
+                return self.malformed(
+                    0,
+                    format!(
+                        "frame type {} is one the agent sends; a client sends only SendRequest (type {})",
+                        frame[0],
+                        FrameType::SendRequest as u8
+                    ),
+                )
+            }
+            Err(FrameError::UnknownType(kind)) => {
+                return self.malformed(
+                    0,
+                    format!(
+                        "unknown frame type {kind}: {} version {} clients send only SendRequest (type {})",
+                        protocol::PROTOCOL_NAME,
+                        protocol::VERSION,
+                        FrameType::SendRequest as u8
+                    ),
+                )
+            }
+            Err(error) => {
+                // The id, if the body has one, so the client's wait ends.
+                let id = serde_json::from_slice::<serde_json::Value>(&frame[1..])
+                    .ok()
+                    .and_then(|body| body.get("id")?.as_u64())
+                    .unwrap_or(0);
+                return self.malformed(id, format!("the send request is malformed: {error}"));
+            }
+        };
+        self.send(request);
+    }
+
+    fn malformed(&self, id: u64, why: String) {
+        eprintln!("nlscope: agent: {}: {why}", self.peer);
+        self.reply(&SendReply::refused(id, why));
+    }
+
+    /// Checks a request as `nlscope send` would check its command line,
+    /// then sends it on a thread of its own (it waits for replies).
+    fn send(&self, request: SendRequest) {
+        let shown = quoted(&request.args);
+        let plan = match self.check(&request.args) {
+            Ok(plan) => plan,
+            Err(why) => {
+                eprintln!(
+                    "nlscope: agent: send from {}: {shown}: refused: {why}",
+                    self.peer
+                );
+                return self.reply(&SendReply::refused(request.id, why));
+            }
+        };
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) >= SENDS_IN_FLIGHT {
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let why = format!(
+                "{SENDS_IN_FLIGHT} sends of this connection are still running: wait for their replies"
+            );
+            eprintln!(
+                "nlscope: agent: send from {}: {shown}: refused: {why}",
+                self.peer
+            );
+            return self.reply(&SendReply::refused(request.id, why));
+        }
+        let (peer, queue, in_flight, specs) = (
+            self.peer.clone(),
+            self.queue.clone(),
+            self.in_flight.clone(),
+            self.specs.clone(),
+        );
+        let started = std::thread::Builder::new()
+            .name("nlscope-agent-send".into())
+            .spawn(move || {
+                let report = crate::inject::send_collected(&plan, &specs);
+                let outcome = match &report.error {
+                    None => format!("ok, {} replies", report.output.matches("\nreply ").count()),
+                    Some(error) => format!("failed: {error}"),
+                };
+                eprintln!("nlscope: agent: send from {peer}: {shown}: {outcome}");
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                deliver(
+                    &queue,
+                    &SendReply {
+                        id: request.id,
+                        ok: report.error.is_none(),
+                        output: report.output,
+                        error: report.error,
+                    },
+                );
+            });
+        if let Err(error) = started {
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            self.reply(&SendReply::refused(
+                request.id,
+                format!("the agent cannot start a thread for the send: {error}"),
+            ));
+        }
+    }
+
+    /// The plan of a request this connection may send, or why not.
+    fn check(&self, args: &[String]) -> Result<crate::inject::Plan, String> {
+        self.sends.clone()?;
+        if args
+            .iter()
+            .any(|arg| arg == "--connect" || arg.starts_with("--connect="))
+        {
+            return Err(
+                "--connect is not relayed: the agent sends from its own machine".to_string(),
+            );
+        }
+        let parsed = crate::inject::parse_args(args)?;
+        let plan = crate::inject::Plan::resolve(&parsed, &self.specs)?;
+        match &plan.risk {
+            Some(reason) if !parsed.yes => Err(format!(
+                "{reason}: pass --yes to send it anyway (the dashboard asks y/n first, then adds it)"
+            )),
+            _ => Ok(plan),
+        }
+    }
+
+    fn reply(&self, reply: &SendReply) {
+        deliver(&self.queue, reply);
+    }
+}
+
+/// How long a reply waits for room in a client's queue before it is dropped
+/// (the client stopped reading).
+const REPLY_WAIT: Duration = Duration::from_secs(30);
+
+/// Queues `reply` for its client, waiting while the queue is full; false
+/// when the client is gone or never made room.
+fn deliver(queue: &Weak<SyncSender<Arc<Vec<u8>>>>, reply: &SendReply) -> bool {
+    let frame = Arc::new(encode(FrameType::SendReply, reply));
+    let deadline = Instant::now() + REPLY_WAIT;
     loop {
-        match stream.read(&mut sink) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+        // Held only for the attempt: a client the hub dropped ends its writer.
+        let Some(queue) = queue.upgrade() else {
+            return false;
+        };
+        match queue.try_send(frame.clone()) {
+            Ok(()) => return true,
+            Err(TrySendError::Disconnected(_)) => return false,
+            Err(TrySendError::Full(_)) if Instant::now() >= deadline => return false,
+            Err(TrySendError::Full(_)) => {
+                drop(queue);
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
     }
 }
 
+/// Arguments as one line for the log, quoted where a word needs it.
+fn quoted(args: &[String]) -> String {
+    args.iter()
+        .map(|arg| {
+            if !arg.is_empty()
+                && !arg
+                    .chars()
+                    .any(|c| c.is_whitespace() || matches!(c, '\'' | '"' | '\\'))
+            {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,12 +4,13 @@
 //!
 //! | bytes | content |
 //! |---|---|
-//! | 0-3 | length N of what follows, big-endian u32, at most [`MAX_FRAME`] |
+//! | 0-3 | length N of what follows, big-endian u32, at most [`MAX_FRAME`] ([`MAX_CLIENT_FRAME`] from a client) |
 //! | 4 | frame type ([`FrameType`]) |
 //! | 5.. | N - 1 bytes of body: UTF-8 JSON |
 //!
 //! The agent sends, in order: one `Hello` ({"protocol":"nlscope-agent",
-//! "version":2,"source":..,"detail":..,"inject":false}), one `Ports` (the
+//! "version":2,"source":..,"detail":..,"inject":BOOL,"inject_refused":..}),
+//! one `Ports` (the
 //! agent machine's port table, as `nlscope ports --json` prints it), one
 //! `Families` (the generic netlink families its source named so far: a JSON
 //! array of {"id","name","groups":[[id,name]..],"hdrsize"}), the newest
@@ -23,11 +24,33 @@
 //! later (a capture file announces them as it goes) come as more
 //! `Families` frames, before the messages that use them.
 //!
-//! Version 2 added the `Families` frame; the two sides refuse each other's
-//! other versions at the hello, naming both.
+//! `inject` in the hello says whether this connection may send (the agent
+//! runs with `--allow-send`, and listens on a unix socket, a loopback TCP
+//! address or a virtio-serial port); when it may not, `inject_refused` says
+//! why, in the words a `SendReply` would use.
 //!
-//! Clients send nothing in version 1; whatever a client sends is read and
-//! discarded, so a hostile client can neither crash the agent nor make it send.
+//! A client sends `SendRequest` frames (type 6):
+//! {"id":N,"args":["--template","hello",...]}: the arguments of
+//! `nlscope send`, parsed and checked by the agent exactly as the command
+//! line would be (a state-changing message needs `--yes` among them; the
+//! dashboard adds it after its own y/n). The agent sends the message from
+//! its own machine and answers that client alone with a `SendReply`
+//! (type 7): {"id":N,"ok":BOOL,"output":"the request and the decoded
+//! replies, as nlscope send prints them","error":null or "why it failed"}.
+//! Requests may overlap; each reply carries its request's id. The message
+//! and its replies are captured like any other traffic, so every client
+//! sees them in the stream; only the sender gets the `SendReply`.
+//!
+//! A request whose body does not parse, or a frame of a type a client does
+//! not send, is answered with a `SendReply` with `ok` false (the id of the
+//! request when it can be read, else 0); a length prefix beyond
+//! [`MAX_CLIENT_FRAME`] (or 0) ends that connection. Neither disturbs the
+//! agent or its other clients.
+//!
+//! Version 2 added the `Families` frame and sends; the two sides refuse
+//! each other's other versions at the hello, naming both.
+
+use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +61,10 @@ pub const PROTOCOL_NAME: &str = "nlscope-agent";
 pub const VERSION: u32 = 2;
 /// Largest frame body accepted (16 MiB): a bound on what a peer can make us allocate.
 pub const MAX_FRAME: u32 = 16 << 20;
+/// Largest frame body the agent accepts from a client (1 MiB): a send
+/// request is a command line, and a client must not make the agent hold
+/// more than this per connection.
+pub const MAX_CLIENT_FRAME: u32 = 1 << 20;
 
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +74,8 @@ pub enum FrameType {
     Lost = 3,
     Ports = 4,
     Families = 5,
+    SendRequest = 6,
+    SendReply = 7,
 }
 
 impl FrameType {
@@ -57,6 +86,8 @@ impl FrameType {
             3 => Some(FrameType::Lost),
             4 => Some(FrameType::Ports),
             5 => Some(FrameType::Families),
+            6 => Some(FrameType::SendRequest),
+            7 => Some(FrameType::SendReply),
             _ => None,
         }
     }
@@ -69,8 +100,53 @@ pub struct Hello {
     /// The agent's source kind (`live`, `file`).
     pub source: String,
     pub detail: String,
-    /// Whether this agent accepts injection (never, in version 2).
+    /// Whether this connection may send (`SendRequest`).
     pub inject: bool,
+    /// Why it may not, when it may not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inject_refused: Option<String>,
+}
+
+/// A client's request to send one message from the agent's machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    /// Chosen by the client; the reply carries it back.
+    pub id: u64,
+    /// The arguments of `nlscope send` (without the program and command name).
+    pub args: Vec<String>,
+}
+
+/// The agent's answer to one [`SendRequest`], to the client that sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendReply {
+    pub id: u64,
+    /// Sent, and no receiver answered with an error.
+    pub ok: bool,
+    /// The request and the decoded replies, as `nlscope send` prints them
+    /// (empty when nothing was sent).
+    pub output: String,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+impl SendReply {
+    /// What it says, as a local send reports it.
+    pub fn report(self) -> crate::inject::SendReport {
+        crate::inject::SendReport {
+            output: self.output,
+            error: self.error,
+        }
+    }
+
+    /// A request refused before anything was sent.
+    pub fn refused(id: u64, why: impl Into<String>) -> SendReply {
+        SendReply {
+            id,
+            ok: false,
+            output: String::new(),
+            error: Some(why.into()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,8 +167,8 @@ pub fn encode(kind: FrameType, body: &impl Serialize) -> Vec<u8> {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FrameError {
-    #[error("frame of {0} bytes is larger than the {MAX_FRAME} the protocol allows")]
-    TooLarge(u32),
+    #[error("frame of {length} bytes is larger than the {limit} allowed")]
+    TooLarge { length: u32, limit: u32 },
     #[error("empty frame")]
     Empty,
     #[error("unknown frame type {0}")]
@@ -109,13 +185,18 @@ pub enum Frame {
     Lost(Lost),
     Ports(crate::ports::PortTable),
     Families(Vec<Family>),
+    SendRequest(SendRequest),
+    SendReply(SendReply),
 }
 
 /// Reads the 4-byte length prefix; the caller then reads that many bytes.
 pub fn frame_length(prefix: [u8; 4]) -> Result<u32, FrameError> {
     match u32::from_be_bytes(prefix) {
         0 => Err(FrameError::Empty),
-        n if n > MAX_FRAME => Err(FrameError::TooLarge(n)),
+        n if n > MAX_FRAME => Err(FrameError::TooLarge {
+            length: n,
+            limit: MAX_FRAME,
+        }),
         n => Ok(n),
     }
 }
@@ -134,7 +215,90 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
         FrameType::Families => serde_json::from_slice(body)
             .map(Frame::Families)
             .map_err(bad),
+        FrameType::SendRequest => serde_json::from_slice(body)
+            .map(Frame::SendRequest)
+            .map_err(bad),
+        FrameType::SendReply => serde_json::from_slice(body)
+            .map(Frame::SendReply)
+            .map_err(bad),
     }
+}
+
+/// Splits a byte stream into frames (the bytes after each length prefix).
+/// Bytes are kept across read timeouts, so a timeout in the middle of a
+/// frame loses nothing; a length prefix beyond the reader's limit is an
+/// error, before anything of that size is read.
+pub struct FrameReader {
+    buffer: Vec<u8>,
+    limit: u32,
+}
+
+impl Default for FrameReader {
+    /// A reader of the agent's frames (up to [`MAX_FRAME`]).
+    fn default() -> Self {
+        FrameReader::with_limit(MAX_FRAME)
+    }
+}
+
+impl FrameReader {
+    /// A reader that refuses frames longer than `limit`.
+    pub fn with_limit(limit: u32) -> FrameReader {
+        FrameReader {
+            buffer: Vec::new(),
+            limit: limit.min(MAX_FRAME),
+        }
+    }
+
+    /// The next frame's type byte and body; Ok(None) at a clean end of
+    /// stream; an io error of kind WouldBlock/TimedOut when the stream's
+    /// read timeout passed first; a [`FrameError`] for a length prefix
+    /// that is 0 or beyond the limit (the stream cannot be read further).
+    pub fn next_raw(&mut self, stream: &mut impl Read) -> anyhow::Result<Option<Vec<u8>>> {
+        loop {
+            if self.buffer.len() >= 4 {
+                let length = frame_length(self.buffer[..4].try_into().unwrap())?;
+                if length > self.limit {
+                    return Err(FrameError::TooLarge {
+                        length,
+                        limit: self.limit,
+                    }
+                    .into());
+                }
+                let length = length as usize;
+                if self.buffer.len() >= 4 + length {
+                    let frame = self.buffer[4..4 + length].to_vec();
+                    self.buffer.drain(..4 + length);
+                    return Ok(Some(frame));
+                }
+            }
+            let mut chunk = [0u8; 65536];
+            match stream.read(&mut chunk) {
+                Ok(0) if self.buffer.is_empty() => return Ok(None),
+                Ok(0) => anyhow::bail!("the stream ended inside a frame"),
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The next frame, decoded (see [`FrameReader::next_raw`]).
+    pub fn next(&mut self, stream: &mut impl Read) -> anyhow::Result<Option<Frame>> {
+        match self.next_raw(stream)? {
+            Some(bytes) => Ok(Some(decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Whether `error` (from a [`FrameReader`]) is a read timeout, not a failure.
+pub fn timed_out(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<std::io::Error>().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    })
 }
 
 #[cfg(test)]
@@ -173,6 +337,57 @@ mod tests {
         }];
         let frame = encode(FrameType::Families, &families);
         assert_eq!(decode(&frame[4..]), Ok(Frame::Families(families)));
+        let request = SendRequest {
+            id: 7,
+            args: vec!["--template".into(), "hello".into()],
+        };
+        let frame = encode(FrameType::SendRequest, &request);
+        assert_eq!(frame[4], 6);
+        assert_eq!(decode(&frame[4..]), Ok(Frame::SendRequest(request)));
+        let reply = SendReply {
+            id: 7,
+            ok: true,
+            output: "sent 29 bytes\n".into(),
+            error: None,
+        };
+        let frame = encode(FrameType::SendReply, &reply);
+        assert_eq!(frame[4], 7);
+        assert_eq!(
+            std::str::from_utf8(&frame[5..]).unwrap(),
+            r#"{"id":7,"ok":true,"output":"sent 29 bytes\n","error":null}"#
+        );
+        assert_eq!(decode(&frame[4..]), Ok(Frame::SendReply(reply)));
+    }
+
+    #[test]
+    fn a_hello_without_inject_refused_reads_as_none() {
+        let hello: Hello = serde_json::from_str(
+            r#"{"protocol":"nlscope-agent","version":2,"source":"file","detail":"x","inject":false}"#,
+        )
+        .unwrap();
+        assert_eq!(hello.inject_refused, None);
+    }
+
+    #[test]
+    fn a_reader_refuses_frames_beyond_its_limit_before_reading_them() {
+        let mut reader = FrameReader::with_limit(MAX_CLIENT_FRAME);
+        let mut bytes: &[u8] = &(MAX_CLIENT_FRAME + 1).to_be_bytes();
+        let error = reader.next_raw(&mut bytes).unwrap_err();
+        assert_eq!(
+            error.downcast_ref::<FrameError>(),
+            Some(&FrameError::TooLarge {
+                length: MAX_CLIENT_FRAME + 1,
+                limit: MAX_CLIENT_FRAME
+            })
+        );
+        // Two frames in one read come out one at a time, then the end.
+        let mut two = encode(FrameType::Lost, &Lost::default());
+        two.extend(encode(FrameType::Lost, &Lost::default()));
+        let mut bytes: &[u8] = &two;
+        let mut reader = FrameReader::with_limit(MAX_CLIENT_FRAME);
+        assert!(matches!(reader.next(&mut bytes), Ok(Some(Frame::Lost(_)))));
+        assert!(matches!(reader.next(&mut bytes), Ok(Some(Frame::Lost(_)))));
+        assert!(matches!(reader.next(&mut bytes), Ok(None)));
     }
 
     #[test]
@@ -180,7 +395,10 @@ mod tests {
         assert_eq!(frame_length([0, 0, 0, 0]), Err(FrameError::Empty));
         assert_eq!(
             frame_length([0xff, 0xff, 0xff, 0xff]),
-            Err(FrameError::TooLarge(u32::MAX))
+            Err(FrameError::TooLarge {
+                length: u32::MAX,
+                limit: MAX_FRAME
+            })
         );
         assert_eq!(decode(&[9, b'{', b'}']), Err(FrameError::UnknownType(9)));
         assert!(matches!(decode(&[2, b'x']), Err(FrameError::BadBody(_))));

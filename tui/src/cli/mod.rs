@@ -2,6 +2,7 @@
 //! here, `decode` in [`decode`]).
 
 pub mod decode;
+pub mod send;
 pub mod specs;
 pub mod transactions;
 
@@ -65,7 +66,8 @@ pub enum Command {
     /// Capture netlink messages headlessly and write them to a file.
     ///
     /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
-    /// complete up to the last message either way.
+    /// complete up to the last message either way. With --connect it records
+    /// an agent's stream instead.
     Record(RecordArgs),
     /// List every netlink socket: protocol, port, owning processes, groups
     /// (named), receive queue, drops, inode.
@@ -75,7 +77,8 @@ pub enum Command {
     /// Without a subcommand, nlscope opens the dashboard on live capture.
     Open(OpenArgs),
     /// Capture headlessly and serve the stream to dashboards
-    /// (`nlscope --connect ADDR`) over a socket. Read-only.
+    /// (`nlscope --connect ADDR`) over a socket. Read-only unless
+    /// --allow-send lets clients send from this machine.
     Agent(crate::agent::command::AgentArgs),
     /// Print every message of a capture file decoded, as `tshark -V` does
     /// (or as JSON Lines with --json). A damaged file: every complete message
@@ -87,7 +90,8 @@ pub enum Command {
     /// payload as text, hex or a template (the seed's hello, the demo module's
     /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
     /// that can change kernel state need --yes (or a "y" on a terminal).
-    Send(crate::inject::SendArgs),
+    /// With --connect, an agent sends it from its machine.
+    Send(send::SendCommand),
     /// List the YNL specs nlscope decodes with: the kernel's, built in, and
     /// those of --spec-dir, NLSCOPE_SPEC_DIR and /usr/share/ynl/specs (a spec
     /// there replaces the built-in one of its family). Fails, after the
@@ -128,12 +132,19 @@ pub struct RecordArgs {
     /// Stop after this many seconds.
     #[arg(long)]
     pub duration: Option<f64>,
+    /// Record an agent's stream (`nlscope agent`) instead of this machine's
+    /// live capture: unix:PATH, tcp:HOST:PORT or virtio:NAME.
+    #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
+          conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
+    pub connect: Option<crate::agent::Address>,
     #[command(flatten)]
     pub live: LiveArgs,
 }
 
-/// Ids of the dashboard's live-capture options ([`LiveArgs`] flattened into [`Cli`]).
-const LIVE_IDS: [&str; 8] = [
+/// Ids of the dashboard's own options: its live-capture options
+/// ([`LiveArgs`] flattened into [`Cli`]) and `--connect`.
+const DASHBOARD_IDS: [&str; 9] = [
+    "connect",
     "attach",
     "protocol",
     "pid",
@@ -146,10 +157,21 @@ const LIVE_IDS: [&str; 8] = [
 
 impl Cli {
     /// Parses the command line like [`Parser::try_parse_from`], and refuses
-    /// the dashboard's live-capture options before a subcommand (they would
-    /// be ignored there: `nlscope --protocol route record` means
-    /// `nlscope record --protocol route`).
+    /// the dashboard's options before a subcommand (they would be ignored
+    /// there: `nlscope --protocol route record` means `nlscope record
+    /// --protocol route`, `nlscope --connect ADDR send` means `nlscope send
+    /// --connect ADDR`).
     pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::parse_with_matches(args).map(|(cli, _)| cli)
+    }
+
+    /// As [`Cli::parse_args`], with clap's matches (`nlscope send --connect`
+    /// reads the arguments it relays from them).
+    pub fn parse_with_matches<I, T>(args: I) -> Result<(Cli, clap::ArgMatches), clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
@@ -158,34 +180,35 @@ impl Cli {
         let matches = Cli::command().try_get_matches_from(args)?;
         let cli = Cli::from_arg_matches(&matches)?;
         if let Some((name, _)) = matches.subcommand() {
-            if let Some(id) = LIVE_IDS
+            if let Some(option) = DASHBOARD_IDS
                 .iter()
                 .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
             {
+                let option = option.replace('_', "-");
                 return Err(Cli::command().error(
                     clap::error::ErrorKind::ArgumentConflict,
                     format!(
-                        "--{id} before `{name}` is an option of the live dashboard; \
-                         give it after the subcommand (`nlscope {name} --{id} ...`) if it has it"
+                        "--{option} before `{name}` is an option of the dashboard; \
+                         give it after the subcommand (`nlscope {name} --{option} ...`) if it has it"
                     ),
                 ));
             }
         }
-        Ok(cli)
+        Ok((cli, matches))
     }
 }
 
 /// Entry point of the binary: parse, run, and turn errors into one line on stderr.
 pub fn main() -> ExitCode {
-    let cli = match Cli::parse_args(std::env::args_os()) {
-        Ok(cli) => cli,
+    let (cli, matches) = match Cli::parse_with_matches(std::env::args_os()) {
+        Ok(parsed) => parsed,
         Err(error) => error.exit(),
     };
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
         Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only, &cli.specs),
-        Some(Command::Agent(args)) => crate::agent::command::run(args),
+        Some(Command::Agent(args)) => crate::agent::command::run(args, cli.specs.load_warning()),
         Some(Command::Decode(args)) if args.transactions => {
             transactions::run(args, cli.specs.load_warning())
         }
@@ -194,9 +217,15 @@ pub fn main() -> ExitCode {
             let (specs, errors) = cli.specs.load();
             specs::run(&args, &specs, &errors)
         }
-        Some(Command::Send(args)) => crate::inject::run(args, cli.read_only),
+        Some(Command::Send(command)) => {
+            let own = matches
+                .subcommand_matches("send")
+                .cloned()
+                .unwrap_or_default();
+            send::run(command, &own, cli.read_only, cli.specs.load_warning())
+        }
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, cli.max_events, &cli.specs),
+            Some(address) => remote_dashboard(&address, cli.max_events, cli.read_only, &cli.specs),
             None => live_dashboard(&cli.live, cli.max_events, cli.read_only, &cli.specs),
         },
     };
@@ -222,15 +251,25 @@ fn open(args: &OpenArgs, max: u64, read_only: bool, specs: &SpecArgs) -> anyhow:
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
-        read_only,
+        injection: local_injection(read_only),
         specs: specs.load_warning(),
     })
+}
+
+/// Where a dashboard on this machine's capture (or a file) sends.
+fn local_injection(read_only: bool) -> crate::ui::Injection {
+    if read_only {
+        crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into())
+    } else {
+        crate::ui::Injection::Local
+    }
 }
 
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
 fn remote_dashboard(
     address: &crate::agent::Address,
     max: u64,
+    read_only: bool,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
@@ -241,15 +280,19 @@ fn remote_dashboard(
         address,
         std::time::Duration::from_secs(120),
     )?;
+    // A message must go to the agent's kernel, not this machine's: through
+    // the agent, when it takes sends from this connection.
+    let injection = match source.sender() {
+        _ if read_only => crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into()),
+        Ok(sender) => crate::ui::Injection::Agent(sender),
+        Err(why) => crate::ui::Injection::Off(why),
+    };
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(Box::new(source)),
         max_events: max_events(max),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
-        // The agent does not accept injection (protocol version 1), and a
-        // message injected here would go to this machine's kernel, not the
-        // agent's.
-        read_only: true,
+        injection,
         specs: specs.load_warning(),
     })
 }
@@ -271,7 +314,7 @@ fn live_dashboard(
         max_events: max_events(max),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
-        read_only,
+        injection: local_injection(read_only),
         specs: specs.load_warning(),
     })
 }
@@ -287,10 +330,19 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             "--duration must be a positive number of seconds"
         );
     }
-    let source = LiveSource::open(&args.live.options())?;
-    if let Some(error) = source.families_error() {
-        eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
-    }
+    let source: Box<dyn CaptureSource> = match &args.connect {
+        Some(address) => Box::new(crate::agent::remote::RemoteSource::connect_waiting(
+            address,
+            Duration::from_secs(120),
+        )?),
+        None => {
+            let source = LiveSource::open(&args.live.options())?;
+            if let Some(error) = source.families_error() {
+                eprintln!("nlscope: warning: cannot list generic netlink families ({error}); their messages show ids only until nlctrl traffic names them");
+            }
+            Box::new(source)
+        }
+    };
 
     let out: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(std::io::stdout())
@@ -316,7 +368,7 @@ fn record(mut args: RecordArgs) -> anyhow::Result<()> {
             &args.output
         }
     );
-    let totals = write_until_stopped(Box::new(source), &mut writer, &args)?;
+    let totals = write_until_stopped(source, &mut writer, &args)?;
     eprintln!("nlscope: {}", totals.summary());
     Ok(())
 }

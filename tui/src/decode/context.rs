@@ -57,7 +57,7 @@ impl DecodeContext {
     }
 
     /// The specs this context decodes with.
-    pub fn specs(&self) -> &Specs {
+    pub fn specs(&self) -> &Arc<Specs> {
         &self.specs
     }
 

@@ -8,8 +8,79 @@ use crate::netlink::header::{nlmsg_align, parse_header, NlMsgHeader, NLMSG_HDRLE
 use crate::netlink::{
     NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG,
     NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, NLM_F_ACK_TLVS, NLM_F_CAPPED,
+    NL_POLICY_TYPE_ATTR_BITFIELD32_MASK, NL_POLICY_TYPE_ATTR_MASK, NL_POLICY_TYPE_ATTR_MAX_LENGTH,
+    NL_POLICY_TYPE_ATTR_MAX_VALUE_S, NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+    NL_POLICY_TYPE_ATTR_MIN_LENGTH, NL_POLICY_TYPE_ATTR_MIN_VALUE_S,
+    NL_POLICY_TYPE_ATTR_MIN_VALUE_U, NL_POLICY_TYPE_ATTR_PAD, NL_POLICY_TYPE_ATTR_POLICY_IDX,
+    NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE, NL_POLICY_TYPE_ATTR_TYPE,
 };
 use compact_str::format_compact;
+
+/// What NLMSGERR_ATTR_POLICY says of the policy a rejected attribute broke
+/// (NL_POLICY_TYPE_ATTR_*; the type is an `enum netlink_attribute_type`, the
+/// signed limits s64, shown in hex).
+static POLICY: Schema = Schema::new(&[
+    (
+        NL_POLICY_TYPE_ATTR_TYPE,
+        "NL_POLICY_TYPE_ATTR_TYPE",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MIN_VALUE_S,
+        "NL_POLICY_TYPE_ATTR_MIN_VALUE_S",
+        Kind::Hex,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MAX_VALUE_S,
+        "NL_POLICY_TYPE_ATTR_MAX_VALUE_S",
+        Kind::Hex,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MIN_VALUE_U,
+        "NL_POLICY_TYPE_ATTR_MIN_VALUE_U",
+        Kind::U64,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MAX_VALUE_U,
+        "NL_POLICY_TYPE_ATTR_MAX_VALUE_U",
+        Kind::U64,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MIN_LENGTH,
+        "NL_POLICY_TYPE_ATTR_MIN_LENGTH",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MAX_LENGTH,
+        "NL_POLICY_TYPE_ATTR_MAX_LENGTH",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_POLICY_IDX,
+        "NL_POLICY_TYPE_ATTR_POLICY_IDX",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE,
+        "NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_BITFIELD32_MASK,
+        "NL_POLICY_TYPE_ATTR_BITFIELD32_MASK",
+        Kind::U32,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_PAD,
+        "NL_POLICY_TYPE_ATTR_PAD",
+        Kind::Hex,
+    ),
+    (
+        NL_POLICY_TYPE_ATTR_MASK,
+        "NL_POLICY_TYPE_ATTR_MASK",
+        Kind::U64,
+    ),
+]);
 
 /// NLMSGERR_ATTR_*.
 pub static EXT_ACK: Schema = Schema::new(&[
@@ -19,7 +90,7 @@ pub static EXT_ACK: Schema = Schema::new(&[
     (
         NLMSGERR_ATTR_POLICY,
         "NLMSGERR_ATTR_POLICY",
-        Kind::Nested(None),
+        Kind::Nested(Some(&POLICY)),
     ),
     (
         NLMSGERR_ATTR_MISS_TYPE,

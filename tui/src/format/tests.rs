@@ -529,7 +529,13 @@ fn an_nlmon_dump_reads_as_a_request_to_the_kernel_and_replies_to_a_user() {
     let shown: Vec<String> = read
         .messages
         .iter()
-        .map(|m| format!("{} -> {}", endpoint(m.src_port), destination(m)))
+        .map(|m| {
+            format!(
+                "{} -> {}",
+                endpoint(m.src_port),
+                destination(m, &crate::decode::DecodeContext::new())
+            )
+        })
         .collect();
     assert_eq!(shown, ["? -> kernel", "? -> ?", "? -> ?"]);
     assert!(read.messages.iter().all(|m| !m.process_known()));

@@ -124,6 +124,26 @@ pub struct SendArgs {
     /// Send messages that can change kernel state without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Build the request from this family's YNL spec (`nlscope specs` lists
+    /// them): with --do OP or --dump OP, and --json for its attributes.
+    #[arg(long, value_name = "FAMILY", requires = "spec_op",
+          conflicts_with_all = ["template", "text", "hex", "protocol", "kind", "flags"])]
+    pub family: Option<String>,
+    /// The spec operation to do (ethtool linkinfo-get, nlscope_demo echo, ...).
+    #[arg(long = "do", value_name = "OP", group = "spec_op", requires = "family")]
+    pub do_op: Option<String>,
+    /// The spec operation to dump.
+    #[arg(
+        long = "dump",
+        value_name = "OP",
+        group = "spec_op",
+        requires = "family"
+    )]
+    pub dump_op: Option<String>,
+    /// The operation's attributes (and fixed-header members) as a JSON
+    /// object: `{"header": {"dev-name": "eth0"}}`; names as in the spec.
+    #[arg(long, value_name = "JSON", requires = "family")]
+    pub json: Option<String>,
 }
 
 /// The request, fully resolved.
@@ -144,7 +164,20 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of `args`: a spec operation built with `specs` (asking
+    /// the kernel for a generic netlink family's id), else
+    /// [`Plan::from_args`].
+    pub fn resolve(args: &SendArgs, specs: &crate::ynl::Specs) -> Result<Plan, String> {
+        match &args.family {
+            Some(family) => spec::plan(args, family, specs),
+            None => Plan::from_args(args),
+        }
+    }
+
     pub fn from_args(args: &SendArgs) -> Result<Plan, String> {
+        if args.family.is_some() {
+            return Err("--family needs the YNL specs: use Plan::resolve".into());
+        }
         let payload: Option<Vec<u8>> = match (&args.text, &args.hex) {
             (Some(text), _) => Some(text.as_bytes().to_vec()),
             (_, Some(bytes)) => Some(bytes.0.clone()),
@@ -302,12 +335,17 @@ fn target_text(plan: &Plan) -> String {
 }
 
 /// The request as shown before sending.
-pub fn describe_request(plan: &Plan, own_port: u32, bytes: &[u8]) -> String {
+pub fn describe_request(
+    plan: &Plan,
+    own_port: u32,
+    bytes: &[u8],
+    context: &DecodeContext,
+) -> String {
     let kind = match type_name(plan.protocol, plan.kind) {
         Some(name) => format!("{name} ({:#x})", plan.kind),
         None => format!("{:#x}", plan.kind),
     };
-    let decoded = decode_bytes(plan.protocol, bytes, &DecodeContext::new());
+    let decoded = decode_bytes(plan.protocol, bytes, context);
     format!(
         "request: {} bytes on {} ({}), type {kind}, flags {:#x}, seq {}, from port {own_port} (pid {}) to {}\n{}",
         bytes.len(),
@@ -406,8 +444,13 @@ pub struct Outcome {
     pub replies: Vec<(u32, Vec<u8>)>,
 }
 
-/// Sends `plan` and collects replies, printing as it goes.
-pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
+/// Sends `plan` and collects replies, printing as it goes; replies are
+/// decoded with `specs`.
+pub fn execute(
+    plan: &Plan,
+    specs: &std::sync::Arc<crate::ynl::Specs>,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
     let early = plan.request(NLMSG_HDRLEN + plan.body.len());
     let mut socket = Socket::new(plan.protocol as isize)
         .map_err(|e| anyhow!("{}", explain(os_errno(&e), Stage::Socket, &early)))?;
@@ -421,7 +464,12 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
     let own_port = address.port_number();
 
     let bytes = plan.message(own_port);
-    out.write_all(describe_request(plan, own_port, &bytes).as_bytes())?;
+    let mut context = DecodeContext::with_specs(specs.clone());
+    if plan.protocol == NETLINK_GENERIC {
+        // A family's messages are named by its id, which only the kernel knows.
+        context.learn_families(crate::netlink::nlctrl::dump_families().unwrap_or_default());
+    }
+    out.write_all(describe_request(plan, own_port, &bytes, &context).as_bytes())?;
     let destination = SocketAddr::new(plan.dst_port(), plan.groups);
     let sent = match socket.send_to(&bytes, &destination, 0) {
         Ok(sent) => sent,
@@ -451,7 +499,6 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
     writeln!(out, "sent {sent} bytes")?;
     out.flush()?;
 
-    let mut context = DecodeContext::new();
     let mut replies: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut datagrams: Vec<Vec<u8>> = Vec::new();
     loop {
@@ -486,26 +533,97 @@ pub fn execute(plan: &Plan, out: &mut dyn Write) -> Result<Outcome> {
     })
 }
 
-/// `nlscope send`.
-pub fn run(args: SendArgs, read_only: bool) -> Result<()> {
-    if read_only {
-        bail!("injection is disabled (--read-only): nlscope send does not send anything");
-    }
-    let plan = Plan::from_args(&args).map_err(|e| anyhow!(e))?;
-    if let Some(reason) = &plan.risk {
-        if !args.yes {
-            if std::io::stdin().is_terminal() {
-                if !confirm(reason)? {
-                    bail!("not sent");
-                }
-            } else {
+/// Refuses a state-changing `plan` without `--yes` (`yes`) unless the user
+/// says "y" at the terminal; Ok(true) when they did (an agent must then be
+/// told `--yes`).
+pub fn confirm_risk(risk: Option<&str>, yes: bool) -> Result<bool> {
+    match risk {
+        Some(reason) if !yes => {
+            if !std::io::stdin().is_terminal() {
                 bail!("{reason}: pass --yes to send it anyway");
             }
+            if !confirm(reason)? {
+                bail!("not sent");
+            }
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// The refusal of every send under `--read-only`.
+pub const READ_ONLY_REFUSAL: &str =
+    "injection is disabled (--read-only): nlscope send does not send anything";
+
+/// `nlscope send`'s arguments in a parser of their own (the dashboard's
+/// dialog and the agent parse a command line with it).
+#[derive(clap::Parser)]
+#[command(name = "send")]
+struct SendLine {
+    #[command(flatten)]
+    args: SendArgs,
+}
+
+/// Parses the arguments of `nlscope send` (without the program and command
+/// name) as the command line does, or says why not in one line.
+pub fn parse_args(words: &[String]) -> Result<SendArgs, String> {
+    use clap::Parser;
+    SendLine::try_parse_from(std::iter::once("send").chain(words.iter().map(String::as_str)))
+        .map(|line| line.args)
+        .map_err(|error| {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.trim_start_matches("error: ").to_string()
+        })
+}
+
+/// What a send printed, and why it failed when it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendReport {
+    /// The request and the decoded replies, as `nlscope send` prints them.
+    pub output: String,
+    /// The error `nlscope send` would end with.
+    pub error: Option<String>,
+}
+
+impl SendReport {
+    /// The output with the error as its last line (`error: ...`), as the
+    /// dashboard shows it.
+    pub fn text(&self) -> String {
+        match &self.error {
+            Some(error) => format!("{}error: {error}\n", self.output),
+            None => self.output.clone(),
         }
     }
+}
+
+/// Sends `plan` and waits for the replies (blocking), collecting what
+/// `nlscope send` would print; replies decoded with `specs`.
+pub fn send_collected(plan: &Plan, specs: &std::sync::Arc<crate::ynl::Specs>) -> SendReport {
+    let mut shown = Vec::new();
+    let result = execute(plan, specs, &mut shown);
+    let output = String::from_utf8_lossy(&shown).into_owned();
+    let error = match result {
+        Ok(outcome) => outcome_error(plan, &outcome),
+        Err(error) => Some(format!("{error:#}")),
+    };
+    SendReport { output, error }
+}
+
+/// `nlscope send`.
+pub fn run(
+    args: SendArgs,
+    read_only: bool,
+    specs: std::sync::Arc<crate::ynl::Specs>,
+) -> Result<()> {
+    if read_only {
+        bail!(READ_ONLY_REFUSAL);
+    }
+    let plan = Plan::resolve(&args, &specs).map_err(|e| anyhow!(e))?;
+    confirm_risk(plan.risk.as_deref(), args.yes)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let outcome = execute(&plan, &mut out)?;
+    let outcome = execute(&plan, &specs, &mut out)?;
     match outcome_error(&plan, &outcome) {
         Some(error) => bail!("{error}"),
         None => Ok(()),

@@ -21,7 +21,10 @@
 use serde_json::{Map, Value};
 
 use crate::netlink::attr::push_attr;
-use crate::netlink::{NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST};
+use crate::netlink::{
+    GENL_HDRLEN, NETLINK_GENERIC, NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
+};
+use crate::ynl::Specs;
 use crate::ynl::{
     Attr, AttrKind, AttrSet, Direction, EnumUse, Family, Hint, MemberKind, Order, Scalar, Schema,
     SetId, StructId,
@@ -45,10 +48,6 @@ pub struct SpecRequest {
     /// The operation's name, for messages.
     pub op: &'static str,
 }
-
-/// Netlink's generic protocol number and header size (`genlmsghdr`).
-const GENERIC: u32 = 16;
-const GENL_HEADER: usize = 4;
 
 /// Builds operation `op` of `family` in `mode` from `json` (an object, or
 /// null for none). `genl_id` is the family's generic netlink id (needed for
@@ -112,8 +111,8 @@ pub fn build(
         })?;
         let cmd = u8::try_from(id).map_err(|_| format!("{op}: command {id} is too large"))?;
         body.extend_from_slice(&[cmd, 1, 0, 0]);
-        debug_assert_eq!(body.len(), GENL_HEADER);
-        (GENERIC, genl_id)
+        debug_assert_eq!(body.len(), GENL_HDRLEN);
+        (NETLINK_GENERIC, genl_id)
     };
     let (header_fields, attributes): (Map<String, Value>, Map<String, Value>) = match header {
         Some(id) => {
@@ -545,6 +544,94 @@ fn binary(text: &str, hint: Hint) -> Result<Vec<u8>, String> {
         .filter(|c| !matches!(c, ':' | '-' | ' '))
         .collect();
     hex::decode(&digits).map_err(|_| format!("`{text}` is not hex bytes (0a0b or 0a:0b)"))
+}
+
+/// The plan of `nlscope send --family FAMILY --do OP | --dump OP [--json
+/// OBJECT]`: the request built from the spec, to the kernel. A do of an
+/// operation whose name does not say it only reads needs confirmation.
+pub fn plan(args: &super::SendArgs, family: &str, specs: &Specs) -> Result<super::Plan, String> {
+    let spec = specs.family(family).ok_or_else(|| {
+        let names: Vec<String> = specs.list().into_iter().map(|l| l.family).collect();
+        format!(
+            "no YNL spec for family `{family}` (add one with --spec-dir); nlscope has: {}",
+            names.join(", ")
+        )
+    })?;
+    let (op, mode) = match (&args.do_op, &args.dump_op) {
+        (Some(op), _) => (op.as_str(), Mode::Do),
+        (None, Some(op)) => (op.as_str(), Mode::Dump),
+        (None, None) => return Err("--family needs --do OP or --dump OP".into()),
+    };
+    let json: Value = match &args.json {
+        Some(text) => serde_json::from_str(text).map_err(|e| format!("--json: {e}"))?,
+        None => Value::Null,
+    };
+    let genl_id = if spec.schema == Schema::NetlinkRaw {
+        None
+    } else {
+        Some(genl_family_id(spec.name)?)
+    };
+    let request = build(spec, op, mode, &json, genl_id)?;
+    Ok(super::Plan {
+        protocol: request.protocol,
+        kind: request.kind,
+        flags: request.flags,
+        seq: args.seq,
+        body: request.body,
+        target: args.to,
+        groups: 0,
+        bind_port: args.port.unwrap_or(0),
+        wait: std::time::Duration::from_millis(args.wait),
+        risk: risk(args),
+    })
+}
+
+/// What a client checks of a spec request an agent will build (the
+/// agent's kernel has the family ids): whether it needs confirming and how
+/// long to wait for its replies. It holds no message: the agent builds it.
+pub fn plan_for_agent(args: &super::SendArgs) -> super::Plan {
+    super::Plan {
+        protocol: 0,
+        kind: 0,
+        flags: 0,
+        seq: args.seq,
+        body: Vec::new(),
+        target: args.to,
+        groups: 0,
+        bind_port: args.port.unwrap_or(0),
+        wait: std::time::Duration::from_millis(args.wait),
+        risk: risk(args),
+    }
+}
+
+/// Why the spec operation of `args` needs confirming, if it does: a do of
+/// an operation whose name does not say it only reads (get, dump, list,
+/// show, echo). Needs no spec, so a client can ask it of a request an
+/// agent will build.
+pub fn risk(args: &super::SendArgs) -> Option<String> {
+    let op = args.do_op.as_deref()?;
+    let reads_only = ["get", "dump", "list", "show", "echo"]
+        .iter()
+        .any(|word| op.starts_with(word) || op.ends_with(&format!("-{word}")));
+    (!reads_only).then(|| {
+        format!(
+            "{} {op} may change kernel state",
+            args.family.as_deref().unwrap_or("the family")
+        )
+    })
+}
+
+/// The running kernel's id of generic netlink family `name` (nlctrl).
+fn genl_family_id(name: &str) -> Result<u16, String> {
+    let families = crate::netlink::nlctrl::dump_families()
+        .map_err(|e| format!("cannot ask the kernel for its generic netlink families: {e:#}"))?;
+    families
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.id)
+        .ok_or_else(|| {
+            format!("the kernel has no generic netlink family {name} (is its module loaded?)")
+        })
 }
 
 #[cfg(test)]

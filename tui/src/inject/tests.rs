@@ -11,9 +11,9 @@ fn send_args(args: &[&str]) -> Result<SendArgs, String> {
     argv.extend_from_slice(args);
     match Cli::try_parse_from(argv) {
         Ok(Cli {
-            command: Some(Command::Send(args)),
+            command: Some(Command::Send(command)),
             ..
-        }) => Ok(args),
+        }) => Ok(command.args),
         Ok(other) => Err(format!("parsed as {other:?}")),
         Err(error) => Err(error.to_string()),
     }
@@ -200,15 +200,19 @@ fn read_only_refuses_and_risky_messages_need_yes() {
     let cli =
         Cli::try_parse_from(["nlscope", "--read-only", "send", "--template", "hello"]).unwrap();
     assert!(cli.read_only);
-    let Some(Command::Send(args)) = cli.command else {
+    let Some(Command::Send(command)) = cli.command else {
         panic!()
     };
-    let error = run(args, true).unwrap_err().to_string();
+    let error = run(command.args, true, crate::ynl::Specs::builtin())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("--read-only"), "{error}");
     // Not a terminal under cargo test: no prompt, a refusal that names --yes.
     let args = send_args(&["--protocol", "route", "--type", "RTM_DELLINK"]).unwrap();
     if !std::io::stdin().is_terminal() {
-        let error = run(args, false).unwrap_err().to_string();
+        let error = run(args, false, crate::ynl::Specs::builtin())
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("--yes") && error.contains("RTM_DELLINK"),
             "{error}"
@@ -302,7 +306,7 @@ fn stats_replies_are_spelled_out() {
 #[test]
 fn the_request_is_shown_decoded() {
     let p = plan(&["--template", "hello", "--port", "4242"]);
-    let text = describe_request(&p, 4242, &p.message(4242));
+    let text = describe_request(&p, 4242, &p.message(4242), &DecodeContext::new());
     assert!(
         text.starts_with("request: 29 bytes on nlscope-demo (30)"),
         "{text}"
@@ -316,7 +320,10 @@ fn the_request_is_shown_decoded() {
     );
     assert!(text.contains("Hello kernel"), "{text}");
     let m = plan(&["--protocol", "usersock", "--group", "2", "--to", "port:9"]);
-    assert!(describe_request(&m, 1, &m.message(1)).contains("to port 9 + group 2"));
+    assert!(
+        describe_request(&m, 1, &m.message(1), &DecodeContext::new())
+            .contains("to port 9 + group 2")
+    );
 }
 
 proptest! {

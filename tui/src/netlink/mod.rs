@@ -7,6 +7,9 @@
 //!   message types, extended-ack attributes.
 //! - `route`, `genl`, `diag`: the numbers of rtnetlink, generic netlink
 //!   (nlctrl) and sock_diag / netlink_diag, with their message-type names.
+//! - `demo_genl`: the demo module's generic netlink family (kmod/): its
+//!   names, command and attribute numbers, checked against the C header
+//!   and the YNL spec.
 //! - `tap`: what the nlmon tap puts in the cooked header of a capture.
 //! - `header`: `struct nlmsghdr`: parse, build, align, walk a buffer.
 //! - `attr`: `struct nlattr`: walk, build, align.
@@ -30,6 +33,7 @@
 
 pub mod attr;
 pub mod consts;
+pub mod demo_genl;
 pub mod diag;
 pub mod dump;
 pub mod genl;
@@ -42,6 +46,7 @@ pub mod tap;
 
 pub use self::attr::{NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK};
 pub use self::consts::*;
+pub use self::demo_genl::*;
 pub use self::diag::*;
 pub use self::genl::*;
 pub use self::header::{NlMsgHeader, NLMSG_HDRLEN};

@@ -6,6 +6,7 @@
 //! decoder's ([`crate::decode::errno_name`]). Numbers that have no name
 //! print as numbers.
 
+use crate::decode::DecodeContext;
 use crate::netlink::names::{group_name, CONTROL_TYPES};
 use crate::netlink::route::{rtnl_group_name, RTM_TYPES};
 use crate::netlink::NETLINK_ROUTE;
@@ -45,14 +46,17 @@ pub fn short_group_name(name: &str) -> String {
     }
 }
 
-/// The multicast group's name on `protocol` (rtnetlink and uevent groups,
-/// whose numbers are fixed), or its number (`-` for unicast).
-pub fn group_label(protocol: u32, group: u32) -> String {
+/// The multicast group's name on `protocol`: rtnetlink's and uevent's,
+/// whose numbers are fixed, and generic netlink's as `context` learnt them
+/// (`nlscope_demo/events`); else its number (`-` for unicast).
+pub fn group_label(protocol: u32, group: u32, context: &DecodeContext) -> String {
     if group == 0 {
         return "-".to_string();
     }
-    group_name(protocol, group)
-        .map(short_group_name)
+    context
+        .group_name(protocol, group)
+        .or_else(|| group_name(protocol, group).map(str::to_string))
+        .map(|name| short_group_name(&name))
         .unwrap_or_else(|| group.to_string())
 }
 
@@ -101,10 +105,13 @@ mod tests {
         assert_eq!(type_label(0, 81), "RTM_DELNETCONF");
         assert_eq!(group_by_name("link"), Some(1));
         assert_eq!(group_by_name("RTNLGRP_LINK"), Some(1));
-        assert_eq!(group_label(0, 1), "link");
-        assert_eq!(group_label(0, 24), "ipv4_netconf");
-        assert_eq!(group_label(15, 1), "kernel");
-        assert_eq!(group_label(16, 5), "5");
+        let mut context = DecodeContext::new();
+        assert_eq!(group_label(0, 1, &context), "link");
+        assert_eq!(group_label(0, 24, &context), "ipv4_netconf");
+        assert_eq!(group_label(15, 1, &context), "kernel");
+        assert_eq!(group_label(16, 5, &context), "5");
+        context.add_family(0x1d, "nlscope_demo", vec![(5, "events".into())]);
+        assert_eq!(group_label(16, 5, &context), "nlscope_demo/events");
         assert_eq!(group_by_name("ipv6_route"), Some(11));
         assert_eq!(group_by_name("nexthop"), Some(32));
         assert_eq!(errno_name(19), "ENODEV");

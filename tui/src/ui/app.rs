@@ -27,7 +27,7 @@ use crate::ui::components::traffic::TrafficList;
 use crate::ui::components::Banner;
 use crate::ui::data::{GroupRow, PortRow};
 use crate::ui::export::ExportJob;
-use crate::ui::inject::{self, DialogDone, InjectDialog, InjectState};
+use crate::ui::inject::{self, DialogDone, InjectDialog, InjectState, Injection};
 use crate::ui::layout::{self, Areas};
 use crate::ui::sockets::Sockets;
 use crate::ui::tasks::Tasks;
@@ -40,9 +40,10 @@ pub use crate::ui::sockets::PortsOrigin;
 /// How the dashboard is set up, from the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// `--read-only` (and every remote dashboard): the inject dialog does
-    /// not open.
-    pub read_only: bool,
+    /// Where the inject dialog sends: this machine, the agent the dashboard
+    /// is attached to, or nowhere (`--read-only`, an agent that takes no
+    /// sends), and then the dialog does not open.
+    pub injection: Injection,
     /// Where the Ports and Groups views get their sockets.
     pub ports: PortsOrigin,
 }
@@ -50,7 +51,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            read_only: false,
+            injection: Injection::Local,
             ports: PortsOrigin::Traffic("the capture".into()),
         }
     }
@@ -117,7 +118,7 @@ impl App {
             filter: FilterPrompt::default(),
             export_prompt: ExportPrompt::default(),
             export: None,
-            inject: InjectState::new(!config.read_only),
+            inject: InjectState::new(config.injection),
             areas: Areas::default(),
             size: Rect::default(),
             tasks: Tasks::default(),
@@ -523,11 +524,17 @@ impl App {
 
     /// `i`: opens the dialog, unless injection is off.
     fn open_inject(&mut self) {
-        if !self.inject.enabled {
-            self.status = Some("injection is disabled (--read-only)".into());
+        if let Injection::Off(why) = &self.inject.injection {
+            self.status = Some(why.clone());
             return;
         }
-        self.inject.dialog.get_or_insert_with(InjectDialog::new);
+        let planner = match &self.inject.injection {
+            Injection::Agent(_) => inject::Planner::ForAgent,
+            _ => inject::Planner::Here(self.store.context().specs().clone()),
+        };
+        self.inject
+            .dialog
+            .get_or_insert_with(|| InjectDialog::new(planner));
         self.mode = Mode::Inject;
     }
 
@@ -540,13 +547,15 @@ impl App {
         match dialog.handle(action) {
             DialogDone::Open => {}
             DialogDone::Close => self.mode = Mode::Normal,
-            DialogDone::Send(plan) => {
+            DialogDone::Send(outgoing) => {
                 let on_panic = Action::InjectDone {
                     ok: false,
                     output: "the send thread ended without a result".into(),
                 };
+                let injection = self.inject.injection.clone();
+                let specs = self.store.context().specs().clone();
                 let started = self.tasks.spawn("nlscope-inject", on_panic, move |_| {
-                    let (ok, output) = inject::send(&plan);
+                    let (ok, output) = inject::send(&outgoing, &injection, &specs);
                     Action::InjectDone { ok, output }
                 });
                 match started {

@@ -122,26 +122,6 @@ impl PortRow {
 }
 
 impl GroupRow {
-    /// Groups seen in traffic, by protocol then group.
-    pub fn from_stats(stats: &Stats) -> Vec<GroupRow> {
-        stats
-            .groups
-            .iter()
-            .map(|(&(protocol, group), seen)| GroupRow {
-                protocol: names::protocol_name(protocol),
-                group: names::group_label(protocol, group),
-                number: group,
-                members: None,
-                processes: "?".into(),
-                messages: seen.messages,
-                bytes: seen.bytes,
-                last_sender: format!("{}[{}]", seen.last_comm, seen.last_pid),
-                last_seen: format::clock(seen.last_wall_ns),
-                last_summary: String::new(),
-            })
-            .collect()
-    }
-
     /// The group model's groups. `subscribers_known` is false when no socket
     /// table was read (a capture file): members then show as unknown.
     pub fn from_model(

@@ -34,10 +34,10 @@ pub fn endpoint(port: Option<u32>) -> String {
     }
 }
 
-/// The destination: a group (`@link`) or a port.
-pub fn destination(m: &CapturedMessage) -> String {
+/// The destination: a group (`@link`, `@nlscope_demo/events`) or a port.
+pub fn destination(m: &CapturedMessage, context: &DecodeContext) -> String {
     if m.dst_group != 0 {
-        format!("@{}", names::group_label(m.protocol, m.dst_group))
+        format!("@{}", names::group_label(m.protocol, m.dst_group, context))
     } else {
         endpoint(m.dst_port)
     }

@@ -6,17 +6,23 @@
 //! does no I/O. To send, it asks the App ([`DialogDone::Send`]), which runs
 //! [`send`] as a background task (it waits for replies); the outcome comes
 //! back as [`crate::ui::Action::InjectDone`] and fills the dialog, drawn or
-//! not. The message itself shows up in the traffic like any other. With
-//! `--read-only` (the App's configuration) the dialog does not open.
+//! not. The message itself shows up in the traffic like any other.
+//!
+//! Where it sends is the App's configuration ([`Injection`]): from this
+//! machine, through the agent the dashboard is attached to (the dialog
+//! still parses and confirms here, and relays the arguments, with `--yes`
+//! once confirmed; the agent checks them again and sends from its
+//! machine), or nowhere, with the reason `i` shows (`--read-only`, an agent
+//! that takes no sends).
 
-use clap::Parser;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::inject::{execute, outcome_error, Plan, SendArgs};
+use crate::agent::remote::{RemoteSender, REPLY_SLACK};
+use crate::inject::Plan;
 use crate::ui::action::Action;
 use crate::ui::components::{centered, Component};
 use crate::ui::keymap::{self, Context};
@@ -33,21 +39,42 @@ pub const EXAMPLES: &[&str] = &[
     "--protocol usersock --to port:4243 --text hi",
 ];
 
+/// What `i` says with `--read-only`.
+pub const READ_ONLY: &str = "injection is disabled (--read-only)";
+
+/// Where the dashboard's sends go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Injection {
+    /// From this machine (the live dashboard, a file).
+    Local,
+    /// Through the agent the dashboard is attached to, from the agent's machine.
+    Agent(RemoteSender),
+    /// Nowhere; why (what `i` shows).
+    Off(String),
+}
+
 /// The dashboard's injection state.
 #[derive(Debug)]
 pub struct InjectState {
-    /// False with `--read-only`: `i` does nothing.
-    pub enabled: bool,
+    pub injection: Injection,
     pub dialog: Option<InjectDialog>,
 }
 
 impl InjectState {
-    pub fn new(enabled: bool) -> InjectState {
+    pub fn new(injection: Injection) -> InjectState {
         InjectState {
-            enabled,
+            injection,
             dialog: None,
         }
     }
+}
+
+/// A message the dialog asks to send: its plan (checked here) and the
+/// arguments that make it, which an agent is sent (and checks again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub plan: Plan,
+    pub args: Vec<String>,
 }
 
 /// What the dialog asks of the App after an action.
@@ -58,7 +85,7 @@ pub enum DialogDone {
     /// Esc: closed (what was typed is kept for next time).
     Close,
     /// Send this, and call [`InjectDialog::sending`].
-    Send(Plan),
+    Send(Outgoing),
 }
 
 /// Where the dialog is.
@@ -67,7 +94,7 @@ pub enum Stage {
     /// Typing arguments; the last error, if any.
     Editing { error: Option<String> },
     /// Waiting for y/n before a state-changing message.
-    Confirm { plan: Plan, reason: String },
+    Confirm { outgoing: Outgoing, reason: String },
     /// Sent; waiting for the replies.
     Sending,
     /// What happened: the request, the replies, and whether it went well.
@@ -79,13 +106,7 @@ pub struct InjectDialog {
     pub input: String,
     pub stage: Stage,
     example: usize,
-}
-
-#[derive(Parser)]
-#[command(name = "send", no_binary_name = false)]
-struct SendLine {
-    #[command(flatten)]
-    args: SendArgs,
+    planner: Planner,
 }
 
 /// Splits `text` into arguments: whitespace separates, "..." and '...' quote.
@@ -123,41 +144,52 @@ pub fn split_args(text: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// The arguments as `nlscope send` would take them, or one line saying why not.
-pub fn parse_line(text: &str) -> Result<(Plan, bool), String> {
-    let words = split_args(text)?;
-    let line = SendLine::try_parse_from(std::iter::once("send".to_string()).chain(words)).map_err(
-        |error| {
-            let text = error.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            first.trim_start_matches("error: ").to_string()
-        },
-    )?;
-    let plan = Plan::from_args(&line.args)?;
-    Ok((plan, line.args.yes))
+/// How the dialog plans what it sends.
+#[derive(Clone, Debug)]
+pub enum Planner {
+    /// Sent from here: spec requests built with these specs (a generic
+    /// netlink family's id asked of this kernel).
+    Here(std::sync::Arc<crate::ynl::Specs>),
+    /// Sent by an agent, which builds spec requests itself: only whether
+    /// they need confirming is checked here.
+    ForAgent,
+}
+
+/// The arguments as `nlscope send` would take them (and whether they say
+/// `--yes`), or one line saying why not.
+pub fn parse_line(text: &str, planner: &Planner) -> Result<(Outgoing, bool), String> {
+    let args = split_args(text)?;
+    let parsed = crate::inject::parse_args(&args)?;
+    let plan = match (planner, &parsed.family) {
+        (Planner::Here(specs), _) => Plan::resolve(&parsed, specs)?,
+        (Planner::ForAgent, Some(_)) => crate::inject::spec::plan_for_agent(&parsed),
+        (Planner::ForAgent, None) => Plan::from_args(&parsed)?,
+    };
+    Ok((Outgoing { plan, args }, parsed.yes))
 }
 
 impl InjectDialog {
-    pub fn new() -> InjectDialog {
+    pub fn new(planner: Planner) -> InjectDialog {
         InjectDialog {
             input: String::new(),
             stage: Stage::Editing { error: None },
             example: 0,
+            planner,
         }
     }
 
     fn submit(&mut self) -> DialogDone {
-        match parse_line(&self.input) {
+        match parse_line(&self.input, &self.planner) {
             Err(error) => {
                 self.stage = Stage::Editing { error: Some(error) };
                 DialogDone::Open
             }
-            Ok((plan, yes)) => match plan.risk.clone() {
+            Ok((outgoing, yes)) => match outgoing.plan.risk.clone() {
                 Some(reason) if !yes => {
-                    self.stage = Stage::Confirm { plan, reason };
+                    self.stage = Stage::Confirm { outgoing, reason };
                     DialogDone::Open
                 }
-                _ => DialogDone::Send(plan),
+                _ => DialogDone::Send(outgoing),
             },
         }
     }
@@ -189,8 +221,13 @@ impl InjectDialog {
                 Action::Input(c) => self.input.push(*c),
                 _ => {}
             },
-            Stage::Confirm { plan, .. } => match action {
-                Action::Input('y' | 'Y') => return DialogDone::Send(plan.clone()),
+            Stage::Confirm { outgoing, .. } => match action {
+                Action::Input('y' | 'Y') => {
+                    // Confirmed here: the agent is told so, as the command line would be.
+                    let mut confirmed = outgoing.clone();
+                    confirmed.args.push("--yes".into());
+                    return DialogDone::Send(confirmed);
+                }
                 Action::Input('n' | 'N') | Action::Cancel => {
                     self.stage = Stage::Editing {
                         error: Some("not sent".into()),
@@ -213,43 +250,47 @@ impl InjectDialog {
 }
 
 impl Default for InjectDialog {
+    /// A dialog that sends from here with the built-in specs.
     fn default() -> Self {
-        InjectDialog::new()
+        InjectDialog::new(Planner::Here(crate::ynl::Specs::builtin()))
     }
 }
 
-/// Sends `plan` and waits for the replies (blocking: the inject task runs
-/// it): whether it went well, and the request and replies as text.
-pub fn send(plan: &Plan) -> (bool, String) {
-    let mut shown = Vec::new();
-    let result = execute(plan, &mut shown);
-    let mut output = String::from_utf8_lossy(&shown).into_owned();
-    let ok = match result {
-        Ok(outcome) => match outcome_error(plan, &outcome) {
-            Some(error) => {
-                output.push_str(&format!("error: {error}\n"));
-                false
-            }
-            None => true,
-        },
-        Err(error) => {
-            output.push_str(&format!("error: {error:#}\n"));
-            false
+/// Sends `outgoing` where `injection` says and waits for the replies
+/// (blocking: the inject task runs it): whether it went well, and the
+/// request and replies as text.
+pub fn send(
+    outgoing: &Outgoing,
+    injection: &Injection,
+    specs: &std::sync::Arc<crate::ynl::Specs>,
+) -> (bool, String) {
+    match injection {
+        Injection::Local => {
+            let report = crate::inject::send_collected(&outgoing.plan, specs);
+            (report.error.is_none(), report.text())
         }
-    };
-    (ok, output)
+        Injection::Agent(sender) => {
+            let through = format!("through the agent at {}\n", sender.address());
+            match sender.send(&outgoing.args, outgoing.plan.wait + REPLY_SLACK) {
+                Ok(reply) => (reply.ok, through + &reply.report().text()),
+                Err(error) => (false, format!("{through}error: {error:#}\n")),
+            }
+        }
+        Injection::Off(why) => (false, format!("error: {why}\n")),
+    }
 }
 
 impl Component for InjectDialog {
-    type Props<'a> = ();
+    /// Where the send goes (named in the title when it is an agent).
+    type Props<'a> = &'a Injection;
 
     /// Draws the dialog over `area`.
-    fn render(&self, frame: &mut Frame, area: Rect, _: ()) {
-        render(self, frame, area)
+    fn render(&self, frame: &mut Frame, area: Rect, injection: &Injection) {
+        render(self, frame, area, injection)
     }
 }
 
-fn render(dialog: &InjectDialog, frame: &mut Frame, area: Rect) {
+fn render(dialog: &InjectDialog, frame: &mut Frame, area: Rect, injection: &Injection) {
     let popup = centered(
         area,
         area.width.saturating_sub(4).min(110),
@@ -319,7 +360,12 @@ fn render(dialog: &InjectDialog, frame: &mut Frame, area: Rect) {
             Block::new()
                 .borders(Borders::ALL)
                 .border_style(Style::new().fg(Color::Magenta))
-                .title(" inject "),
+                .title(match injection {
+                    Injection::Agent(sender) => {
+                        format!(" inject through the agent at {} ", sender.address())
+                    }
+                    _ => " inject ".to_string(),
+                }),
         ),
         popup,
     );

@@ -12,8 +12,9 @@
 //! to the component it is for ([`components`], the inject dialog in
 //! [`inject`]) and lays the screen out again ([`layout`]). Each frame is
 //! drawn by [`App::render`] ([`screen`]) from `&App`. No capture logic,
-//! socket scan or file write runs on the render path. Read-only is
-//! configuration ([`Config`]), given to the App when it is made.
+//! socket scan or file write runs on the render path. Where injection goes
+//! (this machine, an agent, nowhere) is configuration ([`Config`]), given
+//! to the App when it is made.
 //!
 //! The rest: [`sockets`] (what the Ports and Groups views show), [`export`]
 //! (the export job), [`data`] and [`format`](mod@format) (rows and text), [`source`]
@@ -38,6 +39,7 @@ pub mod terminal;
 
 pub use action::{Action, Mode, Pane, PortsUpdate, View};
 pub use app::{App, Config, SourceStatus};
+pub use inject::Injection;
 pub use runtime::{handle_source_event, run, Dashboard, FPS, LIVE_HINT, PORTS_REFRESH};
 pub use sockets::PortsOrigin;
 pub use source::open_source;

@@ -22,6 +22,7 @@ use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
 use crate::store::Store;
 use crate::ui::action::{Action, SourceEnd};
 use crate::ui::app::{App, Config, SourceStatus};
+use crate::ui::inject::Injection;
 use crate::ui::keys;
 use crate::ui::sockets::PortsOrigin;
 use crate::ui::tasks::spawn_ports_reader;
@@ -41,8 +42,8 @@ pub struct Dashboard {
     pub hint: &'static str,
     /// Where the Ports and Groups views get their sockets.
     pub ports: PortsOrigin,
-    /// No injection (`--read-only`, or a remote source).
-    pub read_only: bool,
+    /// Where the inject dialog sends (or why it does not open).
+    pub injection: Injection,
     /// The YNL specs messages are decoded with.
     pub specs: std::sync::Arc<crate::ynl::Specs>,
 }
@@ -213,7 +214,7 @@ pub async fn event_loop(
     };
     let machine = dashboard.ports == PortsOrigin::Machine;
     let config = Config {
-        read_only: dashboard.read_only,
+        injection: dashboard.injection,
         ports: dashboard.ports,
     };
     let store = Store::with_context(

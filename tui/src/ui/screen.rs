@@ -77,7 +77,9 @@ impl App {
         }
         match (self.mode, &self.inject.dialog) {
             (Mode::Help, _) => Help.render(frame, fit(areas.screen), ()),
-            (Mode::Inject, Some(dialog)) => dialog.render(frame, fit(areas.screen), ()),
+            (Mode::Inject, Some(dialog)) => {
+                dialog.render(frame, fit(areas.screen), &self.inject.injection)
+            }
             _ => {}
         }
     }

@@ -1205,7 +1205,7 @@ fn components_render_from_shared_references() {
     renders_shared(&app.groups_table);
     renders_shared(&app.filter);
     renders_shared(&app.export_prompt);
-    renders_shared(&crate::ui::inject::InjectDialog::new());
+    renders_shared(&crate::ui::inject::InjectDialog::default());
     renders_shared(&crate::ui::components::header::Header);
     renders_shared(&crate::ui::components::footer::Footer);
     renders_shared(&crate::ui::components::help::Help);
@@ -1272,7 +1272,7 @@ fn snapshot_stats_count_multicasts_nobody_heard_apart_from_errors() {
 #[test]
 fn read_only_is_configuration_passed_in() {
     let config = crate::ui::Config {
-        read_only: true,
+        injection: crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into()),
         ..Default::default()
     };
     let mut app = App::with_config(Store::new(10), file_status(), config);

@@ -197,6 +197,14 @@ pub fn route_samples() -> Vec<Sample> {
     err_body.extend(nla(1, b"Attribute failed policy validation\0"));
     err_body.extend(nla(2, &32u32.to_ne_bytes()));
     let error = nlmsg(2, 0x200, 1, 4242, &err_body);
+    // The same refusal with the policy the name broke, as the kernel adds it
+    // (NLMSGERR_ATTR_POLICY, nested: NL_ATTR_TYPE_STRING of at most 15 bytes).
+    let mut policy_body = err_body.clone();
+    policy_body.extend(nla(
+        0x8004,
+        &[nla(1, &11u32.to_ne_bytes()), nla(7, &15u32.to_ne_bytes())].concat(),
+    ));
+    let error_policy = nlmsg(2, 0x200, 1, 4242, &policy_body);
 
     // A bridge (its per-kind data is rt-link's linkinfo-bridge-attrs), one
     // of its ports (AF_BRIDGE: protinfo and af-spec are the bridge's), and a
@@ -280,6 +288,7 @@ pub fn route_samples() -> Vec<Sample> {
 
     vec![
         sample("route-error-offset", 0, error),
+        sample("route-error-policy", 0, error_policy),
         sample("route-newlink", 0, newlink),
         sample("route-newaddr", 0, newaddr),
         sample("route-newroute", 0, newroute),

@@ -82,9 +82,18 @@ fn count_attributes(field: &Field, payload: &[u8], summary: &str, coverage: &mut
 /// from the file, then what the stream teaches) and counts what is named.
 /// With `family`, only generic netlink messages of that family count.
 pub fn naming_coverage(pcapng: &Path, family: Option<&str>) -> NamingCoverage {
-    let read = nlscope::format::read::read_capture(pcapng);
+    naming_coverage_with(pcapng, family, DecodeContext::new())
+}
+
+/// [`naming_coverage`] of any capture file with `context`'s specs (those of
+/// a `--spec-dir`, say).
+pub fn naming_coverage_with(
+    capture: &Path,
+    family: Option<&str>,
+    mut context: DecodeContext,
+) -> NamingCoverage {
+    let read = nlscope::format::read::read_capture(capture);
     assert!(read.error.is_none(), "{:?}", read.error);
-    let mut context = DecodeContext::new();
     for (id, name) in &read.genl_families {
         context.add_family(*id, name, Vec::new());
     }

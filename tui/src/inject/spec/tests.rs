@@ -110,3 +110,58 @@ fn mistakes_say_what_would_do() {
         "{error}"
     );
 }
+
+fn send_args(words: &[&str]) -> Result<crate::inject::SendArgs, String> {
+    #[derive(clap::Parser)]
+    struct Line {
+        #[command(flatten)]
+        args: crate::inject::SendArgs,
+    }
+    <Line as clap::Parser>::try_parse_from(std::iter::once("send").chain(words.iter().copied()))
+        .map(|line| line.args)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn send_family_plans_a_spec_request_and_asks_before_changing_state() {
+    let specs = Specs::with_builtin();
+    let args = send_args(&["--family", "rt-link", "--dump", "getlink"]).unwrap();
+    let plan = crate::inject::Plan::resolve(&args, &specs).unwrap();
+    assert_eq!((plan.protocol, plan.kind), (0, 18));
+    assert_eq!(plan.flags, NLM_F_REQUEST | NLM_F_DUMP);
+    assert_eq!(plan.risk, None);
+    let args = send_args(&[
+        "--family",
+        "rt-link",
+        "--do",
+        "dellink",
+        "--json",
+        r#"{"ifname": "nlsd1"}"#,
+    ])
+    .unwrap();
+    let plan = crate::inject::Plan::resolve(&args, &specs).unwrap();
+    assert_eq!(plan.kind, 17);
+    assert!(plan.risk.unwrap().contains("may change kernel state"));
+    // The command line says what is missing or in conflict.
+    assert!(send_args(&["--family", "rt-link"]).is_err());
+    assert!(send_args(&["--do", "getlink"]).is_err());
+    assert!(send_args(&[
+        "--family",
+        "rt-link",
+        "--dump",
+        "getlink",
+        "--template",
+        "hello"
+    ])
+    .is_err());
+    let args = send_args(&["--family", "nonesuch", "--do", "x"]).unwrap();
+    let error = crate::inject::Plan::resolve(&args, &specs).unwrap_err();
+    assert!(
+        error.contains("no YNL spec for family `nonesuch`") && error.contains("rt-link"),
+        "{error}"
+    );
+    let args = send_args(&["--family", "rt-link", "--do", "getlink", "--json", "{"]).unwrap();
+    assert!(crate::inject::Plan::resolve(&args, &specs)
+        .unwrap_err()
+        .starts_with("--json:"));
+}

@@ -253,7 +253,7 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
             format!(
                 "{} -> {}",
                 format::endpoint(m.src_port),
-                format::destination(m)
+                format::destination(m, context)
             ),
         ),
         Field::new("direction", m.direction().short()),

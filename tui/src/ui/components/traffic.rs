@@ -285,15 +285,15 @@ fn list_row(event: &Stored, store: &Store, wide: bool) -> ListRow {
         cells.push(format!(
             "{}->{}",
             format::endpoint(m.src_port),
-            format::destination(m)
+            format::destination(m, store.context())
         ));
-        cells.push(names::group_label(m.protocol, m.dst_group));
+        cells.push(names::group_label(m.protocol, m.dst_group, store.context()));
     } else {
         cells.push(format!(
             "{}:{}->{}",
             if m.process_known() { &m.comm } else { "?" },
             format::endpoint(m.src_port),
-            format::destination(m)
+            format::destination(m, store.context())
         ));
     }
     cells.push(format::kind(event, store.context()));

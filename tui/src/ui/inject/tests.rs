@@ -20,7 +20,7 @@ fn app() -> App {
             ended: Some("end of file".into()),
         },
     );
-    app.inject.enabled = true;
+    app.inject.injection = Injection::Local;
     app
 }
 
@@ -129,22 +129,26 @@ fn a_state_changing_message_asks_first_and_n_does_not_send() {
 }
 
 #[test]
-fn read_only_keeps_the_dialog_closed() {
-    let mut app = app();
-    app.inject.enabled = false;
-    press(&mut app, KeyCode::Char('i'));
-    assert_eq!(app.mode, Mode::Normal);
-    assert!(app.inject.dialog.is_none());
-    assert_eq!(
-        app.status.as_deref(),
-        Some("injection is disabled (--read-only)")
-    );
-    let screen = screen(&mut app, 80, 24);
-    assert!(
-        screen.contains("injection is disabled (--read-only)"),
-        "{screen}"
-    );
-    assert!(!screen.contains(" inject "), "{screen}");
+fn injection_off_keeps_the_dialog_closed_and_says_why() {
+    // --read-only, and an agent that takes no sends: `i` says which.
+    for (why, text) in [
+        (READ_ONLY, "injection is disabled (--read-only)"),
+        (
+            crate::agent::SENDS_OFF,
+            "the agent does not allow sends (start it with --allow-send)",
+        ),
+    ] {
+        assert_eq!(why, text);
+        let mut app = app();
+        app.inject.injection = Injection::Off(why.into());
+        press(&mut app, KeyCode::Char('i'));
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.inject.dialog.is_none());
+        assert_eq!(app.status.as_deref(), Some(why));
+        let screen = screen(&mut app, 80, 24);
+        assert!(screen.contains(why), "{screen}");
+        assert!(!screen.contains(" inject "), "{screen}");
+    }
 }
 
 #[test]
@@ -213,4 +217,107 @@ fn arguments_split_like_a_shell() {
     );
     assert_eq!(split_args("--text ''").unwrap(), ["--text", ""]);
     assert!(split_args("'open").is_err());
+}
+
+/// The dialog attached to an agent on this host (serving the guest
+/// fixture, taking sends): the App, the agent and the attached source.
+fn agent_app() -> (
+    App,
+    crate::agent::tests::Running,
+    crate::agent::tests::Attached,
+) {
+    use crate::agent::tests::{attached_sender, sending, start_agent_on, FIXTURE};
+    let agent = start_agent_on(
+        Box::new(crate::capture::file::FileSource::new(FIXTURE)),
+        None,
+        sending(),
+    );
+    let (sender, attached) = attached_sender(&agent.address);
+    let mut app = app();
+    app.inject.injection = Injection::Agent(sender);
+    (app, agent, attached)
+}
+
+#[test]
+fn attached_to_an_agent_the_dialog_sends_through_it() {
+    let (mut app, agent, attached) = agent_app();
+    let mut receiver = crate::agent::tests::UserSocket::bind();
+    press(&mut app, KeyCode::Char('i'));
+    chars(
+        &mut app,
+        &format!(
+            "--protocol usersock --to port:{} --text 'via agent' --wait 10",
+            receiver.1
+        ),
+    );
+    let title = format!(" inject through the agent at {} ", agent.address);
+    assert!(screen(&mut app, 100, 30).contains(&title));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(dialog(&app).stage, Stage::Sending);
+    app.settle();
+    match &dialog(&app).stage {
+        Stage::Done { ok: true, output } => {
+            assert!(
+                output.starts_with(&format!("through the agent at {}\n", agent.address)),
+                "{output}"
+            );
+            assert!(output.contains("sent 25 bytes"), "{output}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        receiver
+            .received(std::time::Duration::from_secs(5))
+            .unwrap(),
+        b"via agent"
+    );
+    drop(attached);
+    agent.finish();
+}
+
+#[test]
+fn a_confirmed_state_changing_send_reaches_the_agent_with_yes() {
+    let (mut app, agent, attached) = agent_app();
+    press(&mut app, KeyCode::Char('i'));
+    // Not known to be read-only, and harmless here: nobody registered protocol 31.
+    chars(&mut app, "--protocol 31 --type 0x10 --wait 10");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(dialog(&app).stage, Stage::Confirm { .. }));
+    press(&mut app, KeyCode::Char('y'));
+    app.settle();
+    match &dialog(&app).stage {
+        // The agent took the confirmation and sent: the kernel's answer.
+        Stage::Done { ok: false, output } => {
+            assert!(output.contains("protocol 31 is not registered"), "{output}");
+            assert!(!output.contains("--yes"), "{output}");
+        }
+        other => panic!("{other:?}"),
+    }
+    drop(attached);
+    agent.finish();
+}
+
+#[test]
+fn the_dialog_plans_spec_sends_here_and_leaves_them_to_an_agent_there() {
+    let here = Planner::Here(crate::ynl::Specs::builtin());
+    let (outgoing, _) = parse_line("--family rt-link --dump getlink", &here).unwrap();
+    assert_eq!((outgoing.plan.protocol, outgoing.plan.kind), (0, 18));
+    assert_eq!(outgoing.plan.risk, None);
+    let (outgoing, _) = parse_line(
+        r#"--family rt-link --do dellink --json '{"ifname": "d1"}'"#,
+        &here,
+    )
+    .unwrap();
+    assert!(outgoing.plan.risk.is_some(), "a dellink asks first");
+    let error = parse_line("--family rt-link --do getlink --json '{\"x\": 1}'", &here).unwrap_err();
+    assert!(error.contains("no attribute `x`"), "{error}");
+    // For an agent: no spec needed here (the agent's has the family), the
+    // arguments go as typed, and a state-changing operation still asks.
+    let (outgoing, _) = parse_line(
+        "--family nlscope_demo --do set --json '{\"index\": 1, \"value\": 2}'",
+        &Planner::ForAgent,
+    )
+    .unwrap();
+    assert!(outgoing.plan.risk.unwrap().contains("nlscope_demo set"));
+    assert_eq!(outgoing.args[..2], ["--family", "nlscope_demo"]);
 }

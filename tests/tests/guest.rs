@@ -462,16 +462,22 @@ fn fifty_thousand_routes_and_their_dump_are_captured_without_loss() {
 
 #[test]
 fn requests_pair_with_their_replies_on_a_real_kernel() {
-    use nlscope::pairing::{pair_all, Outcome, PairingConfig, Role, Why};
+    use nlscope::pairing::{pair_all_in, Outcome, PairingConfig, Role, Why};
     let run = run_scenario("transactions").unwrap_or_else(|error| panic!("{error:#}"));
     let messages = nlscope::format::jsonl::read_jsonl(&run.file("capture.jsonl")).unwrap();
     let timeout_ns = 1_000_000_000;
-    let paired = pair_all(
+    // With the demo module's spec, as `nlscope decode --spec-dir` in the guest.
+    let (context, errors) = nlscope::decode::DecodeContext::with_spec_dirs(&[
+        nlscope_tests::workspace_root().join("kmod"),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let paired = pair_all_in(
         &messages,
         PairingConfig {
             timeout_ns,
             ..PairingConfig::default()
         },
+        context,
     );
     let txs = &paired.transactions;
     let on_port = |port: u32| {
@@ -545,6 +551,35 @@ fn requests_pair_with_their_replies_on_a_real_kernel() {
     );
     assert_eq!(offending.bytes, Some(32..61));
     assert_eq!(policy.request_bytes, 0..64);
+
+    // The demo family's policy refusing a value and a name: each error's
+    // offset (as genl_demo read it) resolved to the attribute there, by its
+    // name and its bytes in the request.
+    for (port, attribute, file) in [
+        (7021, "value", "demo-range.out"),
+        (7022, "name", "demo-long.out"),
+    ] {
+        let out = run.file(file);
+        let offset: u32 = out
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("offset=")?.parse().ok())
+            .unwrap_or_else(|| panic!("an offset in {out}"));
+        let tx = on_port(port);
+        assert!(tx.op.starts_with("nlscope_demo "), "{tx:#?}");
+        assert!(matches!(tx.outcome, Outcome::Error { .. }), "{tx:#?}");
+        let offending = tx.offending.as_ref().expect("an offset");
+        assert_eq!(offending.offset, offset);
+        let request = &messages[tx.request as usize].payload[tx.request_bytes.clone()];
+        let at = offset as usize;
+        let len = usize::from(u16::from_ne_bytes([request[at], request[at + 1]]));
+        let start = tx.request_bytes.start + at;
+        assert_eq!(offending.bytes, Some(start..start + len), "{offending:?}");
+        assert_eq!(
+            offending.path.last().map(String::as_str),
+            Some(attribute),
+            "{offending:?}"
+        );
+    }
 
     // Without NLM_F_ACK, the link is the whole answer: one datagram.
     let noack = on_port(7002);

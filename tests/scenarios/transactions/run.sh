@@ -2,11 +2,14 @@
 # (tests/tests/guest.rs pairs the capture and checks each case exactly):
 # a link dump and an address dump, `ip link add` failing with an extended
 # ack's message, an RTM_NEWLINK whose too long IFLA_IFNAME the kernel's
-# policy rejects with an offset, a request without NLM_F_ACK, two sockets
-# of one process asking with the same seq, a request to a user port that
-# never answers, and link notifications (which carry the requester's seq
-# and port) in between. Then `nlscope decode --transactions` in the guest.
+# policy rejects with an offset, two requests of the demo module's generic
+# netlink family that its policy rejects with an offset, a request without
+# NLM_F_ACK, two sockets of one process asking with the same seq, a request
+# to a user port that never answers, and notifications (an address's
+# carries the requester's seq and port) in between. Then `nlscope decode
+# --transactions` in the guest.
 ip() { /usr/local/bin/ip "$@"; }
+insmod /lib/modules/nlscope_demo.ko || exit 10
 FAILED=0
 step() {
     out=$1; shift
@@ -40,6 +43,13 @@ nlscope send --yes --port 7001 --protocol route --type RTM_NEWLINK --flags reque
 step noack.out nlscope send --port 7002 --protocol route --type RTM_GETLINK --flags request \
     --hex 00000000010000000000000000000000
 step two.out nl_two_sockets 1
+# The demo family: a value over its policy's maximum, a name over its
+# length (tests/helpers/genl_demo.c prints the error's offset).
+step resolve.out genl_demo --port 7020 resolve
+FAMILY_ID=$(sed -n 's/^resolved family=\([0-9]*\).*/\1/p' /results/resolve.out)
+GROUP_ID=$(sed -n 's/.* events_group=\([0-9]*\).*/\1/p' /results/resolve.out | tail -n 1)
+step demo-range.out genl_demo --port 7021 --family "$FAMILY_ID" --group "$GROUP_ID" set 3 5000 gamma
+step demo-long.out genl_demo --port 7022 --family "$FAMILY_ID" --group "$GROUP_ID" set 3 5 "a-name-of-forty-characters-is-too-long.."
 # A user port that takes the request and never answers.
 nl_listen 2 7005 0 1 5 > /results/silent.out 2>&1 &
 SILENT=$!
@@ -56,7 +66,8 @@ wait $RECORDER
 RECORDER_RC=$?
 wait $LISTENER
 cat /results/record.err /results/two.out /results/policy.out
-nlscope decode /results/capture.jsonl --transactions --reply-timeout-ms 1000 > /results/transactions.txt 2>&1 || FAILED=1
+nlscope decode --spec-dir /usr/share/nlscope/specs /results/capture.jsonl --transactions --reply-timeout-ms 1000 \
+    > /results/transactions.txt 2>&1 || FAILED=1
 cat /results/transactions.txt
 echo "recorder exit $RECORDER_RC"
 [ $FAILED -eq 0 ] && [ $RECORDER_RC -eq 0 ]

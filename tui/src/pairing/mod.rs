@@ -905,8 +905,16 @@ pub fn pair_all<'a>(
     messages: impl IntoIterator<Item = &'a CapturedMessage>,
     config: PairingConfig,
 ) -> Paired {
+    pair_all_in(messages, config, DecodeContext::new())
+}
+
+/// [`pair_all`] starting from `context` (its specs, the families it knows).
+pub fn pair_all_in<'a>(
+    messages: impl IntoIterator<Item = &'a CapturedMessage>,
+    config: PairingConfig,
+    mut context: DecodeContext,
+) -> Paired {
     let mut pairer = Pairer::new(config);
-    let mut context = DecodeContext::new();
     let mut events = Vec::new();
     let mut paired = Paired::default();
     for (seq, message) in messages.into_iter().enumerate() {

@@ -87,7 +87,7 @@ struct Messages {
     json: bool,
 }
 
-impl Consumer for Messages {
+impl EachMessage for Messages {
     fn message(
         &mut self,
         index: usize,
@@ -107,7 +107,7 @@ impl Consumer for Messages {
 }
 
 /// What [`stream_file`] hands a file's messages to.
-pub(super) trait Consumer {
+pub(super) trait EachMessage {
     /// Message `index` (from 1), decoded with `context`, which has learnt
     /// from it: appends its output to `out`.
     fn message(
@@ -133,7 +133,7 @@ pub(super) trait Consumer {
 pub(super) fn stream_file(
     file: &std::path::Path,
     mut context: DecodeContext,
-    consumer: &mut impl Consumer,
+    consumer: &mut impl EachMessage,
 ) -> anyhow::Result<()> {
     let mut families_known = 0;
     let stdout = std::io::stdout();

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::decode::{stream_file, Consumer, DecodeArgs};
+use super::decode::{stream_file, DecodeArgs, EachMessage};
 use crate::decode::{errno_name, DecodeContext};
 use crate::event::CapturedMessage;
 use crate::netlink::names::protocol_name;
@@ -30,7 +30,7 @@ pub fn run(args: DecodeArgs, specs: std::sync::Arc<crate::ynl::Specs>) -> anyhow
     stream_file(&args.file, context, &mut printer)
 }
 
-impl Consumer for Printer {
+impl EachMessage for Printer {
     fn message(
         &mut self,
         index: usize,

@@ -95,6 +95,19 @@ echo "exit $?" >> /results/send-set-range.out
 nlscope send --spec-dir $SPECS --family nlscope_demo --dump get > /results/send-dump.out 2>&1 \
     || { echo "send --dump get failed"; FAILED=1; }
 cat /results/send-echo.out /results/send-set-range.out /results/send-dump.out
+# Requests built from the kernel families' built-in specs: rtnetlink's link
+# lookup, and nlctrl's family lookup (generic netlink, its id asked of the
+# kernel).
+nlscope send --family rt-link --do getlink --json '{"ifname": "lo"}' > /results/send-rt-link.out 2>&1 \
+    || { echo "send --family rt-link failed"; FAILED=1; }
+nlscope send --family nlctrl --do getfamily --json '{"family-name": "nlscope_demo"}' > /results/send-nlctrl.out 2>&1 \
+    || { echo "send --family nlctrl failed"; FAILED=1; }
+# A broken spec is one line naming its file and place; the rest still load.
+mkdir -p /tmp/broken-specs
+printf 'name: broken\nprotocol: genetlink\nattribute-sets:\n  - name: a\n    attributes: [\n' > /tmp/broken-specs/broken.yaml
+nlscope specs --spec-dir /tmp/broken-specs > /results/specs-broken.out 2> /results/specs-broken.err
+echo "exit $?" >> /results/specs-broken.err
+cat /results/specs-broken.err
 
 # rmmod takes the family away, even with a socket still on its group (a
 # generic netlink socket holds no reference on the module): nlctrl no

@@ -49,20 +49,7 @@ fn every_delivery_path_is_captured_once_with_fentry() {
 /// dissects it: rtnetlink message types, the generic netlink family name, and
 /// nlscope's per-packet comment with process, ports and direction.
 fn tshark_dissects_the_guest_capture(pcapng: &std::path::Path, jsonl_messages: usize) {
-    let tshark = |args: &[&str]| -> String {
-        let output = std::process::Command::new("tshark")
-            .arg("-r")
-            .arg(pcapng)
-            .args(args)
-            .output()
-            .expect("tshark runs (make setup installs it)");
-        assert!(
-            output.status.success(),
-            "tshark failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let tshark = |args: &[&str]| naming::tshark(pcapng, args);
     let fields = tshark(&[
         "-T",
         "fields",

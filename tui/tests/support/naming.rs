@@ -130,14 +130,13 @@ fn family_of(message: &CapturedMessage, context: &DecodeContext) -> Option<Strin
     context.family(id).map(|f| f.name.clone())
 }
 
-/// Attributes tshark names (and does not) in the messages of generic
-/// netlink family `family` of `pcapng`: its PDML's `netlink.attr_type`
-/// fields, named unless they read `Unknown`.
-pub fn tshark_attribute_names(pcapng: &Path, family: &str) -> (usize, usize) {
+/// What Debian's tshark prints for `pcapng` with `args`; fails the test
+/// when tshark fails.
+pub fn tshark(pcapng: &Path, args: &[&str]) -> String {
     let output = std::process::Command::new("tshark")
         .arg("-r")
         .arg(pcapng)
-        .args(["-Y", family, "-T", "pdml"])
+        .args(args)
         .output()
         .expect("tshark runs (make setup installs it)");
     assert!(
@@ -145,7 +144,14 @@ pub fn tshark_attribute_names(pcapng: &Path, family: &str) -> (usize, usize) {
         "tshark failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let pdml = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Attributes tshark names (and does not) in the messages of generic
+/// netlink family `family` of `pcapng`: its PDML's `netlink.attr_type`
+/// fields, named unless they read `Unknown`.
+pub fn tshark_attribute_names(pcapng: &Path, family: &str) -> (usize, usize) {
+    let pdml = tshark(pcapng, &["-Y", family, "-T", "pdml"]);
     let (mut named, mut unknown) = (0, 0);
     for line in pdml.lines() {
         if let Some(rest) = line

@@ -165,8 +165,37 @@ fn embed_ynl_specs() {
     }
 }
 
-/// Where cargo keeps the pinned specs package, from `cargo metadata`.
+/// Where cargo keeps the pinned specs package: from `cargo metadata`, or,
+/// when that cannot run offline (a fresh checkout whose other packages are
+/// not downloaded yet: cargo fetched only what this build needs), from the
+/// registry's unpacked sources, where cargo put this build-dependency
+/// before running this script.
 fn specs_package_dir() -> PathBuf {
+    match specs_package_from_metadata() {
+        Ok(dir) => dir,
+        Err(why) => specs_package_in_registry().unwrap_or_else(|| {
+            fail_specs(&format!(
+                "{why}; nor is {SPECS_PACKAGE}-{SPECS_VERSION} under the cargo registry's \
+                 sources (run `cargo fetch` and build again)"
+            ))
+        }),
+    }
+}
+
+/// `$CARGO_HOME/registry/src/<index>/netlink-bindings-<version>`.
+fn specs_package_in_registry() -> Option<PathBuf> {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+    let wanted = format!("{SPECS_PACKAGE}-{SPECS_VERSION}");
+    std::fs::read_dir(home.join("registry/src"))
+        .ok()?
+        .flatten()
+        .map(|index| index.path().join(&wanted))
+        .find(|dir| dir.join("Cargo.toml").is_file())
+}
+
+fn specs_package_from_metadata() -> Result<PathBuf, String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("Cargo.toml");
     let output = Command::new(&cargo)
@@ -179,26 +208,26 @@ fn specs_package_dir() -> PathBuf {
         ])
         .arg(&manifest)
         .output()
-        .unwrap_or_else(|e| fail_specs(&format!("running {cargo} metadata: {e}")));
+        .map_err(|e| format!("running {cargo} metadata: {e}"))?;
     if !output.status.success() {
-        fail_specs(&format!(
+        return Err(format!(
             "{cargo} metadata failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| fail_specs(&format!("reading cargo metadata: {e}")));
+        .map_err(|e| format!("reading cargo metadata: {e}"))?;
     let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
     packages
         .iter()
         .find(|p| p["name"] == SPECS_PACKAGE && p["version"] == SPECS_VERSION)
         .and_then(|p| p["manifest_path"].as_str())
         .and_then(|path| Path::new(path).parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| {
-            fail_specs(&format!(
+        .ok_or_else(|| {
+            format!(
                 "{SPECS_PACKAGE} {SPECS_VERSION} is not in cargo metadata (is it still \
                  tui's build-dependency at that version?)"
-            ))
+            )
         })
 }
 

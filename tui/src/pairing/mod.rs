@@ -70,6 +70,7 @@ mod reply;
 mod resolve;
 #[cfg(test)]
 mod tests;
+pub mod text;
 
 pub use resolve::{resolve_offset, Offending};
 

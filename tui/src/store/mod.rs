@@ -11,6 +11,7 @@
 #[path = "../../tests/support/messages.rs"]
 pub mod corpus;
 pub mod filter;
+pub mod latency;
 pub mod names;
 pub mod stats;
 pub mod transactions;
@@ -271,6 +272,19 @@ impl Store {
         if let Some(transactions) = &mut self.transactions {
             transactions.expire(now_ns);
         }
+    }
+
+    /// Closes the requests still waiting when the source has ended.
+    pub fn finish_transactions(&mut self) {
+        if let Some(transactions) = &mut self.transactions {
+            transactions.finish();
+        }
+    }
+
+    /// The capture time (CLOCK_MONOTONIC of the capturing machine) of the
+    /// newest message, to tell the time when the capture goes quiet.
+    pub fn newest_mono_ns(&self) -> Option<u64> {
+        self.events.back().map(|e| e.message.ts_mono_ns)
     }
 
     /// The stored event with sequence number `seq`, if not evicted.

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use crate::decode::DecodeContext;
 use crate::event::CapturedMessage;
 use crate::pairing::{Counts, Event, Key, Pairer, PairingConfig, Role, Transaction};
+use crate::store::latency::TransactionStats;
 
 /// A kept transaction: open (the pairer has it) or closed.
 enum Slot {
@@ -31,6 +32,8 @@ pub struct Transactions {
     slots: VecDeque<Slot>,
     first: u64,
     events: Vec<Event>,
+    /// Of every transaction closed, kept or not.
+    stats: TransactionStats,
 }
 
 impl Transactions {
@@ -40,6 +43,7 @@ impl Transactions {
             slots: VecDeque::new(),
             first: 1,
             events: Vec::new(),
+            stats: TransactionStats::default(),
         }
     }
 
@@ -55,6 +59,13 @@ impl Transactions {
     /// quiet, where no later message says the time.
     pub fn expire(&mut self, now_ns: u64) {
         self.pairer.expire(now_ns, &mut self.events);
+        self.apply();
+    }
+
+    /// Closes every request still waiting: the capture ended (a file's
+    /// end), so no reply can come.
+    pub fn finish(&mut self) {
+        self.pairer.finish(&mut self.events);
         self.apply();
     }
 
@@ -78,6 +89,7 @@ impl Transactions {
                     self.slots.push_back(Slot::Open { key, request });
                 }
                 Event::Closed(tx) => {
+                    self.stats.record(&tx);
                     let index = tx.id.checked_sub(self.first).map(|i| i as usize);
                     if let Some(slot) = index.and_then(|i| self.slots.get_mut(i)) {
                         *slot = Slot::Closed(tx);
@@ -109,6 +121,21 @@ impl Transactions {
             .iter()
             .enumerate()
             .filter_map(|(i, slot)| self.resolve(self.first + i as u64, slot))
+    }
+
+    /// The kept transactions from id `from` on (ascending).
+    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = &Transaction> {
+        let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(usize::MAX);
+        self.slots
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .filter_map(|(i, slot)| self.resolve(self.first + i as u64, slot))
+    }
+
+    /// Latency and errors of every transaction closed so far.
+    pub fn stats(&self) -> &TransactionStats {
+        &self.stats
     }
 
     /// How many are kept.

@@ -17,23 +17,41 @@ use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 
-/// The dashboard's four screens.
+/// The dashboard's screens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Traffic,
     Ports,
     Groups,
     Stats,
+    /// Each request with its replies.
+    Transactions,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Traffic, View::Ports, View::Groups, View::Stats];
+    /// In the order of their number keys.
+    pub const ALL: [View; 5] = [
+        View::Traffic,
+        View::Ports,
+        View::Groups,
+        View::Stats,
+        View::Transactions,
+    ];
     pub fn title(self) -> &'static str {
         match self {
             View::Traffic => "Traffic",
             View::Ports => "Ports",
             View::Groups => "Groups",
             View::Stats => "Stats",
+            View::Transactions => "Transactions",
+        }
+    }
+
+    /// The title where room is short (the header of a narrow terminal).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            View::Transactions => "Txns",
+            other => other.title(),
         }
     }
 }
@@ -122,6 +140,9 @@ pub enum Action {
     QuickProcess,
     /// Filter on the selected message's multicast group.
     QuickGroup,
+    /// From a message to its request, or from a request to its first
+    /// reply; from a transaction to its request.
+    Jump,
     ScrollUp {
         column: u16,
         row: u16,

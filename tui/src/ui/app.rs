@@ -13,10 +13,13 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use ratatui::layout::{Position, Rect};
 
 use crate::event::CapturedMessage;
+use crate::pairing::text::answered_text;
+use crate::pairing::Role;
 use crate::store::filter::{self, FilterError};
 use crate::store::{Store, Stored};
 use crate::ui::components::detail::DetailPane;
@@ -24,6 +27,7 @@ use crate::ui::components::hex::HexPane;
 use crate::ui::components::prompt::{quick_term, ExportPrompt, FilterPrompt, PromptDone};
 use crate::ui::components::tables::TableView;
 use crate::ui::components::traffic::TrafficList;
+use crate::ui::components::transactions::{self, TransactionList};
 use crate::ui::components::Banner;
 use crate::ui::data::{GroupRow, PortRow};
 use crate::ui::export::ExportJob;
@@ -81,6 +85,11 @@ pub struct App {
     /// Messages waiting while paused.
     pending: VecDeque<CapturedMessage>,
     pub traffic: TrafficView,
+    pub transactions: TransactionList,
+    /// When the last batch was stored, and the capture time of its newest
+    /// message: the capture's clock while it is quiet, to close requests
+    /// that get no reply.
+    last_batch: Option<(Instant, u64)>,
     pub ports_table: TableView<PortRow>,
     pub groups_table: TableView<GroupRow>,
     pub sockets: Sockets,
@@ -112,6 +121,8 @@ impl App {
             paused: false,
             pending: VecDeque::new(),
             traffic: TrafficView::default(),
+            transactions: TransactionList::default(),
+            last_batch: None,
             ports_table: TableView::default(),
             groups_table: TableView::default(),
             sockets: Sockets::new(config.ports),
@@ -132,6 +143,7 @@ impl App {
                 if let Some(job) = self.export.as_mut() {
                     job.step(&self.store);
                 }
+                self.expire_transactions();
                 self.prepare();
             }
             Action::Resize { width, height } => {
@@ -208,7 +220,40 @@ impl App {
     fn store_batch(&mut self, batch: Vec<CapturedMessage>) {
         self.sockets.observe(&batch);
         self.store.ingest(batch);
+        if let Some(newest) = self.store.newest_mono_ns() {
+            self.last_batch = Some((Instant::now(), newest));
+        }
         self.traffic.list.sync(&self.store);
+        self.transactions.sync(&self.store);
+    }
+
+    /// Closes the requests of a live or remote capture that have had no
+    /// reply within the timeout, by the capture's clock: the newest
+    /// message's time plus the time since it came. Not while messages wait
+    /// (paused: their replies may be among them), and not for a file (its
+    /// end closes what is left).
+    fn expire_transactions(&mut self) {
+        if self.paused || !self.pending.is_empty() || self.source.kind == "file" {
+            return;
+        }
+        if self.source.ended.is_some() {
+            return;
+        }
+        if let Some((at, _)) = self.last_batch {
+            let quiet = u64::try_from(at.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.close_quiet_requests(quiet);
+        }
+    }
+
+    /// Closes the requests that had no reply within the timeout, when the
+    /// capture has been quiet for `quiet_ns` since the last batch (the
+    /// tick's work, with the time given).
+    pub fn close_quiet_requests(&mut self, quiet_ns: u64) {
+        if let Some((_, newest)) = self.last_batch {
+            self.store
+                .expire_transactions(newest.saturating_add(quiet_ns));
+            self.transactions.sync(&self.store);
+        }
     }
 
     pub fn pending(&self) -> usize {
@@ -232,6 +277,9 @@ impl App {
             SourceEnd::Panicked => "the capture thread panicked",
         };
         self.source.ended = Some(ended.to_string());
+        // Nothing more comes: what still waits has no reply.
+        self.store.finish_transactions();
+        self.transactions.sync(&self.store);
     }
 
     /// The selected message, if any.
@@ -257,9 +305,10 @@ impl App {
         let areas = self.areas;
         let traffic = &mut self.traffic;
         traffic.list.fit(areas.list, &self.store);
+        self.transactions.fit(transactions::split(areas.table)[0]);
         let event = traffic.list.selected_event(&self.store);
         if event.map(|e| e.seq) != traffic.detail.seq {
-            traffic.detail.show(event, self.store.context());
+            traffic.detail.show(event, &self.store);
             traffic.hex.reset();
         }
         traffic.detail.fit(areas.detail);
@@ -285,6 +334,7 @@ impl App {
                 let title = self.sockets.groups_title(rows.len());
                 self.groups_table.set(rows, title, None);
             }
+            View::Transactions => self.transactions.prepare(&self.store),
             View::Stats => {}
         }
     }
@@ -317,6 +367,10 @@ impl App {
                 let step = if action == Action::NextPane { 1 } else { 2 };
                 self.traffic.pane = order[(i + step) % 3];
             }
+            Action::Toggle | Action::Jump if self.view == View::Transactions => {
+                self.jump_to_request()
+            }
+            Action::Jump => self.jump(),
             Action::Toggle => {
                 if self.traffic.pane == Pane::List {
                     self.traffic.pane = Pane::Detail;
@@ -347,6 +401,9 @@ impl App {
                     let pending: Vec<_> = self.pending.drain(..).collect();
                     self.store_batch(pending);
                 }
+            }
+            Action::Follow if self.view == View::Transactions => {
+                self.transactions.handle(&Action::Follow)
             }
             Action::Follow => self.traffic.list.handle(&Action::Follow, &self.store),
             Action::ToggleHelp => self.mode = Mode::Help,
@@ -382,6 +439,7 @@ impl App {
             },
             View::Ports => self.ports_table.handle(action),
             View::Groups => self.groups_table.handle(action),
+            View::Transactions => self.transactions.handle(action),
             View::Stats => {}
         }
     }
@@ -399,6 +457,12 @@ impl App {
     }
 
     fn click(&mut self, column: u16, row: u16) {
+        if self.view == View::Transactions {
+            if self.transactions.area.contains(Position::new(column, row)) {
+                self.transactions.click(row);
+            }
+            return;
+        }
         if self.view != View::Traffic {
             return;
         }
@@ -420,7 +484,77 @@ impl App {
         self.filter.error = None;
         self.store.set_filter(parsed);
         self.traffic.list.sync(&self.store);
+        self.transactions.sync(&self.store);
         Ok(())
+    }
+
+    /// `r` in the traffic view: from a reply to its request, from a request
+    /// to its first reply; else says why there is nowhere to go.
+    fn jump(&mut self) {
+        let Some(event) = self.selected_event() else {
+            self.status = Some("no message selected".into());
+            return;
+        };
+        let seq = event.seq;
+        let target = match event.pairing {
+            Role::Request { first, .. } => match self.store.transaction(first) {
+                Some(tx) => match tx.replies.first() {
+                    Some(reply) => Ok((reply, format!("the first reply of #{seq}"))),
+                    None => Err(format!("#{seq} has no reply: {}", answered_text(tx))),
+                },
+                None => Err(format!("#{seq}'s transaction is no longer kept")),
+            },
+            Role::Reply { id } => match self.store.transaction(id) {
+                Some(tx) => Ok((tx.request, format!("the request of #{seq}"))),
+                None => Err(format!("#{seq}'s transaction is no longer kept")),
+            },
+            Role::Orphan { .. } => Err(format!(
+                "#{seq} is a reply no request waited for: its request came before the \
+                 capture, or had closed"
+            )),
+            Role::Notification => Err(format!("#{seq} is a notification (a multicast), no reply")),
+            Role::UnknownPorts => Err(format!(
+                "#{seq}: the capture does not give its ports, so it is not paired"
+            )),
+            Role::Other => Err(format!("#{seq} is neither a request nor a reply")),
+        };
+        match target {
+            Ok((target, what)) => self.select_message(target, &what),
+            Err(why) => self.status = Some(why),
+        }
+    }
+
+    /// Enter or `r` in the Transactions view: the selected transaction's
+    /// request, in the traffic view.
+    fn jump_to_request(&mut self) {
+        let Some(tx) = self.transactions.selected_transaction(&self.store) else {
+            self.status = Some("no transaction selected".into());
+            return;
+        };
+        let (request, what) = (tx.request, format!("the request of transaction {}", tx.id));
+        self.view = View::Traffic;
+        self.traffic.pane = Pane::List;
+        self.select_message(request, &what);
+        self.relayout();
+        self.prepare();
+    }
+
+    /// Selects stored message `seq` in the traffic list, if the filter
+    /// shows it.
+    fn select_message(&mut self, seq: u64, what: &str) {
+        if self.store.matching_position(seq).is_ok() {
+            let list = &mut self.traffic.list;
+            list.follow = false;
+            list.selected = Some(seq);
+            list.fit(self.areas.list, &self.store);
+            self.status = Some(format!("#{seq}: {what}"));
+        } else if self.store.get(seq).is_some() {
+            self.status = Some(format!(
+                "{what} is #{seq}, which the filter hides (Esc clears it)"
+            ));
+        } else {
+            self.status = Some(format!("{what} was #{seq}, no longer kept"));
+        }
     }
 
     fn quick_filter(&mut self, action: &Action) {

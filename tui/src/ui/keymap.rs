@@ -191,20 +191,12 @@ pub static KEYMAP: &[Binding] = &[
     },
     Binding {
         context: Context::Normal,
-        keys: "PgUp/PgDn",
-        help: "move a page",
+        keys: "PgUp/PgDn, g/G",
+        help: "a page; first / last (G, End: follow the newest again)",
         hint: None,
         triggers: &[
             key(Key::PageUp, Action::PageUp),
             key(Key::PageDown, Action::PageDown),
-        ],
-    },
-    Binding {
-        context: Context::Normal,
-        keys: "g/G, Home/End",
-        help: "first / last (G follows the newest again)",
-        hint: None,
-        triggers: &[
             char('g', Action::Top),
             key(Key::Home, Action::Top),
             char('G', Action::Bottom),
@@ -215,7 +207,7 @@ pub static KEYMAP: &[Binding] = &[
         context: Context::Normal,
         keys: "Tab / Shift-Tab",
         help: "next / previous pane: list, detail, hex",
-        hint: hint("Tab", "pane", 8),
+        hint: hint("Tab", "pane", 10),
         triggers: &[
             key(Key::Tab, Action::NextPane),
             key(Key::BackTab, Action::PrevPane),
@@ -260,7 +252,7 @@ pub static KEYMAP: &[Binding] = &[
         context: Context::Normal,
         keys: "p / P / m",
         help: "quick filter: the selection's port / process / group",
-        hint: hint("p/P/m", "quick filter", 7),
+        hint: hint("p/P/m", "quick filter", 8),
         triggers: &[
             char('p', Action::QuickPort),
             char('P', Action::QuickProcess),
@@ -269,28 +261,36 @@ pub static KEYMAP: &[Binding] = &[
     },
     Binding {
         context: Context::Normal,
+        keys: "r",
+        help: "go to a reply's request, or a request's first reply",
+        hint: hint("r", "jump", 5),
+        triggers: &[char('r', Action::Jump)],
+    },
+    Binding {
+        context: Context::Normal,
         keys: "e",
         help: "export the filtered view (.pcapng, else JSON Lines)",
-        hint: hint("e", "export", 5),
+        hint: hint("e", "export", 6),
         triggers: &[char('e', Action::OpenExport)],
     },
     Binding {
         context: Context::Normal,
         keys: "i",
         help: "inject a message (`nlscope send` in a dialog)",
-        hint: hint("i", "inject", 6),
+        hint: hint("i", "inject", 7),
         triggers: &[char('i', Action::OpenInject)],
     },
     Binding {
         context: Context::Normal,
-        keys: "1 2 3 4",
-        help: "views: Traffic, Ports, Groups, Stats",
-        hint: hint("1-4", "views", 9),
+        keys: "1 2 3 4 5",
+        help: "views: Traffic, Ports, Groups, Stats, Transactions",
+        hint: hint("1-5", "views", 11),
         triggers: &[
             char('1', Action::SwitchView(View::Traffic)),
             char('2', Action::SwitchView(View::Ports)),
             char('3', Action::SwitchView(View::Groups)),
             char('4', Action::SwitchView(View::Stats)),
+            char('5', Action::SwitchView(View::Transactions)),
         ],
     },
     Binding {

@@ -57,7 +57,7 @@ pub fn layout(size: Rect, banner_height: u16, mode: Mode, view: View) -> Areas {
             areas.detail = detail;
             areas.hex = hex;
         }
-        View::Ports | View::Groups => areas.table = body,
+        View::Ports | View::Groups | View::Transactions => areas.table = body,
         View::Stats => {}
     }
     areas

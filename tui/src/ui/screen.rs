@@ -10,7 +10,7 @@ use crate::ui::components::footer::{Footer, FooterProps};
 use crate::ui::components::header::{Header, HeaderProps};
 use crate::ui::components::help::Help;
 use crate::ui::components::hex::HexProps;
-use crate::ui::components::stats::StatsView;
+use crate::ui::components::stats::{StatsProps, StatsView};
 use crate::ui::components::{Banner, Component};
 
 impl App {
@@ -60,7 +60,15 @@ impl App {
             }
             View::Ports => self.ports_table.render(frame, fit(areas.table), ()),
             View::Groups => self.groups_table.render(frame, fit(areas.table), ()),
-            View::Stats => StatsView.render(frame, fit(areas.body), self.store.stats()),
+            View::Transactions => self.transactions.render(frame, fit(areas.table), ()),
+            View::Stats => StatsView.render(
+                frame,
+                fit(areas.body),
+                StatsProps {
+                    stats: self.store.stats(),
+                    transactions: self.store.transactions().map(|t| t.stats()),
+                },
+            ),
         }
         let footer = fit(areas.footer);
         match self.mode {

@@ -1380,3 +1380,220 @@ fn ui_modules_import_no_module_that_imports_them_back() {
         visit(module, &graph, &mut Vec::new(), &mut done);
     }
 }
+
+#[test]
+fn snapshot_transactions() {
+    snapshot_all("transactions", |app| press(app, KeyCode::Char('5')));
+}
+
+/// From the link dump's NLMSG_DONE (#4), `r` goes to its request (#2).
+#[test]
+fn snapshot_the_jump_from_a_reply_to_its_request() {
+    snapshot_all("jump_to_request", |app| {
+        for _ in 0..5 {
+            press(app, KeyCode::Up);
+        }
+        assert_eq!(app.traffic.list.selected, Some(4));
+        press(app, KeyCode::Char('r'));
+        assert_eq!(app.traffic.list.selected, Some(2));
+    });
+}
+
+#[test]
+fn the_jump_key_goes_between_requests_and_replies_and_says_why_not() {
+    let mut app = app();
+    render(&mut app, 160, 48);
+    let select = |app: &mut App, seq: u64| {
+        app.traffic.list.selected = Some(seq);
+        app.traffic.list.follow = false;
+        app.update(Action::Tick);
+    };
+    // A request goes to its first reply, that reply back to its request.
+    select(&mut app, 2);
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.traffic.list.selected, Some(3));
+    assert_eq!(app.status.as_deref(), Some("#3: the first reply of #2"));
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.traffic.list.selected, Some(2));
+    // A notification, an orphan and a request still waiting stay put, and
+    // the footer says why.
+    for (seq, why) in [
+        (5, "#5 is a notification (a multicast), no reply"),
+        (6, "#6 is a reply no request waited for"),
+        (7, "#7 has no reply: waiting for a reply"),
+        (8, "#8 is a reply no request waited for"),
+    ] {
+        select(&mut app, seq);
+        press(&mut app, KeyCode::Char('r'));
+        assert_eq!(app.traffic.list.selected, Some(seq));
+        let status = app.status.clone().unwrap_or_default();
+        assert!(status.starts_with(why), "{seq}: {status}");
+    }
+    // A target the filter hides is not selected behind the user's back.
+    app.apply_filter("type:NLMSG_DONE").unwrap();
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.traffic.list.selected, Some(4));
+    assert_eq!(
+        app.status.as_deref(),
+        Some("the request of #4 is #2, which the filter hides (Esc clears it)")
+    );
+    // The detail pane says what the message is to its transaction.
+    app.apply_filter("").unwrap();
+    select(&mut app, 4);
+    let detail = screen(&mut app, 160, 48);
+    assert!(
+        detail.contains("transaction: reply to #2 (RTM_GETLINK dump)"),
+        "{detail}"
+    );
+    select(&mut app, 2);
+    let detail = screen(&mut app, 160, 48);
+    assert!(
+        detail.contains("transaction: answered by #3..#4 in 2.0 ms"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn the_transactions_view_lists_filters_and_jumps_to_requests() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('5'));
+    render(&mut app, 160, 48);
+    assert_eq!(Vec::from(app.transactions.ids().clone()), [1, 2, 3]);
+    // Following: the newest request, the GETFAMILY still waiting.
+    assert_eq!(app.transactions.selected, Some(3));
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.transactions.selected, Some(2));
+    assert!(!app.transactions.follow);
+    // Enter shows its request in the traffic view.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, View::Traffic);
+    assert_eq!(app.traffic.list.selected, Some(2));
+    // The traffic filter filters the requests.
+    app.apply_filter("proto:route").unwrap();
+    press(&mut app, KeyCode::Char('5'));
+    assert_eq!(Vec::from(app.transactions.ids().clone()), [2]);
+    let text = screen(&mut app, 160, 48);
+    assert!(
+        text.contains("Transactions 1/3, 1 waiting filter: proto:route"),
+        "{text}"
+    );
+    app.apply_filter("").unwrap();
+    assert_eq!(app.transactions.ids().len(), 3);
+    // New requests are listed as they come, and followed again.
+    press(&mut app, KeyCode::Char('G'));
+    app.ingest(corpus::messages());
+    assert_eq!(app.transactions.ids().len(), 6);
+    assert_eq!(app.transactions.selected, Some(6));
+}
+
+#[test]
+fn requests_close_as_no_reply_when_the_capture_is_quiet_or_ends() {
+    use crate::pairing::{Outcome, Why, DEFAULT_TIMEOUT_NS};
+    let live = SourceStatus {
+        kind: "live".into(),
+        detail: "fentry".into(),
+        ended: None,
+    };
+    let mut app = App::new(Store::new(1000), live);
+    app.ingest(corpus::messages());
+    let waiting = |app: &App| app.store.transaction(3).unwrap().outcome.clone();
+    assert_eq!(waiting(&app), Outcome::Pending);
+    // Quiet for less than the timeout after the newest message: waiting.
+    app.close_quiet_requests(1_000_000_000);
+    assert_eq!(waiting(&app), Outcome::Pending);
+    // The GETFAMILY was sent 1.11 s before the newest message.
+    app.close_quiet_requests(DEFAULT_TIMEOUT_NS);
+    assert_eq!(
+        waiting(&app),
+        Outcome::NoReply(Why::Timeout {
+            after_ns: DEFAULT_TIMEOUT_NS
+        })
+    );
+    // A file's end closes what still waits.
+    let mut app = App::new(Store::new(1000), file_status());
+    app.ingest(corpus::messages());
+    app.update(Action::SourceEnded(crate::ui::app::SourceEnd::Finished {
+        lost: 0,
+    }));
+    assert_eq!(waiting(&app), Outcome::NoReply(Why::CaptureEnded));
+    press(&mut app, KeyCode::Char('5'));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("no reply"), "{text}");
+}
+
+/// The transactions scenario's capture on Debian's 6.12 (tests/scenarios/
+/// transactions), opened as `nlscope open --spec-dir kmod` does, to its end.
+fn transactions_fixture_app() -> App {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = crate::format::read_capture(root.join("tests/fixtures/guest-transactions.jsonl"));
+    assert!(read.error.is_none(), "{:?}", read.error);
+    let mut specs = crate::ynl::Specs::with_builtin();
+    assert!(specs.add_dir(&root.join("kmod")).is_empty());
+    let context = crate::decode::DecodeContext::with_specs(std::sync::Arc::new(specs));
+    let status = SourceStatus {
+        kind: "file".into(),
+        detail: "guest-transactions.jsonl".into(),
+        ended: None,
+    };
+    let mut app = App::new(Store::with_context(10_000, context), status);
+    app.ingest(read.messages);
+    app.update(Action::SourceEnded(crate::ui::app::SourceEnd::Finished {
+        lost: 0,
+    }));
+    app
+}
+
+#[test]
+fn snapshot_the_guest_transactions_and_their_stats() {
+    for (width, height) in SIZES {
+        let mut app = transactions_fixture_app();
+        for (name, key) in [("transactions", '5'), ("transactions_stats", '4')] {
+            press(&mut app, KeyCode::Char(key));
+            render(&mut app, width, height);
+            insta::assert_snapshot!(
+                format!("guest_{name}_{width}x{height}"),
+                screen(&mut app, width, height)
+            );
+        }
+    }
+}
+
+/// The RTM_NEWLINK whose IFLA_IFNAME is too long for the kernel's policy:
+/// from its transaction to the request, where the detail pane's cursor is
+/// on the rejected attribute and the hex pane highlights its bytes.
+#[test]
+fn a_rejected_requests_attribute_is_highlighted_in_its_hex() {
+    let mut app = transactions_fixture_app();
+    press(&mut app, KeyCode::Char('5'));
+    render(&mut app, 160, 48);
+    let tx = app
+        .store
+        .transactions()
+        .unwrap()
+        .iter()
+        .find(|tx| tx.extack.as_deref() == Some("Attribute failed policy validation"))
+        .cloned()
+        .expect("the policy's rejection");
+    let offending = tx.offending.clone().expect("an offset");
+    assert_eq!(offending.field_text(), "attributes / IFLA_IFNAME");
+    let bytes = offending.bytes.clone().expect("inside the request");
+    // ifinfomsg after the header: the attribute starts at byte 32.
+    assert_eq!(bytes.start, 32);
+    while app.transactions.selected != Some(tx.id) {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.traffic.list.selected, Some(tx.request));
+    assert_eq!(app.traffic.detail.highlighted(), Some(bytes.clone()));
+    let terminal = render(&mut app, 160, 48);
+    let text = terminal.backend().to_string();
+    insta::assert_snapshot!("guest_rejected_request_160x48", text);
+    // The highlight: each byte's two hex digits and its character.
+    let buffer = terminal.backend().buffer();
+    let hex = app.areas.hex;
+    let marked = (hex.top()..hex.bottom())
+        .flat_map(|y| (hex.left()..hex.right()).map(move |x| (x, y)))
+        .filter(|&(x, y)| buffer[(x, y)].bg == ratatui::style::Color::Yellow)
+        .count();
+    assert_eq!(marked, 3 * bytes.len());
+}

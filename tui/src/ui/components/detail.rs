@@ -12,9 +12,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::decode::{self, DecodeContext, Field};
+use crate::decode::{self, Field};
 use crate::event::CUT_LABEL;
-use crate::store::{names, Stored};
+use crate::pairing::text::{answered_text, offending_text, outcome_text, replies_text};
+use crate::pairing::Role;
+use crate::store::{names, Store, Stored};
 use crate::ui::action::Action;
 use crate::ui::components::{pane_block, scroll_delta, visible_rows, Component};
 use crate::ui::format;
@@ -43,14 +45,30 @@ pub struct DetailPane {
 }
 
 impl DetailPane {
-    /// Shows `event` (or nothing), fully open, the cursor on the first row.
-    pub fn show(&mut self, event: Option<&Stored>, context: &DecodeContext) {
+    /// Shows `event` (or nothing), open but for its transaction, the cursor
+    /// on the first row; on a request the kernel rejected, the transaction
+    /// is open and the cursor on the rejected attribute, so that the hex
+    /// pane highlights its bytes.
+    pub fn show(&mut self, event: Option<&Stored>, store: &Store) {
+        let roots = event.map(|e| detail_tree(e, store)).unwrap_or_default();
         *self = DetailPane {
             seq: event.map(|e| e.seq),
-            roots: event.map(|e| detail_tree(e, context)).unwrap_or_default(),
+            roots,
             area: self.area,
             ..DetailPane::default()
         };
+        let rejected = self
+            .rows()
+            .iter()
+            .position(|row| row.field.name == REJECTED && row.field.bytes.is_some());
+        match rejected {
+            Some(row) => self.cursor = row,
+            None => {
+                if let Some(at) = self.roots.iter().position(|f| f.name == TRANSACTION) {
+                    self.collapsed.insert(vec![at]);
+                }
+            }
+        }
     }
 
     pub fn rows(&self) -> Vec<TreeRow<'_>> {
@@ -221,9 +239,15 @@ impl Component for DetailPane {
     }
 }
 
-/// The detail tree of a stored message: capture metadata, then the decoder's
-/// trees.
-pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
+/// The name of the transaction's field in the tree, and of its child that
+/// points at the attribute the kernel rejected.
+const TRANSACTION: &str = "transaction";
+const REJECTED: &str = "rejected attribute";
+
+/// The detail tree of a stored message: capture metadata, its transaction
+/// (if it is a request or a reply), then the decoder's trees.
+pub fn detail_tree(event: &Stored, store: &Store) -> Vec<Field> {
+    let context = store.context();
     let m = &event.message;
     let result = match m.result {
         Some(r) if r < 0 => format!("{r} ({})", names::errno_name(-r)),
@@ -265,6 +289,57 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
     }
     capture.children.push(Field::new("result", result));
     let mut roots = vec![capture];
+    roots.extend(transaction_field(event, store));
     roots.extend(decode::decode(m, context).messages);
     roots
+}
+
+/// What pairing says of `event`: `reply to #N` or `answered by #M..#K in
+/// 1.2 ms`, with the transaction's outcome and, for a rejected request, the
+/// attribute (its bytes, when `event` is that request).
+fn transaction_field(event: &Stored, store: &Store) -> Option<Field> {
+    let (tx, text) = match event.pairing {
+        Role::Request { first, count } => {
+            let tx = store.transaction(first)?;
+            let more = match count {
+                1 => String::new(),
+                n => format!(" (1 of {n} requests in this datagram)"),
+            };
+            (tx, format!("{}{more}", answered_text(tx)))
+        }
+        Role::Reply { id } => {
+            let tx = store.transaction(id)?;
+            (tx, format!("reply to #{} ({})", tx.request, tx.op))
+        }
+        Role::Orphan { after } => {
+            let text = match after {
+                Some(id) => format!("a reply no request waited for (transaction {id} had closed)"),
+                None => "a reply no request waited for (sent before the capture began?)".into(),
+            };
+            return Some(Field::new(TRANSACTION, text));
+        }
+        _ => return None,
+    };
+    let mut children = vec![
+        Field::new("id", tx.id.to_string()),
+        Field::new("operation", tx.op.to_string()),
+        Field::new("outcome", outcome_text(tx)),
+        Field::new("request", format!("#{}", tx.request)),
+    ];
+    if !tx.replies.is_empty() {
+        let parts = if tx.parts == 1 { "message" } else { "messages" };
+        children.push(Field::new("replies", replies_text(tx)));
+        children.push(Field::new(
+            "parts",
+            format!("{} {parts}, {} bytes", tx.parts, tx.bytes),
+        ));
+    }
+    if let Some(offending) = &tx.offending {
+        let mut rejected = Field::new(REJECTED, offending_text(offending, tx.request));
+        if event.seq == tx.request {
+            rejected.bytes = offending.bytes.clone();
+        }
+        children.push(rejected);
+    }
+    Some(Field::new(TRANSACTION, text).with_children(children))
 }

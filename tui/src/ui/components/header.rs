@@ -37,6 +37,10 @@ pub struct HeaderProps<'a> {
     pub store: &'a Store,
 }
 
+/// Narrower terminals get the views' short titles, so that the pause and
+/// follow marks still fit.
+const WIDE_TABS_FROM: u16 = 100;
+
 /// The header's two lines.
 #[derive(Debug, Default)]
 pub struct Header;
@@ -53,7 +57,12 @@ impl Component for Header {
                 .add_modifier(Modifier::BOLD),
         )];
         for (i, view) in View::ALL.iter().enumerate() {
-            let label = format!(" {} {} ", i + 1, view.title());
+            let title = if area.width < WIDE_TABS_FROM {
+                view.short_title()
+            } else {
+                view.title()
+            };
+            let label = format!(" {} {title} ", i + 1);
             tabs.push(if *view == props.view {
                 Span::styled(
                     label,

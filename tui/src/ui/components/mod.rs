@@ -17,6 +17,7 @@ pub mod prompt;
 pub mod stats;
 pub mod tables;
 pub mod traffic;
+pub mod transactions;
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

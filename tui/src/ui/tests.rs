@@ -1597,3 +1597,33 @@ fn a_rejected_requests_attribute_is_highlighted_in_its_hex() {
         .count();
     assert_eq!(marked, 3 * bytes.len());
 }
+
+/// `result:err` lists the failed requests: their replies match. Messages
+/// one at a time (each request before its reply) list the same as the
+/// whole file under a filter set after.
+#[test]
+fn a_matching_reply_lists_its_transaction_as_it_comes() {
+    let whole = {
+        let mut app = transactions_fixture_app();
+        app.apply_filter("result:err").unwrap();
+        Vec::from(app.transactions.ids().clone())
+    };
+    let failed: Vec<u64> = transactions_fixture_app()
+        .store
+        .transactions()
+        .unwrap()
+        .iter()
+        .filter(|tx| matches!(tx.outcome, crate::pairing::Outcome::Error { .. }))
+        .map(|tx| tx.id)
+        .collect();
+    assert_eq!(whole, failed);
+    assert_eq!(whole.len(), 9);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = crate::format::read_capture(root.join("tests/fixtures/guest-transactions.jsonl"));
+    let mut app = App::new(Store::new(10_000), file_status());
+    app.apply_filter("result:err").unwrap();
+    for message in read.messages {
+        app.ingest(vec![message]);
+    }
+    assert_eq!(Vec::from(app.transactions.ids().clone()), whole);
+}

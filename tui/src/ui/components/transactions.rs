@@ -1,5 +1,6 @@
-//! The Transactions view: one row per request whose message matches the
-//! filter (the traffic list's filter, the same `/` prompt), with its
+//! The Transactions view: one row per request whose message, or one of
+//! whose replies, matches the filter (the traffic list's filter, the same
+//! `/` prompt), with its
 //! operation, process, outcome, latency and parts, and below the list what
 //! is known of the selected one. Owns the selection (a transaction id), the
 //! follow flag, the scroll window and the ids it lists; the store is read,
@@ -7,8 +8,9 @@
 //!
 //! The ids are kept in step with the store at each batch
 //! ([`TransactionList::sync`]): evicted transactions leave from the front,
-//! new ones are tested against the filter once; another filter lists them
-//! all again.
+//! new ones are tested against the filter, and open ones again until they
+//! match or close (at most the pairer's pending requests); another filter
+//! lists them all again.
 
 use std::collections::VecDeque;
 
@@ -77,6 +79,8 @@ pub struct TransactionList {
     ids: VecDeque<u64>,
     /// The newest id looked at, listed or not.
     seen: u64,
+    /// Open transactions not listed (yet): a reply may still match.
+    undecided: Vec<u64>,
     /// The filter the ids were chosen by.
     filter: String,
     prepared: Prepared,
@@ -91,6 +95,7 @@ impl Default for TransactionList {
             area: Rect::default(),
             ids: VecDeque::new(),
             seen: 0,
+            undecided: Vec::new(),
             filter: String::new(),
             prepared: Prepared::default(),
         }
@@ -109,7 +114,8 @@ impl TransactionList {
     }
 
     /// Takes the transactions the store opened, forgets those it evicted,
-    /// and lists them all again under another filter.
+    /// lists the open ones a new reply made match, and lists them all again
+    /// under another filter.
     pub fn sync(&mut self, store: &Store) {
         let Some(transactions) = store.transactions() else {
             return;
@@ -117,6 +123,7 @@ impl TransactionList {
         if store.filter().source != self.filter {
             self.filter = store.filter().source.clone();
             self.ids.clear();
+            self.undecided.clear();
             self.seen = 0;
         }
         while self
@@ -126,10 +133,25 @@ impl TransactionList {
         {
             self.ids.pop_front();
         }
+        // Open ones may match by a reply that came since; the closed ones
+        // that still do not, never will.
+        let mut undecided = std::mem::take(&mut self.undecided);
+        undecided.retain(|id| match store.transaction(*id) {
+            Some(tx) if matches(tx, store) => {
+                let at = self.ids.partition_point(|listed| listed < id);
+                self.ids.insert(at, *id);
+                false
+            }
+            Some(tx) => tx.is_open(),
+            None => false,
+        });
+        self.undecided = undecided;
         for tx in transactions.iter_from(self.seen + 1) {
             self.seen = tx.id;
-            if store.matching_position(tx.request).is_ok() {
+            if matches(tx, store) {
                 self.ids.push_back(tx.id);
+            } else if tx.is_open() {
+                self.undecided.push(tx.id);
             }
         }
         if self.follow || self.selected.is_none() {
@@ -250,6 +272,18 @@ impl TransactionList {
                 .unwrap_or_default(),
         };
     }
+}
+
+/// Whether the filter lists `tx`: its request or one of its replies
+/// matches (so `result:err` lists the failed requests, `proto:route` the
+/// requests on rtnetlink).
+fn matches(tx: &Transaction, store: &Store) -> bool {
+    let matching = store.matching_seqs();
+    let in_run = |run: std::ops::Range<u64>| {
+        let at = matching.partition_point(|seq| *seq < run.start);
+        matching.get(at).is_some_and(|seq| *seq < run.end)
+    };
+    in_run(tx.request..tx.request + 1) || tx.replies.runs().any(in_run)
 }
 
 /// Whether the row shows a failure: an error, no reply, no end.

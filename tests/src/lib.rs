@@ -11,6 +11,7 @@
 //! QEMU or guest kernel is a failure that says what to install.
 
 pub mod expect;
+pub mod package;
 
 use std::fs;
 use std::io::Read;
@@ -573,11 +574,7 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
             .arg(&artifacts.nlscope),
         "stripping nlscope",
     )?;
-    for library in shared_libraries(&artifacts.nlscope)? {
-        let target = root.join(library.strip_prefix("/").unwrap_or(&library));
-        fs::create_dir_all(target.parent().unwrap())?;
-        fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
-    }
+    copy_shared_libraries(&artifacts.nlscope, &root)?;
     fs::copy(&artifacts.module, root.join("lib/modules/nlscope_demo.ko"))?;
     // The module's YNL spec, where a guest's `nlscope --spec-dir` finds it.
     let specs = root.join(GUEST_SPEC_DIR.trim_start_matches('/'));
@@ -588,6 +585,15 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     )?;
     for helper in &artifacts.helpers {
         fs::copy(helper, root.join("bin").join(helper.file_name().unwrap()))?;
+    }
+    // The Debian package unpacked into the guest's / (file `package-root`),
+    // as `dpkg -i` would lay it out: /usr/bin/nlscope, the spec in
+    // /usr/share/ynl/specs, ... The harness's own /bin/nlscope stays; the
+    // scenario runs /usr/bin/nlscope by its path.
+    if scenario_dir.join("package-root").exists() {
+        let package = package::package()?;
+        copy_tree(&package.root, &root)?;
+        copy_shared_libraries(&package.binary(), &root)?;
     }
     // Debian's own modules a scenario asks for (file `kernel-modules`): the
     // guest's /init loads them, dependencies first, before run.sh.
@@ -630,12 +636,7 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
                 root.join("usr/local/bin")
                     .join(program.file_name().unwrap()),
             )?;
-            for library in shared_libraries(program)? {
-                let target = root.join(library.strip_prefix("/").unwrap_or(&library));
-                fs::create_dir_all(target.parent().unwrap())?;
-                fs::copy(&library, &target)
-                    .with_context(|| format!("copying {}", library.display()))?;
-            }
+            copy_shared_libraries(program, &root)?;
         }
     }
     // The scenario's own files, and the shared ones under tests/scenarios/lib
@@ -665,6 +666,22 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     Ok(image)
 }
 
+/// Copies the files and directories under `from` into `to`, keeping modes.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_executable(path: &Path, text: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::write(path, text)?;
@@ -672,8 +689,19 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Copies the shared libraries `binary` needs into the guest's `root`, at
+/// their paths on the host.
+fn copy_shared_libraries(binary: &Path, root: &Path) -> Result<()> {
+    for library in shared_libraries(binary)? {
+        let target = root.join(library.strip_prefix("/").unwrap_or(&library));
+        fs::create_dir_all(target.parent().unwrap())?;
+        fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
+    }
+    Ok(())
+}
+
 /// Shared libraries `binary` needs, from `ldd`.
-fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
+pub fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     let output = Command::new("ldd")
         .arg(binary)
         .output()

@@ -8,7 +8,9 @@
 #   - real netlink clients for the guest scenarios: iproute2, ethtool, iw;
 #   - tshark, tmux, iproute2 (tests that compare against real peers);
 #   - bpf-linker 0.13.0 from crates.io, built against Debian's LLVM 22;
-#   - cargo-deb 3.8.0 from crates.io (`make deb`, the package tests).
+#   - cargo-deb 3.8.0 from crates.io (`make deb`, the package tests), and
+#     dpkg-dev and dkms, which they use (dpkg-shlibdeps; the module's DKMS
+#     configuration is built by the package tests).
 # See ../shared notes "toolchain-and-kernels" for why each piece is needed.
 set -euo pipefail
 
@@ -26,7 +28,7 @@ packages=(
     llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev
     qemu-system-x86 busybox-static cpio xz-utils zstd
     linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
-    make gcc libc6-dev binutils util-linux kmod dpkg-dev
+    make gcc libc6-dev binutils util-linux kmod dpkg-dev dkms
     tshark tmux iproute2 tcpdump strace ethtool iw
     wireguard-tools nftables conntrack auditd
 )

@@ -218,28 +218,73 @@ fn the_package_ships_the_demo_module_source_and_its_spec() {
         dkms.contains(&format!("PACKAGE_VERSION=\"{upstream}\"")),
         "{dkms}"
     );
-    // And it builds with its own Makefile against a kernel's headers (a
+    // It builds with its own Makefile against a kernel's headers (in a
     // copy: the unpacked root stays as packaged for the guest test).
     let kernel = nlscope_tests::guest_kernel().unwrap();
-    let build = nlscope_tests::guest_dir().join("package-kmod");
-    if build.exists() {
-        std::fs::remove_dir_all(&build).unwrap();
-    }
-    std::fs::create_dir_all(&build).unwrap();
+    let build = empty_dir("package-kmod");
     for entry in std::fs::read_dir(&source).unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, build.join(path.file_name().unwrap())).unwrap();
     }
-    let output = Command::new("make")
-        .arg("-C")
-        .arg(&build)
-        .arg(format!("KDIR={}", kernel.headers.display()))
-        .output()
-        .unwrap();
+    succeeds(
+        Command::new("make")
+            .arg("-C")
+            .arg(&build)
+            .arg(format!("KDIR={}", kernel.headers.display())),
+    );
+    assert!(build.join("nlscope_demo.ko").is_file());
+    // And DKMS builds it from the packaged tree, as `dkms install
+    // nlscope-demo/VERSION` does (in a DKMS tree of its own, not the
+    // system's /var/lib/dkms).
+    let dkms_tree = empty_dir("package-dkms");
+    succeeds(
+        Command::new("dkms")
+            .args(["build", "-m", "nlscope-demo", "-v", upstream])
+            .args(["-k", &kernel.version, "--kernelsourcedir"])
+            .arg(&kernel.headers)
+            .arg("--sourcetree")
+            .arg(package.root.join("usr/src"))
+            .arg("--dkmstree")
+            .arg(&dkms_tree),
+    );
+    // Compressed as the kernel's own modules are (6.12's .ko.xz) or not.
+    let module_dir = dkms_tree.join(format!(
+        "nlscope-demo/{upstream}/{}/x86_64/module",
+        kernel.version
+    ));
+    let built: Vec<String> = std::fs::read_dir(&module_dir)
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
-        output.status.success() && build.join("nlscope_demo.ko").is_file(),
-        "make -C {} KDIR=...: {}{}",
-        build.display(),
+        built.iter().any(|name| name.starts_with("nlscope_demo.ko")),
+        "dkms built no module in {}: {built:?}",
+        module_dir.display()
+    );
+}
+
+/// `target/guest/NAME`, made empty.
+fn empty_dir(name: &str) -> std::path::PathBuf {
+    let dir = nlscope_tests::guest_dir().join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `command`, failing the test with its output when it fails.
+fn succeeds(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}\n{}{}",
+        output.status,
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

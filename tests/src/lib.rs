@@ -46,6 +46,15 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where cargo puts what it builds: CARGO_TARGET_DIR when set (nested
+/// builds inherit it), else the workspace's target/.
+pub fn cargo_target_dir() -> PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
+}
+
 /// Where the harness keeps what it builds and what guests bring back.
 pub fn guest_dir() -> PathBuf {
     workspace_root().join("target").join("guest")
@@ -208,12 +217,7 @@ fn build_artifacts() -> Result<Artifacts> {
         ]),
         "building nlscope",
     )?;
-    // Where that build put it: CARGO_TARGET_DIR when set (the nested
-    // build inherits it), else the workspace's target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|dir| root.join(dir))
-        .unwrap_or_else(|| root.join("target"));
-    let nlscope = target.join("release/nlscope");
+    let nlscope = cargo_target_dir().join("release/nlscope");
 
     // The demo module, against the guest kernel's headers, built in a copy so
     // the source tree stays clean.

@@ -131,10 +131,10 @@ pub enum Command {
     /// list, when a spec does not load, naming its file and place.
     #[command(after_long_help = examples::SPECS)]
     Specs(specs::SpecsArgs),
-    /// Print a completion script for bash, zsh or fish.
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
     ///
-    /// The package installs them; this prints the same script, for a shell
-    /// or a place the package does not cover.
+    /// The package installs those of bash, zsh and fish; this prints the
+    /// same script, for another shell or a place the package does not cover.
     #[command(after_long_help = examples::COMPLETIONS)]
     Completions(install::CompletionsArgs),
     /// Write the man pages into a directory (for packaging: scripts/build-deb.sh).

@@ -5,9 +5,12 @@
 #   make test    set up, build, and run every test (host and guest)
 #   make run ARGS="ports"   runs the nlscope binary itself with those arguments
 #   make live    the dashboard on this machine's own kernel
+#   make deb     the Debian package (target/debian/nlscope_*.deb), from the
+#                release build: binary with its eBPF object, man pages,
+#                completions, the demo module's source and spec
 #   KVER=<version> picks the guest kernel for run, demo, bench and test
 #                (default: run, demo and bench the newest installed; test all)
-.PHONY: setup build run demo live test bench bench-programs fmt
+.PHONY: setup build deb run demo live test bench bench-programs fmt
 
 ifneq ($(strip $(KVER)),)
 export NLSCOPE_GUEST_KVER := $(KVER)
@@ -19,6 +22,9 @@ setup:
 
 build: setup
 	cargo build --release -p nlscope
+
+deb: setup
+	@scripts/build-deb.sh
 
 run: build
 ifeq ($(strip $(ARGS)),)

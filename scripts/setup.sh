@@ -7,7 +7,10 @@
 #     cpio, xz and zstd (the guest tests; 6.12's modules are compressed);
 #   - real netlink clients for the guest scenarios: iproute2, ethtool, iw;
 #   - tshark, tmux, iproute2 (tests that compare against real peers);
-#   - bpf-linker 0.13.0 from crates.io, built against Debian's LLVM 22.
+#   - bpf-linker 0.13.0 from crates.io, built against Debian's LLVM 22;
+#   - cargo-deb 3.8.0 from crates.io (`make deb`, the package tests), and
+#     dpkg-dev and dkms, which they use (dpkg-shlibdeps; the module's DKMS
+#     configuration is built by the package tests).
 # See ../shared notes "toolchain-and-kernels" for why each piece is needed.
 set -euo pipefail
 
@@ -25,7 +28,7 @@ packages=(
     llvm-22-dev libpolly-22-dev libzstd-dev zlib1g-dev
     qemu-system-x86 busybox-static cpio xz-utils zstd
     linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
-    make gcc libc6-dev binutils util-linux kmod
+    make gcc libc6-dev binutils util-linux kmod dpkg-dev dkms
     tshark tmux iproute2 tcpdump strace ethtool iw
     wireguard-tools nftables conntrack auditd
 )
@@ -52,6 +55,14 @@ else
     PATH=/usr/lib/llvm-22/bin:$PATH LLVM_PREFIX=/usr/lib/llvm-22 LLVM_SYS_221_PREFIX=/usr/lib/llvm-22 \
         cargo install --quiet --locked bpf-linker --version "$bpf_linker_version" \
         --no-default-features --features llvm-22
+fi
+
+cargo_deb_version="3.8.0"
+if cargo-deb --version 2>/dev/null | grep -q "$cargo_deb_version"; then
+    say "cargo-deb $cargo_deb_version: present"
+else
+    say "building cargo-deb $cargo_deb_version (about 3 minutes)"
+    cargo install --quiet --locked cargo-deb --version "$cargo_deb_version"
 fi
 
 . "$(dirname "$0")/kernels.sh"

@@ -16,8 +16,14 @@ phase() {
 scripts/setup.sh
 phase "set-up"
 cargo build --release -p nlscope
+phase "release build"
+# The Debian package, from that build (scripts/build-deb.sh reuses it): the
+# package tests (tests/tests/package.rs) and the guest scenario
+# package-record unpack it; their own call finds it fresh.
+scripts/build-deb.sh > /dev/null
+phase "package"
 cargo test --workspace --no-run --quiet
-phase "builds"
+phase "test builds"
 cargo test --workspace --exclude nlscope-tests
 phase "host tests"
 # Every guest scenario on every installed guest kernel (make setup installs

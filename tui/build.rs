@@ -17,6 +17,9 @@
 //!
 //! A missing tool stops the build with a message that says which and how to get it.
 //!
+//! It names the build for `nlscope --version` (git commit, the object's
+//! hash): see [`describe_build`].
+//!
 //! It also writes `OUT_DIR/ynl_specs.rs`, the kernel's YNL specs that
 //! `ynl::registry` embeds: see [`embed_ynl_specs`].
 
@@ -26,6 +29,14 @@ use std::process::Command;
 
 fn main() {
     embed_ynl_specs();
+    let embedded = build_ebpf_object();
+    describe_build(&embedded);
+}
+
+/// Puts the eBPF object `capture/live.rs` embeds into OUT_DIR (built, copied
+/// from NLSCOPE_EBPF_OBJECT, or empty with NLSCOPE_SKIP_EBPF=1) and returns
+/// its path.
+fn build_ebpf_object() -> PathBuf {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     let ebpf_dir = workspace.join("ebpf");
@@ -48,12 +59,12 @@ fn main() {
         println!("cargo:rerun-if-changed={prebuilt}");
         std::fs::copy(&prebuilt, &embedded)
             .unwrap_or_else(|e| fail(&format!("NLSCOPE_EBPF_OBJECT={prebuilt}: {e}")));
-        return;
+        return embedded;
     }
     if env::var("NLSCOPE_SKIP_EBPF").is_ok_and(|v| v == "1") {
         std::fs::write(&embedded, b"").unwrap();
         println!("cargo:warning=NLSCOPE_SKIP_EBPF=1: building without the eBPF object; live capture will refuse to start");
-        return;
+        return embedded;
     }
 
     let linker = find_bpf_linker().unwrap_or_else(|| {
@@ -103,6 +114,60 @@ fn main() {
     let object = target_dir.join("bpfel-unknown-none/release/nlscope");
     std::fs::copy(&object, &embedded)
         .unwrap_or_else(|e| fail(&format!("copying {}: {e}", object.display())));
+    embedded
+}
+
+/// What `nlscope --version` names besides the version: the git commit it
+/// was built from and the embedded eBPF object's SHA-256 (its first 12 hex
+/// digits), so two binaries of one version can be told apart and a bug
+/// report says which programs ran in the kernel. Set as NLSCOPE_GIT_COMMIT
+/// and NLSCOPE_EBPF_SHA256 for `cli`.
+fn describe_build(embedded: &Path) {
+    use sha2::{Digest, Sha256};
+    let object = std::fs::read(embedded)
+        .unwrap_or_else(|e| fail(&format!("reading {}: {e}", embedded.display())));
+    let ebpf = if object.is_empty() {
+        "none (built with NLSCOPE_SKIP_EBPF=1)".to_string()
+    } else {
+        hex_digits(&Sha256::digest(&object))[..12].to_string()
+    };
+    println!("cargo:rustc-env=NLSCOPE_EBPF_SHA256={ebpf}");
+    println!("cargo:rustc-env=NLSCOPE_GIT_COMMIT={}", git_commit());
+}
+
+/// `git rev-parse --short HEAD`, or "unknown" outside a git checkout (a
+/// source tarball) or without git. Reruns when HEAD moves: HEAD itself (a
+/// checkout) and the branch it points at (a commit), wherever this
+/// checkout (or worktree) keeps them.
+fn git_commit() -> String {
+    let git = |args: &[&str]| -> Option<String> {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(env::var("CARGO_MANIFEST_DIR").ok()?)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        (!text.is_empty()).then_some(text)
+    };
+    let Some(commit) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    // The branch HEAD points at (refs/heads/NAME), when it is on one.
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for name in watched {
+        // Only files that exist: cargo reruns on every build for a missing one.
+        let path = git(&["rev-parse", "--path-format=absolute", "--git-path", &name]);
+        if let Some(path) = path.filter(|path| Path::new(path).exists()) {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
+    commit
+}
+
+fn hex_digits(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The package whose files hold the kernel's YNL specs, as pinned in

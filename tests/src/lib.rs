@@ -11,6 +11,7 @@
 //! QEMU or guest kernel is a failure that says what to install.
 
 pub mod expect;
+pub mod package;
 
 use std::fs;
 use std::io::Read;
@@ -43,6 +44,15 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// Where cargo puts what it builds: CARGO_TARGET_DIR when set (nested
+/// builds inherit it), else the workspace's target/.
+pub fn cargo_target_dir() -> PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Where the harness keeps what it builds and what guests bring back.
@@ -207,12 +217,7 @@ fn build_artifacts() -> Result<Artifacts> {
         ]),
         "building nlscope",
     )?;
-    // Where that build put it: CARGO_TARGET_DIR when set (the nested
-    // build inherits it), else the workspace's target/.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|dir| root.join(dir))
-        .unwrap_or_else(|| root.join("target"));
-    let nlscope = target.join("release/nlscope");
+    let nlscope = cargo_target_dir().join("release/nlscope");
 
     // The demo module, against the guest kernel's headers, built in a copy so
     // the source tree stays clean.
@@ -573,11 +578,7 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
             .arg(&artifacts.nlscope),
         "stripping nlscope",
     )?;
-    for library in shared_libraries(&artifacts.nlscope)? {
-        let target = root.join(library.strip_prefix("/").unwrap_or(&library));
-        fs::create_dir_all(target.parent().unwrap())?;
-        fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
-    }
+    copy_shared_libraries(&artifacts.nlscope, &root)?;
     fs::copy(&artifacts.module, root.join("lib/modules/nlscope_demo.ko"))?;
     // The module's YNL spec, where a guest's `nlscope --spec-dir` finds it.
     let specs = root.join(GUEST_SPEC_DIR.trim_start_matches('/'));
@@ -588,6 +589,15 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     )?;
     for helper in &artifacts.helpers {
         fs::copy(helper, root.join("bin").join(helper.file_name().unwrap()))?;
+    }
+    // The Debian package unpacked into the guest's / (file `package-root`),
+    // as `dpkg -i` would lay it out: /usr/bin/nlscope, the spec in
+    // /usr/share/ynl/specs, ... The harness's own /bin/nlscope stays; the
+    // scenario runs /usr/bin/nlscope by its path.
+    if scenario_dir.join("package-root").exists() {
+        let package = package::package()?;
+        copy_tree(&package.root, &root)?;
+        copy_shared_libraries(&package.binary(), &root)?;
     }
     // Debian's own modules a scenario asks for (file `kernel-modules`): the
     // guest's /init loads them, dependencies first, before run.sh.
@@ -630,12 +640,7 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
                 root.join("usr/local/bin")
                     .join(program.file_name().unwrap()),
             )?;
-            for library in shared_libraries(program)? {
-                let target = root.join(library.strip_prefix("/").unwrap_or(&library));
-                fs::create_dir_all(target.parent().unwrap())?;
-                fs::copy(&library, &target)
-                    .with_context(|| format!("copying {}", library.display()))?;
-            }
+            copy_shared_libraries(program, &root)?;
         }
     }
     // The scenario's own files, and the shared ones under tests/scenarios/lib
@@ -665,6 +670,22 @@ fn build_initramfs(artifacts: &Artifacts, scenario: &str, run_dir: &Path) -> Res
     Ok(image)
 }
 
+/// Copies the files and directories under `from` into `to`, keeping modes.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn write_executable(path: &Path, text: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::write(path, text)?;
@@ -672,8 +693,19 @@ fn write_executable(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Copies the shared libraries `binary` needs into the guest's `root`, at
+/// their paths on the host.
+fn copy_shared_libraries(binary: &Path, root: &Path) -> Result<()> {
+    for library in shared_libraries(binary)? {
+        let target = root.join(library.strip_prefix("/").unwrap_or(&library));
+        fs::create_dir_all(target.parent().unwrap())?;
+        fs::copy(&library, &target).with_context(|| format!("copying {}", library.display()))?;
+    }
+    Ok(())
+}
+
 /// Shared libraries `binary` needs, from `ldd`.
-fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
+pub fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     let output = Command::new("ldd")
         .arg(binary)
         .output()

@@ -16,6 +16,16 @@ fn seed_exchange_is_captured_end_to_end() {
     }
 }
 
+/// The Debian package's own binary (scripts/build-deb.sh, unpacked by
+/// `dpkg -x` into the guest's /) records `ip link`'s traffic live: the
+/// package embeds the eBPF object, and reads its demo spec by default.
+#[test]
+fn the_packaged_binary_records_live_traffic() {
+    if let Err(error) = run_scenario("package-record") {
+        panic!("{error:#}");
+    }
+}
+
 #[test]
 fn harness_fails_on_a_kernel_warning() {
     // run.sh exits 0 here: only the kernel's WARNING can make the run fail.

@@ -88,7 +88,7 @@ fn start_lab() -> (Session, String) {
 
     let session = format!("nlscope-lab-test-{}", std::process::id());
     let cleanup = Session(session.clone());
-    let launcher = root.join("target/debug/examples/lab");
+    let launcher = nlscope_tests::cargo_target_dir().join("debug/examples/lab");
     tmux(&[
         "new-session",
         "-d",

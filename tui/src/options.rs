@@ -151,7 +151,6 @@ pub struct SpecArgs {
     #[arg(
         long = "spec-dir",
         value_name = "DIR",
-        global = true,
         env = "NLSCOPE_SPEC_DIR",
         value_delimiter = ':'
     )]

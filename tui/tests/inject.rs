@@ -156,7 +156,7 @@ fn the_common_failures_are_one_clear_line() {
         "{err}"
     );
     // Read-only.
-    let (ok, _, err) = nlscope(&["--read-only", "send", "--template", "getlink"]);
+    let (ok, _, err) = nlscope(&["send", "--read-only", "--template", "getlink"]);
     assert!(!ok && err.contains("--read-only"), "{err}");
     // A state-changing type without --yes (stdin is not a terminal here).
     let (ok, _, err) = nlscope(&["send", "--protocol", "route", "--type", "RTM_NEWLINK"]);

@@ -77,7 +77,7 @@ nlscope send --template echo --text "$(head -c 1100 /dev/zero | tr '\0' x)" > /r
 echo "exit $?" >> /results/err-size.err
 nlscope send --protocol 30 --type 0x42 --flags request > /results/err-cmd.out 2> /results/err-cmd.err
 echo "exit $?" >> /results/err-cmd.err
-nlscope --read-only send --template hello > /results/readonly.out 2> /results/readonly.err
+nlscope send --read-only --template hello > /results/readonly.out 2> /results/readonly.err
 echo "exit $?" >> /results/readonly.err
 nlscope send --template stats > /results/stats.out 2>&1 || FAILED=1
 cat /results/err-*.err /results/stats.out

@@ -39,6 +39,8 @@ pub struct DecodeArgs {
         requires = "transactions"
     )]
     pub reply_timeout_ms: u64,
+    #[command(flatten)]
+    pub specs: crate::options::SpecArgs,
 }
 
 /// One message as `--json` writes it.

@@ -2,6 +2,10 @@
 //! here, `decode` in [`decode`]).
 
 pub mod decode;
+pub mod examples;
+#[cfg(test)]
+mod help_tests;
+pub mod install;
 pub mod send;
 pub mod specs;
 pub mod transactions;
@@ -24,41 +28,64 @@ use crate::netlink::nlctrl::Family;
 use crate::options::{LiveArgs, SpecArgs};
 use crate::runtime::{pump, stop_on_signals, Consumer, Flow};
 
+/// `nlscope --version`: the version, the git commit it was built from and
+/// the embedded eBPF object's hash (tui/build.rs).
+pub const BUILD_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("NLSCOPE_GIT_COMMIT"),
+    ", eBPF object sha256 ",
+    env!("NLSCOPE_EBPF_SHA256"),
+    ")"
+);
+
+/// The command line. The options of this level are the dashboard's (live
+/// capture, or an agent's stream with --connect); each subcommand has its
+/// own, and only those that affect it.
 #[derive(Debug, Parser)]
 #[command(
     name = "nlscope",
-    version,
+    version = BUILD_VERSION,
     about = "A terminal debugger for Linux netlink",
     long_about = "nlscope shows every netlink message on the machine: who sent it (process, port), \
                   to whom (port or multicast group), on which protocol, decoded, and whether the \
                   kernel delivered it.\n\nLive capture attaches eBPF programs to the kernel's netlink \
                   delivery functions, so it needs root and a kernel with BTF \
                   (/sys/kernel/btf/vmlinux) and BPF trampolines (fentry).\n\nWithout a subcommand \
-                  nlscope opens the dashboard on live capture; the capture options below \
-                  (--attach, --protocol, --pid, --netns, --port, --snaplen) are those of \
-                  `nlscope record`."
+                  nlscope opens the dashboard on live capture; the options below are the \
+                  dashboard's (its capture options are those of `nlscope record`), and each \
+                  subcommand has its own (`nlscope help COMMAND`).",
+    after_long_help = examples::DASHBOARD
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Messages the dashboard keeps in memory (the newest; older ones are evicted and counted).
-    #[arg(long, global = true, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_events: u64,
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
     /// Open the dashboard on an agent's stream (`nlscope agent`) instead of
     /// local live capture: unix:PATH or tcp:HOST:PORT.
     #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
           conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
     pub connect: Option<crate::agent::Address>,
-    /// Observe only: no injection (`nlscope send` refuses, the dashboard has no inject dialog).
-    #[arg(long, global = true)]
-    pub read_only: bool,
     /// Live capture options of the dashboard (as `nlscope record`'s).
     #[command(flatten)]
     pub live: LiveArgs,
-    /// Where YNL specs come from, for every command that decodes.
+    /// Where YNL specs come from, for decoding what the dashboard shows.
     #[command(flatten)]
     pub specs: SpecArgs,
+}
+
+/// Options of the dashboard, on live capture, an agent's stream or a file
+/// (`nlscope`, `nlscope open`).
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Messages the dashboard keeps in memory (the newest; older ones are evicted and counted).
+    #[arg(long, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: u64,
+    /// Observe only: the dashboard has no inject dialog.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,21 +95,26 @@ pub enum Command {
     /// Runs until Ctrl-C (SIGINT), SIGTERM, --count or --duration; the file is
     /// complete up to the last message either way. With --connect it records
     /// an agent's stream instead.
+    #[command(after_long_help = examples::RECORD)]
     Record(RecordArgs),
     /// List every netlink socket: protocol, port, owning processes, groups
     /// (named), receive queue, drops, inode.
+    #[command(after_long_help = examples::PORTS)]
     Ports(crate::ports::PortsArgs),
     /// Open a capture file (pcapng, pcap or JSON Lines) in the dashboard.
     ///
     /// Without a subcommand, nlscope opens the dashboard on live capture.
+    #[command(after_long_help = examples::OPEN)]
     Open(OpenArgs),
     /// Capture headlessly and serve the stream to dashboards
     /// (`nlscope --connect ADDR`) over a socket. Read-only unless
     /// --allow-send lets clients send from this machine.
-    Agent(crate::agent::command::AgentArgs),
+    #[command(after_long_help = examples::AGENT)]
+    Agent(AgentCommand),
     /// Print every message of a capture file decoded, as `tshark -V` does
     /// (or as JSON Lines with --json). A damaged file: every complete message
     /// is printed, then an error names the byte offset.
+    #[command(after_long_help = examples::DECODE)]
     Decode(decode::DecodeArgs),
     /// Send one netlink message and show the replies, decoded, next to it.
     ///
@@ -91,18 +123,43 @@ pub enum Command {
     /// commands, rtnetlink dumps, a generic netlink family lookup). Messages
     /// that can change kernel state need --yes (or a "y" on a terminal).
     /// With --connect, an agent sends it from its machine.
+    #[command(after_long_help = examples::SEND)]
     Send(send::SendCommand),
     /// List the YNL specs nlscope decodes with: the kernel's, built in, and
     /// those of --spec-dir, NLSCOPE_SPEC_DIR and /usr/share/ynl/specs (a spec
     /// there replaces the built-in one of its family). Fails, after the
     /// list, when a spec does not load, naming its file and place.
+    #[command(after_long_help = examples::SPECS)]
     Specs(specs::SpecsArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    ///
+    /// The package installs those of bash, zsh and fish; this prints the
+    /// same script, for another shell or a place the package does not cover.
+    #[command(after_long_help = examples::COMPLETIONS)]
+    Completions(install::CompletionsArgs),
+    /// Write the man pages into a directory (for packaging: scripts/build-deb.sh).
+    #[command(hide = true)]
+    ManPages(install::ManPagesArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct OpenArgs {
     /// The capture file.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+/// `nlscope agent`: the agent's own options, and the specs it decodes
+/// with (a client's sends are built and their replies decoded there).
+#[derive(Debug, Args)]
+pub struct AgentCommand {
+    #[command(flatten)]
+    pub args: crate::agent::command::AgentArgs,
+    #[command(flatten)]
+    pub specs: SpecArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -141,20 +198,6 @@ pub struct RecordArgs {
     pub live: LiveArgs,
 }
 
-/// Ids of the dashboard's own options: its live-capture options
-/// ([`LiveArgs`] flattened into [`Cli`]) and `--connect`.
-const DASHBOARD_IDS: [&str; 9] = [
-    "connect",
-    "attach",
-    "protocol",
-    "pid",
-    "netns",
-    "port",
-    "snaplen",
-    "ring_size",
-    "btf",
-];
-
 impl Cli {
     /// Parses the command line like [`Parser::try_parse_from`], and refuses
     /// the dashboard's options before a subcommand (they would be ignored
@@ -177,20 +220,28 @@ impl Cli {
         T: Into<std::ffi::OsString> + Clone,
     {
         use clap::{CommandFactory, FromArgMatches};
-        let matches = Cli::command().try_get_matches_from(args)?;
+        let command = Cli::command();
+        let matches = command.clone().try_get_matches_from(args)?;
         let cli = Cli::from_arg_matches(&matches)?;
         if let Some((name, _)) = matches.subcommand() {
-            if let Some(option) = DASHBOARD_IDS
-                .iter()
-                .find(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
-            {
-                let option = option.replace('_', "-");
-                return Err(Cli::command().error(
+            // Every option of the top level is the dashboard's.
+            let given = command.get_arguments().find(|arg| {
+                matches.value_source(arg.get_id().as_str())
+                    == Some(clap::parser::ValueSource::CommandLine)
+            });
+            if let Some(arg) = given {
+                let option = arg.get_long().unwrap_or(arg.get_id().as_str());
+                let subcommand_has_it = command
+                    .find_subcommand(name)
+                    .is_some_and(|sub| sub.get_arguments().any(|a| a.get_long() == Some(option)));
+                let advice = if subcommand_has_it {
+                    format!("give it after the subcommand (`nlscope {name} --{option} ...`)")
+                } else {
+                    format!("`nlscope {name}` has no --{option}")
+                };
+                return Err(command.clone().error(
                     clap::error::ErrorKind::ArgumentConflict,
-                    format!(
-                        "--{option} before `{name}` is an option of the dashboard; \
-                         give it after the subcommand (`nlscope {name} --{option} ...`) if it has it"
-                    ),
+                    format!("--{option} before `{name}` is an option of the dashboard; {advice}"),
                 ));
             }
         }
@@ -207,14 +258,20 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Record(args)) => record(args),
         Some(Command::Ports(args)) => crate::ports::run(args),
-        Some(Command::Open(args)) => open(&args, cli.max_events, cli.read_only, &cli.specs),
-        Some(Command::Agent(args)) => crate::agent::command::run(args, cli.specs.load_warning()),
-        Some(Command::Decode(args)) if args.transactions => {
-            transactions::run(args, cli.specs.load_warning())
+        Some(Command::Open(args)) => open(&args),
+        Some(Command::Agent(command)) => {
+            crate::agent::command::run(command.args, command.specs.load_warning())
         }
-        Some(Command::Decode(args)) => decode::run(args, cli.specs.load_warning()),
+        Some(Command::Decode(args)) if args.transactions => {
+            let specs = args.specs.load_warning();
+            transactions::run(args, specs)
+        }
+        Some(Command::Decode(args)) => {
+            let specs = args.specs.load_warning();
+            decode::run(args, specs)
+        }
         Some(Command::Specs(args)) => {
-            let (specs, errors) = cli.specs.load();
+            let (specs, errors) = args.specs.load();
             specs::run(&args, &specs, &errors)
         }
         Some(Command::Send(command)) => {
@@ -222,11 +279,14 @@ pub fn main() -> ExitCode {
                 .subcommand_matches("send")
                 .cloned()
                 .unwrap_or_default();
-            send::run(command, &own, cli.read_only, cli.specs.load_warning())
+            let specs = command.specs.load_warning();
+            send::run(command, &own, specs)
         }
+        Some(Command::Completions(args)) => install::completions(&args),
+        Some(Command::ManPages(args)) => install::man_pages(&args),
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, cli.max_events, cli.read_only, &cli.specs),
-            None => live_dashboard(&cli.live, cli.max_events, cli.read_only, &cli.specs),
+            Some(address) => remote_dashboard(&address, &cli.dashboard, &cli.specs),
+            None => live_dashboard(&cli.live, &cli.dashboard, &cli.specs),
         },
     };
     match result {
@@ -239,20 +299,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn max_events(n: u64) -> usize {
-    usize::try_from(n).unwrap_or(usize::MAX)
+impl DashboardArgs {
+    fn max_events(&self) -> usize {
+        usize::try_from(self.max_events).unwrap_or(usize::MAX)
+    }
 }
 
 /// `nlscope open FILE`: the dashboard on a capture file.
-fn open(args: &OpenArgs, max: u64, read_only: bool, specs: &SpecArgs) -> anyhow::Result<()> {
+fn open(args: &OpenArgs) -> anyhow::Result<()> {
     let source = crate::ui::open_source(&args.file)?;
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(source),
-        max_events: max_events(max),
+        max_events: args.dashboard.max_events(),
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
-        injection: local_injection(read_only),
-        specs: specs.load_warning(),
+        injection: local_injection(args.dashboard.read_only),
+        specs: args.specs.load_warning(),
     })
 }
 
@@ -268,8 +330,7 @@ fn local_injection(read_only: bool) -> crate::ui::Injection {
 /// `nlscope --connect ADDR`: the dashboard on an agent's stream.
 fn remote_dashboard(
     address: &crate::agent::Address,
-    max: u64,
-    read_only: bool,
+    dashboard: &DashboardArgs,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
@@ -283,13 +344,13 @@ fn remote_dashboard(
     // A message must go to the agent's kernel, not this machine's: through
     // the agent, when it takes sends from this connection.
     let injection = match source.sender() {
-        _ if read_only => crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into()),
+        _ if dashboard.read_only => crate::ui::Injection::Off(crate::ui::inject::READ_ONLY.into()),
         Ok(sender) => crate::ui::Injection::Agent(sender),
         Err(why) => crate::ui::Injection::Off(why),
     };
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(Box::new(source)),
-        max_events: max_events(max),
+        max_events: dashboard.max_events(),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
         injection,
@@ -301,8 +362,7 @@ fn remote_dashboard(
 /// saying why) when live capture cannot start.
 fn live_dashboard(
     live: &LiveArgs,
-    max: u64,
-    read_only: bool,
+    dashboard: &DashboardArgs,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
@@ -311,10 +371,10 @@ fn live_dashboard(
     };
     crate::ui::run(crate::ui::Dashboard {
         source,
-        max_events: max_events(max),
+        max_events: dashboard.max_events(),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
-        injection: local_injection(read_only),
+        injection: local_injection(dashboard.read_only),
         specs: specs.load_warning(),
     })
 }

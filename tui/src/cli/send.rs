@@ -17,8 +17,16 @@ pub struct SendCommand {
     /// Output and exit status are those of a local send.
     #[arg(long, value_name = "ADDR", value_parser = Address::parse)]
     pub connect: Option<Address>,
+    /// Refuse to send, and say so (for wrappers and aliases that must never
+    /// change kernel state).
+    #[arg(long)]
+    pub read_only: bool,
     #[command(flatten)]
     pub args: SendArgs,
+    /// Where YNL specs come from: for building --family requests and
+    /// decoding the replies (with --connect, the agent's are used).
+    #[command(flatten)]
+    pub specs: crate::options::SpecArgs,
 }
 
 /// `nlscope send`; `matches` are the subcommand's own (the arguments an
@@ -26,9 +34,9 @@ pub struct SendCommand {
 pub fn run(
     command: SendCommand,
     matches: &ArgMatches,
-    read_only: bool,
     specs: std::sync::Arc<crate::ynl::Specs>,
 ) -> Result<()> {
+    let read_only = command.read_only;
     match &command.connect {
         None => crate::inject::run(command.args, read_only, specs),
         Some(address) => through_agent(address, &command.args, relayed_args(matches), read_only),
@@ -189,8 +197,8 @@ mod tests {
     }
 
     #[test]
-    fn global_options_after_send_are_not_relayed() {
-        let (_, matches) = parsed(&["--read-only", "--max-events", "5", "--template", "stats"]);
+    fn send_command_options_are_not_relayed() {
+        let (_, matches) = parsed(&["--spec-dir", "kmod", "--template", "stats"]);
         assert_eq!(relayed_args(&matches), ["--template=stats"]);
     }
 }

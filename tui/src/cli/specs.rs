@@ -11,6 +11,8 @@ pub struct SpecsArgs {
     /// One JSON object per family and line instead of a table.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub specs: crate::options::SpecArgs,
 }
 
 /// One family as `--json` writes it.

@@ -198,11 +198,11 @@ fn state_changing_requests_are_flagged() {
 #[test]
 fn read_only_refuses_and_risky_messages_need_yes() {
     let cli =
-        Cli::try_parse_from(["nlscope", "--read-only", "send", "--template", "hello"]).unwrap();
-    assert!(cli.read_only);
+        Cli::try_parse_from(["nlscope", "send", "--read-only", "--template", "hello"]).unwrap();
     let Some(Command::Send(command)) = cli.command else {
         panic!()
     };
+    assert!(command.read_only);
     let error = run(command.args, true, crate::ynl::Specs::builtin())
         .unwrap_err()
         .to_string();

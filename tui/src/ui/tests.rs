@@ -714,13 +714,14 @@ fn the_command_line_opens_the_dashboard() {
     use clap::Parser;
     let cli = crate::cli::Cli::try_parse_from(["nlscope", "open", "f.jsonl", "--max-events", "5"])
         .unwrap();
-    assert_eq!(cli.max_events, 5);
-    assert!(
-        matches!(cli.command, Some(crate::cli::Command::Open(ref a)) if a.file.to_str() == Some("f.jsonl"))
-    );
+    assert!(matches!(cli.command, Some(crate::cli::Command::Open(ref a))
+            if a.file.to_str() == Some("f.jsonl") && a.dashboard.max_events == 5));
     let cli = crate::cli::Cli::try_parse_from(["nlscope"]).unwrap();
     assert!(cli.command.is_none(), "no subcommand: the live dashboard");
-    assert_eq!(cli.max_events, crate::store::DEFAULT_MAX_EVENTS as u64);
+    assert_eq!(
+        cli.dashboard.max_events,
+        crate::store::DEFAULT_MAX_EVENTS as u64
+    );
     assert!(crate::cli::Cli::try_parse_from(["nlscope", "--max-events", "0"]).is_err());
 }
 
@@ -1015,9 +1016,19 @@ fn the_dashboard_takes_the_live_capture_options_of_record() {
         }
         other => panic!("{other:?}"),
     }
-    // --max-events stays global, before or after the subcommand.
-    let cli = crate::cli::Cli::parse_args(["nlscope", "--max-events", "7", "open", "f"]).unwrap();
-    assert_eq!(cli.max_events, 7);
+    // --max-events is the dashboard's: after `open`, not before it.
+    let cli = crate::cli::Cli::parse_args(["nlscope", "open", "f", "--max-events", "7"]).unwrap();
+    match cli.command {
+        Some(crate::cli::Command::Open(args)) => assert_eq!(args.dashboard.max_events, 7),
+        other => panic!("{other:?}"),
+    }
+    let error = crate::cli::Cli::parse_args(["nlscope", "--max-events", "7", "open", "f"])
+        .err()
+        .unwrap();
+    assert!(
+        error.to_string().contains("give it after the subcommand"),
+        "{error}"
+    );
 }
 
 #[test]

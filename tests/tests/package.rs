@@ -95,10 +95,19 @@ fn the_packaged_binary_runs_help_ports_and_decode_without_a_toolchain() {
 fn the_package_depends_on_libc_alone() {
     let package = packaged();
     let depends = package.field("Depends").unwrap();
+    let bytes = std::fs::metadata(&package.deb).unwrap().len();
     eprintln!(
-        "package {} ({} KiB), Depends: {depends}",
-        package.deb.display(),
-        std::fs::metadata(&package.deb).unwrap().len() / 1024
+        "package {} ({bytes} bytes), Depends: {depends}",
+        package.deb.display()
+    );
+    // The README states both (its Install section): they must stay true.
+    let readme =
+        std::fs::read_to_string(nlscope_tests::workspace_root().join("README.md")).unwrap();
+    let size = format!("The package is {:.1} MiB", bytes as f64 / (1 << 20) as f64);
+    assert!(readme.contains(&size), "README: `{size}`");
+    assert!(
+        readme.contains(&format!("`{depends}` alone")),
+        "README names the Depends: {depends}"
     );
     for dependency in depends.split(',').map(str::trim) {
         assert!(

@@ -45,7 +45,7 @@ const OPTION_COMMANDS: &[(&str, &[&str])] = &[
     ("allow-send", &["agent"]),
     // decode's.
     ("transactions", &["decode"]),
-    ("reply-timeout-ms", &["decode"]),
+    ("reply-timeout-ms", &["decode", "nlscope", "open"]),
     // JSON output (send: a --family request's attributes as JSON).
     ("json", &["ports", "decode", "send", "specs"]),
     // send's message.
@@ -204,4 +204,17 @@ fn options_of_the_dashboard_before_a_subcommand_say_where_they_go() {
             .contains("`nlscope record` has no --max-events"),
         "{error}"
     );
+}
+
+#[test]
+fn the_dashboards_reply_timeout_is_an_option_of_the_dashboard_and_open() {
+    let cli = Cli::parse_args(["nlscope", "--reply-timeout-ms", "250"]).unwrap();
+    assert_eq!(cli.dashboard.reply_timeout_ms, 250);
+    assert_eq!(cli.dashboard.reply_timeout_ns(), 250_000_000);
+    let cli = Cli::parse_args(["nlscope", "open", "f.pcapng"]).unwrap();
+    let Some(super::Command::Open(open)) = cli.command else {
+        panic!("open");
+    };
+    assert_eq!(open.dashboard.reply_timeout_ms, 5000);
+    assert!(Cli::parse_args(["nlscope", "--reply-timeout-ms", "0"]).is_err());
 }

@@ -86,6 +86,11 @@ pub struct DashboardArgs {
     /// Observe only: the dashboard has no inject dialog.
     #[arg(long)]
     pub read_only: bool,
+    /// Capture time after which a request with no (further) reply is shown
+    /// as having none (the Transactions view, `5`), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub reply_timeout_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,6 +308,10 @@ impl DashboardArgs {
     fn max_events(&self) -> usize {
         usize::try_from(self.max_events).unwrap_or(usize::MAX)
     }
+
+    fn reply_timeout_ns(&self) -> u64 {
+        self.reply_timeout_ms.saturating_mul(1_000_000)
+    }
 }
 
 /// `nlscope open FILE`: the dashboard on a capture file.
@@ -311,6 +320,7 @@ fn open(args: &OpenArgs) -> anyhow::Result<()> {
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(source),
         max_events: args.dashboard.max_events(),
+        reply_timeout_ns: args.dashboard.reply_timeout_ns(),
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
         injection: local_injection(args.dashboard.read_only),
@@ -351,6 +361,7 @@ fn remote_dashboard(
     crate::ui::run(crate::ui::Dashboard {
         source: Ok(Box::new(source)),
         max_events: dashboard.max_events(),
+        reply_timeout_ns: dashboard.reply_timeout_ns(),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
         injection,
@@ -372,6 +383,7 @@ fn live_dashboard(
     crate::ui::run(crate::ui::Dashboard {
         source,
         max_events: dashboard.max_events(),
+        reply_timeout_ns: dashboard.reply_timeout_ns(),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
         injection: local_injection(dashboard.read_only),

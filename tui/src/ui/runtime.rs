@@ -38,6 +38,8 @@ pub struct Dashboard {
     /// The source, or why there is none (shown in a banner).
     pub source: Result<Box<dyn CaptureSource>, String>,
     pub max_events: usize,
+    /// Capture time after which a request with no reply is closed as such.
+    pub reply_timeout_ns: u64,
     /// What the banner adds after the error: how to get traffic anyway.
     pub hint: &'static str,
     /// Where the Ports and Groups views get their sockets.
@@ -220,7 +222,11 @@ pub async fn event_loop(
     let store = Store::with_context(
         dashboard.max_events,
         crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
-    );
+    )
+    .with_pairing(crate::pairing::PairingConfig {
+        timeout_ns: dashboard.reply_timeout_ns,
+        ..Default::default()
+    });
     let mut app = App::with_config(store, status, config);
     app.banner = banner;
 

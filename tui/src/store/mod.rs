@@ -18,7 +18,12 @@ pub mod transactions;
 use std::collections::VecDeque;
 
 use crate::decode::{self, DecodeContext};
-use crate::event::CapturedMessage;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::event::{CapturedMessage, MessageMeta};
+use crate::format::read::RecordAt;
+use crate::format::record::{RecordError, RecordFile};
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
 use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
@@ -31,30 +36,46 @@ pub use transactions::Transactions;
 /// Default for `--max-events`.
 pub const DEFAULT_MAX_EVENTS: usize = 200_000;
 
-/// One stored message and what the store learned from it at ingest.
+/// One stored message and what the store learned from it at ingest: its
+/// metadata and where its bytes are, not the bytes of a file's message
+/// ([`Store::message`] reads them back).
 #[derive(Clone, Debug)]
 pub struct Stored {
     /// Position in the stream since the store was created (never reused).
     pub seq: u64,
-    pub message: CapturedMessage,
-    /// The decoder's one-line summary.
-    pub summary: String,
+    pub message: MessageMeta,
     /// Types of the netlink messages in the buffer, in order.
-    pub kinds: Box<[u16]>,
+    pub kinds: Kinds,
     /// The errno (positive) of the first NLMSG_ERROR carrying an error code.
     pub errno: Option<i64>,
     /// What it is to pairing: a request, a reply (of which transaction),
     /// an orphan, a notification.
     pub pairing: Role,
+    body: Body,
+}
+
+/// Where a stored message's bytes (and deliveries) are.
+#[derive(Clone, Debug)]
+enum Body {
+    /// In memory (a live or remote capture).
+    Held(Box<HeldBody>),
+    /// In the store's file, in the record at this byte offset.
+    InFile(u64),
+}
+
+#[derive(Clone, Debug)]
+struct HeldBody {
+    payload: Vec<u8>,
+    deliveries: Vec<crate::event::Delivery>,
 }
 
 impl Stored {
-    /// Builds the stored form: learns from and decodes `message` once.
-    pub fn new(seq: u64, message: CapturedMessage, context: &mut DecodeContext) -> Stored {
-        context.learn(&message);
-        let summary = decode::summarize(&message, context);
+    /// Builds the stored form of `message`, whose bytes are `body`: learns
+    /// from it once, and works out its kinds and errno.
+    fn new(seq: u64, message: &CapturedMessage, body: Body, context: &mut DecodeContext) -> Stored {
+        context.learn(message);
         let parts = split_messages(&message.payload);
-        let kinds: Box<[u16]> = parts.iter().map(|(_, h)| h.kind).collect();
+        let kinds = Kinds::new(parts.iter().map(|(_, h)| h.kind));
         let errno = parts
             .iter()
             .filter(|(_, h)| h.kind == NLMSG_ERROR)
@@ -67,11 +88,11 @@ impl Stored {
             .next();
         Stored {
             seq,
-            message,
-            summary,
+            message: MessageMeta::of(message),
             kinds,
             errno,
             pairing: Role::Other,
+            body,
         }
     }
 
@@ -96,6 +117,44 @@ impl Stored {
     }
 }
 
+/// The netlink message types of a buffer, in order: up to three without an
+/// allocation (most buffers hold one; a dump's hold many).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kinds {
+    Few { len: u8, kinds: [u16; 3] },
+    Many(Box<[u16]>),
+}
+
+impl Kinds {
+    pub fn new(kinds: impl IntoIterator<Item = u16>) -> Kinds {
+        let mut kinds = kinds.into_iter();
+        let mut few = [0; 3];
+        let mut len = 0;
+        for kind in kinds.by_ref() {
+            if len == few.len() {
+                let many: Vec<u16> = few.into_iter().chain([kind]).chain(kinds).collect();
+                return Kinds::Many(many.into_boxed_slice());
+            }
+            few[len] = kind;
+            len += 1;
+        }
+        Kinds::Few {
+            len: len as u8,
+            kinds: few,
+        }
+    }
+}
+
+impl std::ops::Deref for Kinds {
+    type Target = [u16];
+    fn deref(&self) -> &[u16] {
+        match self {
+            Kinds::Few { len, kinds } => &kinds[..usize::from(*len)],
+            Kinds::Many(kinds) => kinds,
+        }
+    }
+}
+
 /// The newest `capacity` messages, the filter's matches among them, and stats.
 pub struct Store {
     events: VecDeque<Stored>,
@@ -110,6 +169,8 @@ pub struct Store {
     stats: Stats,
     /// `None` when pairing is off ([`Store::without_pairing`]).
     transactions: Option<Transactions>,
+    /// The file whose messages are stored by offset ([`Store::ingest_indexed`]).
+    file: Option<Arc<RecordFile>>,
 }
 
 impl Store {
@@ -131,6 +192,7 @@ impl Store {
             matching: VecDeque::new(),
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
+            file: None,
         }
     }
 
@@ -154,11 +216,47 @@ impl Store {
     }
 
     pub fn ingest_one(&mut self, message: CapturedMessage) {
-        let mut stored = Stored::new(self.next_seq, message, &mut self.context);
+        let body = Body::Held(Box::new(HeldBody {
+            payload: Vec::new(),
+            deliveries: Vec::new(),
+        }));
+        let held = self.add(&message, body);
+        if let Some(Body::Held(held)) = held.map(|stored| &mut stored.body) {
+            held.payload = message.payload;
+            held.deliveries = message.deliveries;
+        }
+    }
+
+    /// Adds a batch of messages read from `file`, oldest first, each with
+    /// where its record is: only their metadata is kept, and their bytes
+    /// are read back from the file when asked for ([`Store::message`]).
+    /// A store indexes one file: messages of the one before can no longer
+    /// be read back.
+    pub fn ingest_indexed(
+        &mut self,
+        file: &Arc<RecordFile>,
+        batch: impl IntoIterator<Item = (CapturedMessage, RecordAt)>,
+    ) {
+        if !self
+            .file
+            .as_ref()
+            .is_some_and(|held| Arc::ptr_eq(held, file))
+        {
+            self.file = Some(file.clone());
+        }
+        for (message, at) in batch {
+            self.add(&message, Body::InFile(at.offset));
+        }
+    }
+
+    /// Stores `message`, whose bytes are `body`; the stored message, if it
+    /// was not evicted at once.
+    fn add(&mut self, message: &CapturedMessage, body: Body) -> Option<&mut Stored> {
+        let mut stored = Stored::new(self.next_seq, message, body, &mut self.context);
         self.next_seq += 1;
         self.stats.record(&stored);
         if let Some(transactions) = &mut self.transactions {
-            stored.pairing = transactions.ingest(stored.seq, &stored.message, &self.context);
+            stored.pairing = transactions.ingest(stored.seq, message, &self.context);
         }
         if self.events.len() == self.capacity {
             if let Some(old) = self.events.pop_front() {
@@ -171,10 +269,58 @@ impl Store {
                 }
             }
         }
-        if self.filter.matches(&stored, &self.context) {
+        if self
+            .filter
+            .matches(&stored, &|| Ok(Cow::Borrowed(message)), &self.context)
+        {
             self.matching.push_back(stored.seq);
         }
         self.events.push_back(stored);
+        self.events.back_mut()
+    }
+
+    /// The whole message `event` is, its bytes read back from the file when
+    /// the store holds only where they are.
+    pub fn message(&self, event: &Stored) -> Result<CapturedMessage, RecordError> {
+        match &event.body {
+            Body::Held(held) => Ok(event
+                .message
+                .with_body(held.payload.clone(), held.deliveries.clone())),
+            Body::InFile(offset) => {
+                let body = self
+                    .record_file()?
+                    .body_at(*offset, event.message.captured as usize)?;
+                Ok(event.message.with_body(body.payload, body.deliveries))
+            }
+        }
+    }
+
+    /// The captured bytes of `event` (see [`Store::message`]).
+    pub fn payload<'a>(&self, event: &'a Stored) -> Result<Cow<'a, [u8]>, RecordError> {
+        match &event.body {
+            Body::Held(held) => Ok(Cow::Borrowed(&held.payload)),
+            Body::InFile(offset) => {
+                let body = self
+                    .record_file()?
+                    .body_at(*offset, event.message.captured as usize)?;
+                Ok(Cow::Owned(body.payload))
+            }
+        }
+    }
+
+    /// The decoder's one-line summary of `event`, or why its bytes could not
+    /// be read.
+    pub fn summary(&self, event: &Stored) -> String {
+        match self.message(event) {
+            Ok(message) => decode::summarize(&message, &self.context),
+            Err(error) => format!("(unreadable: {error})"),
+        }
+    }
+
+    fn record_file(&self) -> Result<&RecordFile, RecordError> {
+        self.file.as_deref().ok_or_else(|| RecordError::Gone {
+            path: "(no file)".into(),
+        })
     }
 
     /// Takes generic netlink families a source named, for the messages that
@@ -188,7 +334,7 @@ impl Store {
         self.matching = self
             .events
             .iter()
-            .filter(|e| filter.matches(e, &self.context))
+            .filter(|e| filter.matches(e, &|| self.message(e).map(Cow::Owned), &self.context))
             .map(|e| e.seq)
             .collect();
         self.filter = filter;
@@ -345,7 +491,7 @@ mod tests {
         assert_eq!(&*dump.kinds, &[16, 16]);
         assert!(!dump.is_error());
         assert!(store.get(8).unwrap().is_error());
-        assert!(!store.get(0).unwrap().summary.is_empty());
+        assert!(!store.summary(store.get(0).unwrap()).is_empty());
         let uevent = store.get(9).unwrap();
         assert!(uevent.kinds.len() <= 1);
     }
@@ -365,6 +511,95 @@ mod tests {
             .iter()
             .all(|tx| store.get(tx.request).is_some()));
         assert_eq!(transactions.counts().opened, 6_000);
+    }
+
+    /// The corpus written to a pcapng, read back indexed into a store.
+    fn indexed_store(path: &std::path::Path) -> Store {
+        let mut writer = crate::format::pcapng::PcapngWriter::new(Vec::new()).unwrap();
+        for message in corpus::messages() {
+            writer.write(&message).unwrap();
+        }
+        std::fs::write(path, writer.into_inner()).unwrap();
+        let file = Arc::new(RecordFile::open(path).unwrap());
+        let mut records = Vec::new();
+        crate::format::read::read_capture_file_indexed(path, |message, at, _| {
+            records.push((message, at))
+        });
+        let mut store = Store::new(100);
+        store.ingest_indexed(&file, records);
+        store
+    }
+
+    #[test]
+    fn a_file_is_stored_by_offset_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.pcapng");
+        let indexed = indexed_store(&path);
+        let mut held = Store::new(100);
+        held.ingest(corpus::messages());
+        assert_eq!(indexed.len(), held.len());
+        for (file, memory) in indexed.iter().zip(held.iter()) {
+            assert!(matches!(file.body, Body::InFile(_)));
+            assert_eq!(file.message, memory.message);
+            assert_eq!((&file.kinds, file.errno), (&memory.kinds, memory.errno));
+            assert_eq!(file.pairing, memory.pairing);
+            assert_eq!(
+                indexed.message(file).unwrap(),
+                held.message(memory).unwrap()
+            );
+            assert_eq!(
+                indexed.payload(file).unwrap(),
+                held.payload(memory).unwrap()
+            );
+            assert_eq!(indexed.summary(file), held.summary(memory));
+        }
+        // Filters on the summary and on decoded fields read the file.
+        for text in ["family:route", "op:getfamily", "lo", "proto:route dir:k2u"] {
+            let mut indexed_matches = Vec::new();
+            let mut held_matches = Vec::new();
+            for (store, matches) in [(&indexed, &mut indexed_matches), (&held, &mut held_matches)] {
+                let filter = filter::parse(text).unwrap();
+                matches.extend(
+                    store
+                        .iter()
+                        .filter(|e| {
+                            filter.matches(e, &|| store.message(e).map(Cow::Owned), store.context())
+                        })
+                        .map(|e| e.seq),
+                );
+            }
+            assert_eq!(indexed_matches, held_matches, "{text}");
+            assert!(!indexed_matches.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_file_gone_while_open_leaves_its_messages_unreadable_not_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.pcapng");
+        let mut store = indexed_store(&path);
+        std::fs::remove_file(&path).unwrap();
+        let first = store.get(0).unwrap();
+        let error = store.message(first).unwrap_err();
+        assert!(error.to_string().contains("removed or replaced"), "{error}");
+        assert!(store.summary(first).starts_with("(unreadable: "));
+        // Metadata still filters; a term on the bytes matches nothing.
+        store.set_filter(filter::parse("proto:route").unwrap());
+        assert_eq!(store.matching_len(), 5);
+        store.set_filter(filter::parse("attr:ifname").unwrap());
+        assert_eq!(store.matching_len(), 0);
+    }
+
+    #[test]
+    fn a_stored_message_is_small() {
+        // What a file's message costs in memory (its bytes stay in the file):
+        // the open benchmark's figures follow from it.
+        assert!(
+            std::mem::size_of::<Stored>() <= 176,
+            "{}",
+            std::mem::size_of::<Stored>()
+        );
+        assert_eq!(std::mem::size_of::<Kinds>(), 16);
     }
 
     #[test]

@@ -155,6 +155,8 @@ pub enum Action {
 
     /// A batch from the capture source, oldest first.
     Ingest(Vec<CapturedMessage>),
+    /// A batch of a capture file's messages with where they are in it.
+    IngestIndexed(crate::capture::IndexedBatch),
     /// The source's count of messages it lost.
     Lost(u64),
     /// The socket table the source sent (a remote agent's, of its machine).

@@ -16,7 +16,9 @@ use std::path::PathBuf;
 
 use ratatui::layout::{Position, Rect};
 
+use crate::capture::{IndexProgress, IndexedBatch};
 use crate::event::CapturedMessage;
+use crate::format::read::RecordAt;
 use crate::store::filter::{self, FilterError};
 use crate::store::{Store, Stored};
 use crate::ui::components::detail::DetailPane;
@@ -27,6 +29,7 @@ use crate::ui::components::traffic::TrafficList;
 use crate::ui::components::Banner;
 use crate::ui::data::{GroupRow, PortRow};
 use crate::ui::export::ExportJob;
+use crate::ui::format;
 use crate::ui::inject::{self, DialogDone, InjectDialog, InjectState, Injection};
 use crate::ui::layout::{self, Areas};
 use crate::ui::sockets::Sockets;
@@ -92,6 +95,11 @@ pub struct App {
     pub areas: Areas,
     size: Rect,
     tasks: Tasks,
+    /// The selected message read back whole (its bytes for the hex pane),
+    /// or why it could not be.
+    selected: Result<CapturedMessage, String>,
+    /// How far the file being opened is indexed, while it is.
+    pub indexing: Option<IndexProgress>,
 }
 
 impl App {
@@ -122,6 +130,8 @@ impl App {
             areas: Areas::default(),
             size: Rect::default(),
             tasks: Tasks::default(),
+            selected: Err(String::new()),
+            indexing: None,
         }
     }
 
@@ -140,6 +150,7 @@ impl App {
                 self.prepare();
             }
             Action::Ingest(batch) => self.ingest_batch(batch),
+            Action::IngestIndexed(batch) => self.ingest_indexed(batch),
             Action::Lost(total) => self.store.set_lost(total),
             Action::SourcePorts(table) => self.update_ports(PortsUpdate {
                 table: Ok(*table),
@@ -204,6 +215,35 @@ impl App {
         }
     }
 
+    /// Stores a batch of a file's messages by where they are in it, and
+    /// shows how far the file is indexed. Never held while paused: the file
+    /// keeps them, and holding them would hold their bytes.
+    fn ingest_indexed(&mut self, batch: IndexedBatch) {
+        let (messages, records): (Vec<CapturedMessage>, Vec<RecordAt>) =
+            batch.messages.into_iter().unzip();
+        self.sockets.observe(&messages);
+        self.store
+            .ingest_indexed(&batch.file, messages.into_iter().zip(records));
+        self.traffic.list.sync(&self.store);
+        self.indexing = Some(batch.progress);
+    }
+
+    /// What the header shows of work under way over the whole capture:
+    /// `indexing [###   ] 52%` (the header counts the messages).
+    pub fn progress_text(&self) -> Option<String> {
+        let progress = self.indexing?;
+        Some(format!(
+            "indexing {}",
+            format::progress_bar(progress.bytes_read, progress.file_size)
+        ))
+    }
+
+    /// The selected message's captured bytes, as read back when it was
+    /// selected (none when they could not be read).
+    pub fn selected_payload(&self) -> &[u8] {
+        self.selected.as_ref().map_or(&[], |m| &m.payload)
+    }
+
     /// Counts multicasts in the group model, then stores the batch.
     fn store_batch(&mut self, batch: Vec<CapturedMessage>) {
         self.sockets.observe(&batch);
@@ -216,6 +256,7 @@ impl App {
     }
 
     fn source_ended(&mut self, end: SourceEnd) {
+        self.indexing = None;
         let ended = match end {
             SourceEnd::Finished { lost } => {
                 self.store.set_lost(lost);
@@ -259,11 +300,17 @@ impl App {
         traffic.list.fit(areas.list, &self.store);
         let event = traffic.list.selected_event(&self.store);
         if event.map(|e| e.seq) != traffic.detail.seq {
-            traffic.detail.show(event, self.store.context());
+            self.selected = match event {
+                Some(event) => self.store.message(event).map_err(|e| e.to_string()),
+                None => Err(String::new()),
+            };
+            traffic
+                .detail
+                .show(event, &self.selected, self.store.context());
             traffic.hex.reset();
         }
         traffic.detail.fit(areas.detail);
-        let len = event.map_or(0, |e| e.message.payload.len());
+        let len = self.selected.as_ref().map_or(0, |m| m.payload.len());
         let highlight = traffic.detail.highlighted().unwrap_or(0..0);
         traffic.hex.fit(areas.hex, len, &highlight);
         self.ports_table.fit(areas.table);

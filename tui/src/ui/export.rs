@@ -52,6 +52,9 @@ pub struct ExportJob {
     handed: usize,
     /// Messages evicted from the store before their turn came.
     skipped: u64,
+    /// Messages whose bytes could not be read back (their file changed),
+    /// and the first reason.
+    unreadable: (u64, Option<String>),
     /// A chunk the writer had no room for yet (and how many sequence
     /// numbers it covers).
     held: Option<(usize, Vec<CapturedMessage>)>,
@@ -96,6 +99,7 @@ impl ExportJob {
             next: 0,
             handed: 0,
             skipped: 0,
+            unreadable: (0, None),
             held: None,
             chunks: Some(sender),
         })
@@ -152,7 +156,13 @@ impl ExportJob {
         let mut chunk = Vec::with_capacity(end - self.next);
         for &seq in &self.seqs[self.next..end] {
             match store.get(seq) {
-                Some(event) => chunk.push(event.message.clone()),
+                Some(event) => match store.message(event) {
+                    Ok(message) => chunk.push(message),
+                    Err(error) => {
+                        self.unreadable.0 += 1;
+                        self.unreadable.1.get_or_insert(error.to_string());
+                    }
+                },
                 None => self.skipped += 1,
             }
         }
@@ -174,11 +184,14 @@ impl ExportJob {
         if let Some(error) = &report.error {
             return format!("export to {} failed: {error}", self.path.display());
         }
-        let skipped = if self.skipped > 0 {
+        let mut skipped = if self.skipped > 0 {
             format!(" ({} evicted before they were written)", self.skipped)
         } else {
             String::new()
         };
+        if let (count @ 1.., Some(why)) = &self.unreadable {
+            skipped.push_str(&format!(" ({count} unreadable: {why})"));
+        }
         format!(
             "exported {} messages to {} ({}){skipped}",
             report.written,

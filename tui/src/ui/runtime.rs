@@ -14,7 +14,7 @@ use ratatui::crossterm::event::{self as ct_event};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::capture::{CaptureSource, SourceEvent, StopSignal};
+use crate::capture::{CaptureSource, IndexedBatch, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
@@ -73,6 +73,7 @@ const BATCHES_PER_FRAME: usize = 32;
 pub fn source_action(event: SourceEvent) -> Action {
     match event {
         SourceEvent::Messages(batch) => Action::Ingest(batch),
+        SourceEvent::Indexed(batch) => Action::IngestIndexed(batch),
         SourceEvent::Lost { total } => Action::Lost(total),
         SourceEvent::Ports(table) => Action::SourcePorts(table),
         SourceEvent::Families(families) => Action::Families(families),
@@ -101,6 +102,9 @@ impl ForwardActions {
 impl Consumer for ForwardActions {
     fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
         self.forward(Action::Ingest(batch))
+    }
+    fn indexed(&mut self, batch: IndexedBatch) -> Flow {
+        self.forward(Action::IngestIndexed(batch))
     }
     fn lost(&mut self, total: u64) -> Flow {
         self.forward(Action::Lost(total))
@@ -217,8 +221,15 @@ pub async fn event_loop(
         injection: dashboard.injection,
         ports: dashboard.ports,
     };
+    // A file's messages are kept by where they are in it, metadata only:
+    // all of them, whatever --max-events says (which bounds a live capture).
+    let max_events = if status.kind == "file" {
+        usize::MAX
+    } else {
+        dashboard.max_events
+    };
     let store = Store::with_context(
-        dashboard.max_events,
+        max_events,
         crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
     );
     let mut app = App::with_config(store, status, config);

@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::decode::{self, DecodeContext, Field};
-use crate::event::CUT_LABEL;
+use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::store::{names, Stored};
 use crate::ui::action::Action;
 use crate::ui::components::{pane_block, scroll_delta, visible_rows, Component};
@@ -43,11 +43,19 @@ pub struct DetailPane {
 }
 
 impl DetailPane {
-    /// Shows `event` (or nothing), fully open, the cursor on the first row.
-    pub fn show(&mut self, event: Option<&Stored>, context: &DecodeContext) {
+    /// Shows `event` (or nothing), fully open, the cursor on the first row;
+    /// `whole` is the whole message read back, or why it could not be.
+    pub fn show(
+        &mut self,
+        event: Option<&Stored>,
+        whole: &Result<CapturedMessage, String>,
+        context: &DecodeContext,
+    ) {
         *self = DetailPane {
             seq: event.map(|e| e.seq),
-            roots: event.map(|e| detail_tree(e, context)).unwrap_or_default(),
+            roots: event
+                .map(|e| detail_tree(e, whole, context))
+                .unwrap_or_default(),
             area: self.area,
             ..DetailPane::default()
         };
@@ -223,7 +231,11 @@ impl Component for DetailPane {
 
 /// The detail tree of a stored message: capture metadata, then the decoder's
 /// trees.
-pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
+pub fn detail_tree(
+    event: &Stored,
+    whole: &Result<CapturedMessage, String>,
+    context: &DecodeContext,
+) -> Vec<Field> {
     let m = &event.message;
     let result = match m.result {
         Some(r) if r < 0 => format!("{r} ({})", names::errno_name(-r)),
@@ -265,6 +277,9 @@ pub fn detail_tree(event: &Stored, context: &DecodeContext) -> Vec<Field> {
     }
     capture.children.push(Field::new("result", result));
     let mut roots = vec![capture];
-    roots.extend(decode::decode(m, context).messages);
+    match whole {
+        Ok(whole) => roots.extend(decode::decode(whole, context).messages),
+        Err(why) => roots.push(Field::new("bytes", format!("unreadable: {why}"))),
+    }
     roots
 }

@@ -35,6 +35,9 @@ pub struct HeaderProps<'a> {
     pub follow: bool,
     pub source: &'a SourceStatus,
     pub store: &'a Store,
+    /// What is under way over the whole capture (indexing a file), with a
+    /// progress bar.
+    pub progress: Option<&'a str>,
 }
 
 /// The header's two lines.
@@ -70,6 +73,12 @@ impl Component for Header {
             ));
         } else if props.follow {
             tabs.push(Span::styled(" FOLLOW ", Style::new().fg(Color::Green)));
+        }
+        if let Some(progress) = props.progress {
+            tabs.push(Span::styled(
+                format!(" {progress} "),
+                Style::new().fg(Color::Cyan),
+            ));
         }
 
         let store = props.store;

@@ -1,0 +1,98 @@
+//! The dashboard on a file it indexes instead of loading: the header while
+//! indexing, the panes reading the selected message back from the file.
+
+use std::sync::Arc;
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::capture::{IndexProgress, IndexedBatch};
+use crate::format::pcapng::PcapngWriter;
+use crate::format::read::read_capture_file_indexed;
+use crate::format::record::RecordFile;
+use crate::store::{corpus, Store};
+use crate::ui::app::{Action, App, SourceStatus};
+
+/// The corpus written to `path` as a pcapng, and its messages with where
+/// their records are.
+fn corpus_file(path: &std::path::Path) -> IndexedBatch {
+    let mut writer = PcapngWriter::new(Vec::new()).unwrap();
+    for message in corpus::messages() {
+        writer.write(&message).unwrap();
+    }
+    std::fs::write(path, writer.into_inner()).unwrap();
+    let mut messages = Vec::new();
+    read_capture_file_indexed(path, |message, at, _| messages.push((message, at)));
+    let file_size = std::fs::metadata(path).unwrap().len();
+    IndexedBatch {
+        file: Arc::new(RecordFile::open(path).unwrap()),
+        progress: IndexProgress {
+            bytes_read: file_size,
+            file_size,
+            messages: messages.len() as u64,
+        },
+        messages,
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Action::Resize { width, height });
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    app.tick();
+    terminal.draw(|frame| app.render(frame)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn opening() -> SourceStatus {
+    SourceStatus {
+        kind: "file".into(),
+        detail: "corpus.pcapng".into(),
+        ended: None,
+    }
+}
+
+#[test]
+fn snapshot_the_header_while_a_file_is_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut batch = corpus_file(&dir.path().join("corpus.pcapng"));
+    // The first six messages of ten, as if the rest were still to come.
+    batch.messages.truncate(6);
+    let last = batch.messages.last().unwrap().1;
+    batch.progress.bytes_read = last.offset + u64::from(last.len);
+    batch.progress.messages = 6;
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut app = App::new(Store::new(usize::MAX), opening());
+        app.update(Action::IngestIndexed(batch.clone()));
+        let text = screen(&mut app, width, height);
+        assert!(text.contains("indexing ["), "{text}");
+        insta::assert_snapshot!(format!("indexing_{width}x{height}"), text);
+    }
+}
+
+#[test]
+fn the_panes_read_the_selected_message_back_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corpus.pcapng");
+    let batch = corpus_file(&path);
+    let expected = corpus::messages();
+    let mut app = App::new(Store::new(usize::MAX), opening());
+    app.update(Action::IngestIndexed(batch));
+    app.update(Action::SourceEnded(
+        crate::ui::action::SourceEnd::Finished { lost: 0 },
+    ));
+    let text = screen(&mut app, 160, 48);
+    assert!(!text.contains("indexing ["), "{text}");
+    // The newest is selected (follow); its bytes are the hex pane's.
+    assert_eq!(app.selected_payload(), &expected[9].payload[..]);
+    app.update(Action::Top);
+    screen(&mut app, 160, 48);
+    assert_eq!(app.selected_event().unwrap().seq, 0);
+    assert_eq!(app.selected_payload(), &expected[0].payload[..]);
+
+    // The file gone: the detail pane says why, nothing breaks.
+    std::fs::remove_file(&path).unwrap();
+    app.update(Action::Down);
+    let text = screen(&mut app, 160, 48);
+    assert!(app.selected_payload().is_empty());
+    assert!(text.contains("unreadable"), "{text}");
+}

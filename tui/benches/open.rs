@@ -12,7 +12,9 @@
 //! each one's peak RSS (wait4's ru_maxrss) and their ratio. At the end the
 //! first message is selected and its bytes read back from the file.
 //!
-//! `-- child FILE` is the measured process itself.
+//! `-- no-pairing` runs the dashboard's store without pairing too, to show
+//! what pairing's transactions add. `-- child FILE [no-pairing]` is the
+//! measured process itself.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,14 +40,16 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|arg| arg == "child") {
         let path = args.get(at + 1).expect("child FILE");
-        return child(Path::new(path));
+        let pairing = !args.iter().any(|arg| arg == "no-pairing");
+        return child(Path::new(path), pairing);
     }
+    let without_pairing = args.iter().any(|arg| arg == "no-pairing");
     let mut sizes: Vec<usize> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
     if sizes.is_empty() {
         sizes = vec![1_000_000, 10_000_000];
     }
     for total in sizes {
-        compare(total);
+        compare(total, without_pairing);
     }
 }
 
@@ -114,7 +118,7 @@ fn measure(command: &mut Command) -> (f64, f64, String) {
     (seconds, usage.ru_maxrss as f64 / 1024.0, output)
 }
 
-fn compare(total: usize) {
+fn compare(total: usize, without_pairing: bool) {
     let path = capture_of(total);
     let exe = std::env::current_exe().expect("the bench's own path");
     println!(
@@ -125,6 +129,12 @@ fn compare(total: usize) {
     let (seconds, nlscope_mib, output) = measure(Command::new(&exe).arg("child").arg(&path));
     print!("{output}");
     println!("nlscope open (indexing, headless): {seconds:.2} s, peak RSS {nlscope_mib:.1} MiB");
+    if without_pairing {
+        let (seconds, peak, output) =
+            measure(Command::new(&exe).arg("child").arg(&path).arg("no-pairing"));
+        print!("{output}");
+        println!("nlscope open without pairing: {seconds:.2} s, peak RSS {peak:.1} MiB");
+    }
     let (seconds, tshark_mib, _) = measure(Command::new("tshark").arg("-r").arg(&path).arg("-q"));
     println!("tshark -r FILE -q: {seconds:.2} s, peak RSS {tshark_mib:.1} MiB");
     println!(
@@ -172,14 +182,21 @@ impl Consumer for Dashboard {
     }
 }
 
-fn child(path: &Path) {
+fn child(path: &Path, pairing: bool) {
     let status = SourceStatus {
         kind: "file".into(),
         detail: path.display().to_string(),
         ended: None,
     };
     let mut dashboard = Dashboard {
-        app: App::new(Store::new(usize::MAX), status),
+        app: App::new(
+            if pairing {
+                Store::new(usize::MAX)
+            } else {
+                Store::new(usize::MAX).without_pairing()
+            },
+            status,
+        ),
         terminal: Terminal::new(TestBackend::new(160, 48)).expect("test backend"),
         started: Instant::now(),
         batches: 0,

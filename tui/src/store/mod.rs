@@ -7,6 +7,7 @@
 //! transactions whose request it still holds ([`transactions`]) and each
 //! message's [`Role`] in them.
 
+pub mod chunked;
 #[cfg(test)]
 #[path = "../../tests/support/messages.rs"]
 pub mod corpus;
@@ -15,7 +16,7 @@ pub mod names;
 pub mod stats;
 pub mod transactions;
 
-use std::collections::VecDeque;
+use chunked::Chunked;
 
 use crate::decode::{self, DecodeContext};
 use std::borrow::Cow;
@@ -157,7 +158,7 @@ impl std::ops::Deref for Kinds {
 
 /// The newest `capacity` messages, the filter's matches among them, and stats.
 pub struct Store {
-    events: VecDeque<Stored>,
+    events: Chunked<Stored>,
     capacity: usize,
     next_seq: u64,
     evicted: u64,
@@ -165,7 +166,10 @@ pub struct Store {
     context: DecodeContext,
     filter: Filter,
     /// Sequence numbers of stored events the filter matches, ascending.
-    matching: VecDeque<u64>,
+    matching: Chunked<u64>,
+    /// While the filter is tested against the stored messages a slice at a
+    /// time ([`Store::start_filter`]): the next message to test.
+    scanning: Option<u64>,
     stats: Stats,
     /// `None` when pairing is off ([`Store::without_pairing`]).
     transactions: Option<Transactions>,
@@ -182,14 +186,15 @@ impl Store {
     pub fn with_context(capacity: usize, context: DecodeContext) -> Store {
         let capacity = capacity.max(1);
         Store {
-            events: VecDeque::with_capacity(capacity.min(65_536)),
+            events: Chunked::default(),
             capacity,
             next_seq: 0,
             evicted: 0,
             lost: 0,
             context,
             filter: Filter::default(),
-            matching: VecDeque::new(),
+            matching: Chunked::default(),
+            scanning: None,
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
             file: None,
@@ -269,9 +274,11 @@ impl Store {
                 }
             }
         }
-        if self
-            .filter
-            .matches(&stored, &|| Ok(Cow::Borrowed(message)), &self.context)
+        // While a scan runs, it reaches this message in its turn.
+        if self.scanning.is_none()
+            && self
+                .filter
+                .matches(&stored, &|| Ok(Cow::Borrowed(message)), &self.context)
         {
             self.matching.push_back(stored.seq);
         }
@@ -329,8 +336,9 @@ impl Store {
         self.context.learn_families(families);
     }
 
-    /// Replaces the filter and recomputes its matches.
+    /// Replaces the filter and recomputes its matches (at once).
     pub fn set_filter(&mut self, filter: Filter) {
+        self.scanning = None;
         self.matching = self
             .events
             .iter()
@@ -338,6 +346,54 @@ impl Store {
             .map(|e| e.seq)
             .collect();
         self.filter = filter;
+    }
+
+    /// Replaces the filter; when testing it reads the bytes of a file's
+    /// messages (decoded fields, the summary), its matches are found a slice
+    /// at a time ([`Store::advance_filter`], with progress) instead of at
+    /// once, so that a filter over a large file does not stop the dashboard.
+    pub fn start_filter(&mut self, filter: Filter) {
+        if !(filter.reads_bytes() && self.file.is_some()) {
+            self.scanning = None;
+            return self.set_filter(filter);
+        }
+        self.filter = filter;
+        self.matching = Chunked::default();
+        self.scanning = Some(self.events.front().map_or(self.next_seq, |e| e.seq));
+    }
+
+    /// Tests the filter against up to `budget` more stored messages of a
+    /// scan [`Store::start_filter`] began; true once it is done.
+    pub fn advance_filter(&mut self, budget: usize) -> bool {
+        let Some(mut next) = self.scanning else {
+            return true;
+        };
+        if let Some(first) = self.events.front() {
+            next = next.max(first.seq);
+        }
+        for _ in 0..budget {
+            let Some(event) = self.get(next) else {
+                break;
+            };
+            if self.filter.matches(
+                event,
+                &|| self.message(event).map(Cow::Owned),
+                &self.context,
+            ) {
+                self.matching.push_back(event.seq);
+            }
+            next += 1;
+        }
+        let done = next >= self.next_seq;
+        self.scanning = (!done).then_some(next);
+        done
+    }
+
+    /// How far a scan of the filter is: (messages tested, messages stored).
+    pub fn filter_progress(&self) -> Option<(u64, u64)> {
+        let next = self.scanning?;
+        let first = self.events.front().map_or(next, |e| e.seq);
+        Some((next.saturating_sub(first), self.events.len() as u64))
     }
 
     pub fn filter(&self) -> &Filter {
@@ -391,7 +447,7 @@ impl Store {
     }
 
     /// All stored events, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Stored> + ExactSizeIterator {
+    pub fn iter(&self) -> chunked::Iter<'_, Stored> {
         self.events.iter()
     }
 
@@ -437,7 +493,7 @@ impl Store {
     }
 
     /// Sequence numbers of the matching events, oldest first.
-    pub fn matching_seqs(&self) -> &VecDeque<u64> {
+    pub fn matching_seqs(&self) -> &Chunked<u64> {
         &self.matching
     }
 

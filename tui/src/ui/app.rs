@@ -70,6 +70,10 @@ pub struct TrafficView {
     pub hex: HexPane,
 }
 
+/// Messages a filter that reads a file's bytes is tested against per frame
+/// (a few milliseconds' work), so that the dashboard answers meanwhile.
+pub const FILTER_STEP: usize = 4096;
+
 pub struct App {
     pub store: Store,
     pub view: View,
@@ -141,6 +145,10 @@ impl App {
             Action::Tick => {
                 if let Some(job) = self.export.as_mut() {
                     job.step(&self.store);
+                }
+                if self.store.filter_progress().is_some() {
+                    self.store.advance_filter(FILTER_STEP);
+                    self.traffic.list.sync(&self.store);
                 }
                 self.prepare();
             }
@@ -229,8 +237,15 @@ impl App {
     }
 
     /// What the header shows of work under way over the whole capture:
-    /// `indexing [###   ] 52%` (the header counts the messages).
+    /// `indexing [###   ] 52%` (the header counts the messages), `filtering
+    /// [#     ] 20% Esc stops`.
     pub fn progress_text(&self) -> Option<String> {
+        if let Some((done, total)) = self.store.filter_progress() {
+            return Some(format!(
+                "filtering {} Esc stops",
+                format::progress_bar(done, total)
+            ));
+        }
         let progress = self.indexing?;
         Some(format!(
             "indexing {}",
@@ -465,7 +480,7 @@ impl App {
         self.filter.input = text.to_string();
         let parsed = filter::parse(text)?;
         self.filter.error = None;
-        self.store.set_filter(parsed);
+        self.store.start_filter(parsed);
         self.traffic.list.sync(&self.store);
         Ok(())
     }

@@ -16,8 +16,16 @@ use crate::ui::app::{Action, App, SourceStatus};
 /// The corpus written to `path` as a pcapng, and its messages with where
 /// their records are.
 fn corpus_file(path: &std::path::Path) -> IndexedBatch {
+    file_of(path, corpus::messages())
+}
+
+/// `messages` written to `path` as a pcapng, and read back indexed.
+fn file_of(
+    path: &std::path::Path,
+    messages: impl IntoIterator<Item = crate::event::CapturedMessage>,
+) -> IndexedBatch {
     let mut writer = PcapngWriter::new(Vec::new()).unwrap();
-    for message in corpus::messages() {
+    for message in messages {
         writer.write(&message).unwrap();
     }
     std::fs::write(path, writer.into_inner()).unwrap();
@@ -95,4 +103,44 @@ fn the_panes_read_the_selected_message_back_from_the_file() {
     let text = screen(&mut app, 160, 48);
     assert!(app.selected_payload().is_empty());
     assert!(text.contains("unreadable"), "{text}");
+}
+
+#[test]
+fn snapshot_a_filter_streaming_over_a_large_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = file_of(&dir.path().join("large.pcapng"), corpus::stream(20_000));
+    let mut app = App::new(Store::new(usize::MAX), opening());
+    app.update(Action::IngestIndexed(batch));
+    app.update(Action::SourceEnded(
+        crate::ui::action::SourceEnd::Finished { lost: 0 },
+    ));
+    // A term on decoded fields: each message is read back from the file.
+    app.apply_filter("attr:ifname").unwrap();
+    assert_eq!(app.store.filter_progress(), Some((0, 20_000)));
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = screen(&mut app, width, height);
+        assert!(text.contains("filtering ["), "{text}");
+        insta::assert_snapshot!(format!("filtering_{width}x{height}"), text);
+    }
+    // Two frames: 8,192 of 20,000 tested.
+    assert_eq!(app.store.filter_progress(), Some((8_192, 20_000)));
+    while app.store.filter_progress().is_some() {
+        app.tick();
+    }
+    let mut held = Store::new(usize::MAX);
+    held.ingest(corpus::stream(20_000));
+    held.set_filter(crate::store::filter::parse("attr:ifname").unwrap());
+    let found: Vec<u64> = app.store.matching_seqs().iter().copied().collect();
+    let expected: Vec<u64> = held.matching_seqs().iter().copied().collect();
+    assert_eq!(found, expected);
+    assert!(!found.is_empty());
+
+    // Esc stops a scan: the filter is cleared, every message shows.
+    app.apply_filter("attr:mtu").unwrap();
+    app.tick();
+    assert!(app.store.filter_progress().is_some());
+    app.update(Action::ClearFilter);
+    assert_eq!(app.store.filter_progress(), None);
+    assert_eq!(app.store.matching_len(), 20_000);
+    assert!(!screen(&mut app, 80, 24).contains("filtering ["));
 }

@@ -390,10 +390,18 @@ impl App {
                 self.mode = Mode::Filter;
                 self.filter.open(&self.store.filter().source);
             }
-            Action::ClearFilter => {
-                let _ = self.apply_filter("");
-                self.status = Some("filter cleared".into());
-            }
+            // Esc stops what runs over the whole capture, an export first;
+            // else (a filter's scan included) it clears the filter.
+            Action::ClearFilter => match self.export.as_mut() {
+                Some(job) if job.is_handing_over() => {
+                    job.stop();
+                    self.status = Some("stopping the export".into());
+                }
+                _ => {
+                    let _ = self.apply_filter("");
+                    self.status = Some("filter cleared".into());
+                }
+            },
             Action::OpenExport => {
                 if self.export.is_some() {
                     self.status = Some("an export is already running".into());

@@ -60,6 +60,8 @@ pub struct ExportJob {
     held: Option<(usize, Vec<CapturedMessage>)>,
     /// To the writer; `None` once everything is handed over (or it stopped).
     chunks: Option<SyncSender<Vec<CapturedMessage>>>,
+    /// Stopped by the user before every message was handed over.
+    stopped: bool,
 }
 
 impl ExportJob {
@@ -102,7 +104,21 @@ impl ExportJob {
             unreadable: (0, None),
             held: None,
             chunks: Some(sender),
+            stopped: false,
         })
+    }
+
+    /// True while messages are still being handed to the writer.
+    pub fn is_handing_over(&self) -> bool {
+        self.chunks.is_some()
+    }
+
+    /// Stops handing messages over (Esc): the writer writes what it was
+    /// handed, closes the file and reports, so the file holds whole records.
+    pub fn stop(&mut self) {
+        self.held = None;
+        self.chunks = None;
+        self.stopped = true;
     }
 
     /// Hands the writer the next chunk, unless it has no room for it yet.
@@ -191,6 +207,12 @@ impl ExportJob {
         };
         if let (count @ 1.., Some(why)) = &self.unreadable {
             skipped.push_str(&format!(" ({count} unreadable: {why})"));
+        }
+        if self.stopped {
+            skipped.push_str(&format!(
+                " (stopped: {} not written)",
+                self.seqs.len() - self.handed
+            ));
         }
         format!(
             "exported {} messages to {} ({}){skipped}",

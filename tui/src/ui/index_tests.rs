@@ -144,3 +144,33 @@ fn snapshot_a_filter_streaming_over_a_large_file() {
     assert_eq!(app.store.matching_len(), 20_000);
     assert!(!screen(&mut app, 80, 24).contains("filtering ["));
 }
+
+#[test]
+fn an_export_of_a_large_file_reads_it_and_esc_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = file_of(&dir.path().join("large.pcapng"), corpus::stream(20_000));
+    let mut app = App::new(Store::new(usize::MAX), opening());
+    app.update(Action::IngestIndexed(batch));
+    let out = dir.path().join("out.jsonl");
+    app.update(Action::OpenExport);
+    while !app.export_prompt.input.is_empty() {
+        app.update(Action::Backspace);
+    }
+    for c in out.to_str().unwrap().chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    assert!(app.export_progress().is_some(), "{:?}", app.status);
+    app.tick();
+    app.update(Action::ClearFilter);
+    assert_eq!(app.status.as_deref(), Some("stopping the export"));
+    app.finish_export();
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.contains("stopped: "), "{status}");
+    // What was written is whole records, the file's bytes read back.
+    let read = crate::format::read_capture(&out);
+    assert_eq!(read.error, None);
+    assert!(!read.messages.is_empty() && read.messages.len() < 20_000);
+    let expected: Vec<_> = corpus::stream(read.messages.len()).collect();
+    assert_eq!(read.messages, expected);
+}

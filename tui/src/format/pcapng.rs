@@ -548,6 +548,11 @@ impl<W: Write> PcapngWriter<W> {
         self.written
     }
 
+    /// What it writes to.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }

@@ -34,6 +34,8 @@ pub enum RecordError {
         offset: u64,
         detail: String,
     },
+    #[error("its bytes were dropped: {why}")]
+    Dropped { why: String },
     #[error("{path}: the record at byte offset {offset} is not the one indexed there: {detail}")]
     NotTheRecord {
         path: String,

@@ -64,6 +64,14 @@ impl<T> Chunked<T> {
         }
     }
 
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        let first = self.chunks.front()?.len();
+        match index.checked_sub(first) {
+            None => self.chunks.front_mut()?.get_mut(index),
+            Some(rest) => self.chunks.get_mut(1 + rest / CHUNK)?.get_mut(rest % CHUNK),
+        }
+    }
+
     pub fn front(&self) -> Option<&T> {
         self.chunks.front()?.front()
     }

@@ -13,6 +13,7 @@ pub mod chunked;
 pub mod corpus;
 pub mod filter;
 pub mod names;
+pub mod spill;
 pub mod stats;
 pub mod transactions;
 
@@ -29,6 +30,7 @@ use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
 use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
 use crate::pairing::{PairingConfig, Role, Transaction};
+use spill::Spill;
 
 pub use filter::{Filter, FilterError};
 pub use stats::Stats;
@@ -62,12 +64,21 @@ enum Body {
     Held(Box<HeldBody>),
     /// In the store's file, in the record at this byte offset.
     InFile(u64),
+    /// Lost: to be spilled, and the spill file could not be written.
+    Dropped,
 }
 
 #[derive(Clone, Debug)]
 struct HeldBody {
     payload: Vec<u8>,
     deliveries: Vec<crate::event::Delivery>,
+}
+
+/// What a held message's bytes cost in memory.
+fn held_size(held: &HeldBody) -> u64 {
+    (std::mem::size_of::<HeldBody>()
+        + held.payload.len()
+        + held.deliveries.len() * std::mem::size_of::<crate::event::Delivery>()) as u64
 }
 
 impl Stored {
@@ -175,6 +186,12 @@ pub struct Store {
     transactions: Option<Transactions>,
     /// The file whose messages are stored by offset ([`Store::ingest_indexed`]).
     file: Option<Arc<RecordFile>>,
+    /// Where messages held in memory go past the budget ([`Store::with_spill`]).
+    spill: Option<Spill>,
+    /// Bytes of the messages held in memory (payloads and deliveries).
+    held_bytes: u64,
+    /// The oldest message that may still be held in memory.
+    spill_next: u64,
 }
 
 impl Store {
@@ -198,7 +215,30 @@ impl Store {
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
             file: None,
+            spill: None,
+            held_bytes: 0,
+            spill_next: 0,
         }
+    }
+
+    /// The same store spilling what it holds in memory past the spill's
+    /// budget to the spill's file (see [`spill`]). A store that spills
+    /// indexes no other file.
+    pub fn with_spill(mut self, spill: Spill) -> Store {
+        self.file = Some(spill.file().clone());
+        self.spill = Some(spill);
+        self
+    }
+
+    /// Bytes of the messages held in memory (payloads and deliveries).
+    pub fn held_bytes(&self) -> u64 {
+        self.held_bytes
+    }
+
+    /// Why spilling stopped (the disk is full), once it did: the messages
+    /// past the budget since then lost their bytes and count as evicted.
+    pub fn spill_error(&self) -> Option<&str> {
+        self.spill.as_ref()?.error.as_deref()
     }
 
     /// The same store pairing with `config`.
@@ -229,7 +269,42 @@ impl Store {
         if let Some(Body::Held(held)) = held.map(|stored| &mut stored.body) {
             held.payload = message.payload;
             held.deliveries = message.deliveries;
+            self.held_bytes += held_size(held);
         }
+        self.spill_over_budget();
+    }
+
+    /// Past the spill's budget, writes the oldest messages held in memory
+    /// to the spill file until a quarter of the budget is free again, each
+    /// then kept by where its record is. When the file cannot be written,
+    /// their bytes are dropped and they count as evicted.
+    fn spill_over_budget(&mut self) {
+        let Some(spill) = &mut self.spill else {
+            return;
+        };
+        if self.held_bytes <= spill.budget {
+            return;
+        }
+        let target = spill.budget / 4 * 3;
+        let first = self.events.front().map_or(self.next_seq, |e| e.seq);
+        let mut seq = self.spill_next.max(first);
+        while self.held_bytes > target && seq < self.next_seq {
+            let Some(event) = self.events.get_mut((seq - first) as usize) else {
+                break;
+            };
+            seq += 1;
+            let Body::Held(held) = std::mem::replace(&mut event.body, Body::Dropped) else {
+                continue;
+            };
+            self.held_bytes -= held_size(&held);
+            let whole = event.message.with_body(held.payload, held.deliveries);
+            match spill.write(&whole) {
+                Ok(offset) => event.body = Body::InFile(offset),
+                Err(_) => self.evicted += 1,
+            }
+        }
+        self.spill_next = seq;
+        spill.flush();
     }
 
     /// Adds a batch of messages read from `file`, oldest first, each with
@@ -266,6 +341,9 @@ impl Store {
         if self.events.len() == self.capacity {
             if let Some(old) = self.events.pop_front() {
                 self.evicted += 1;
+                if let Body::Held(held) = &old.body {
+                    self.held_bytes -= held_size(held);
+                }
                 if self.matching.front() == Some(&old.seq) {
                     self.matching.pop_front();
                 }
@@ -299,6 +377,7 @@ impl Store {
                     .body_at(*offset, event.message.captured as usize)?;
                 Ok(event.message.with_body(body.payload, body.deliveries))
             }
+            Body::Dropped => Err(self.dropped()),
         }
     }
 
@@ -312,6 +391,7 @@ impl Store {
                     .body_at(*offset, event.message.captured as usize)?;
                 Ok(Cow::Owned(body.payload))
             }
+            Body::Dropped => Err(self.dropped()),
         }
     }
 
@@ -322,6 +402,13 @@ impl Store {
             Ok(message) => decode::summarize(&message, &self.context),
             Err(error) => format!("(unreadable: {error})"),
         }
+    }
+
+    fn dropped(&self) -> RecordError {
+        spill::dropped(
+            self.spill_error()
+                .unwrap_or("the spill file could not be written"),
+        )
     }
 
     fn record_file(&self) -> Result<&RecordFile, RecordError> {

@@ -264,6 +264,12 @@ impl App {
         self.sockets.observe(&batch);
         self.store.ingest(batch);
         self.traffic.list.sync(&self.store);
+        if let (Some(why), None) = (self.store.spill_error(), &self.banner) {
+            self.banner = Some(format!(
+                "Spilling to disk stopped: {why}. From now on the messages past the memory \
+                 budget lose their bytes (counted as evicted)."
+            ));
+        }
     }
 
     pub fn pending(&self) -> usize {

@@ -174,3 +174,41 @@ fn an_export_of_a_large_file_reads_it_and_esc_stops_it() {
     let expected: Vec<_> = corpus::stream(read.messages.len()).collect();
     assert_eq!(read.messages, expected);
 }
+
+/// A disk with no room left after the spill file's header.
+struct FullDisk(std::fs::File, usize);
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if bytes.len() > self.1 {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        self.1 -= bytes.len();
+        self.0.write(bytes)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[test]
+fn a_full_disk_while_spilling_is_shown_and_counted() {
+    use crate::store::spill::Spill;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spill.pcapng");
+    let disk = FullDisk(std::fs::File::create(&path).unwrap(), 1024);
+    let spill = Spill::with_writer(&path, Box::new(disk), 4096).unwrap();
+    let live = SourceStatus {
+        kind: "live".into(),
+        detail: "fentry".into(),
+        ended: None,
+    };
+    let mut app = App::new(Store::new(usize::MAX).with_spill(spill), live);
+    app.ingest(corpus::stream(2_000).collect());
+    let text = screen(&mut app, 160, 48);
+    assert!(app.store.evicted() > 0);
+    assert!(text.contains("Spilling to disk stopped"), "{text}");
+    assert!(text.contains("No space left on device"), "{text}");
+    let evicted = crate::ui::format::count(app.store.evicted());
+    assert!(text.contains(&format!("evicted {evicted}")), "{text}");
+}

@@ -19,6 +19,7 @@ use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
+use crate::store::spill::Spill;
 use crate::store::Store;
 use crate::ui::action::{Action, SourceEnd};
 use crate::ui::app::{App, Config, SourceStatus};
@@ -27,6 +28,10 @@ use crate::ui::keys;
 use crate::ui::sockets::PortsOrigin;
 use crate::ui::tasks::spawn_ports_reader;
 use crate::ui::terminal::{DashboardTerminal, TerminalGuard};
+
+/// Bytes of messages a live or remote capture holds in memory before it
+/// spills the oldest to disk.
+pub const MEMORY_BUDGET: u64 = 512 * 1024 * 1024;
 
 /// Frames per second.
 pub const FPS: u64 = 30;
@@ -232,6 +237,20 @@ pub async fn event_loop(
         max_events,
         crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
     );
+    // A live or remote capture's bytes go to a temporary pcapng past the
+    // memory budget, read back from there as a file's are.
+    let (store, banner) = match (status.kind == "file", banner) {
+        (false, banner) => match Spill::temporary(MEMORY_BUDGET) {
+            Ok(spill) => (store.with_spill(spill), banner),
+            Err(why) => (
+                store,
+                banner.or(Some(format!(
+                    "Cannot spill to disk ({why}): messages past --max-events are evicted."
+                ))),
+            ),
+        },
+        (true, banner) => (store, banner),
+    };
     let mut app = App::with_config(store, status, config);
     app.banner = banner;
 

@@ -139,6 +139,32 @@ impl PcapngWriter<Counting<Box<dyn Write + Send>>> {
     }
 }
 
+/// A memory budget as the user writes it: bytes, or a number with `K`, `M`
+/// or `G` (powers of 1024, `512M`, `1.5G`); what `--memory` takes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("`{text}`: the unit is K, M or G (512M, 1.5G)")),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (512M, 1.5G, 1048576)"))?;
+    let bytes = value * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("`{text}` is not a size nlscope can hold"));
+    }
+    Ok(bytes as u64)
+}
+
 /// Why a message's bytes are not there: they were to be spilled and could
 /// not be.
 pub fn dropped(why: &str) -> RecordError {
@@ -195,6 +221,18 @@ mod tests {
         assert_eq!(spilled.error, None);
         assert!(spilled.messages.len() > 4_000, "{}", spilled.messages.len());
         assert_eq!(spilled.messages[..], expected[..spilled.messages.len()]);
+    }
+
+    #[test]
+    fn sizes_read_as_users_write_them() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        for bad in ["", "M", "12Q", "-1M", "0", "lots"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,5 +1,12 @@
-//! The event store: the newest N captured messages, each with its decoded
-//! summary, the current filter's matches, and running statistics.
+//! The event store: the newest N captured messages, the current filter's
+//! matches, and running statistics.
+//!
+//! Each message keeps its metadata ([`MessageMeta`]) and where its bytes
+//! are: in memory (a live capture), or in a file by the offset of its record
+//! (a file the dashboard opened, or where a live capture spilled past its
+//! memory budget, [`spill`]). [`Store::message`], [`Store::payload`] and
+//! [`Store::summary`] read them back when a pane, an export or a filter
+//! needs them.
 //!
 //! Bounded: at most `capacity` messages are kept; older ones are evicted and
 //! counted. Statistics tables are capped too (see [`stats`]). Each message

@@ -133,37 +133,199 @@ pub struct Delivery {
     pub result: i64,
 }
 
+/// The questions a whole message and its metadata ([`MessageMeta`]) both
+/// answer from the fields they share, written once for both; each type
+/// says how many bytes were captured (`captured_len`).
+macro_rules! answers_from_fields {
+    ($type:ty) => {
+        impl $type {
+            /// Which way the message went; a multicast goes to user
+            /// listeners. From the ports when they are known, else what the
+            /// file stated.
+            pub fn direction(&self) -> Direction {
+                match (self.src_port, self.dst_port) {
+                    (Some(0), _) if self.dst_group != 0 => Direction::KernelToUser,
+                    (Some(_), _) if self.dst_group != 0 => Direction::UserToUser,
+                    (Some(src), Some(dst)) => Direction::from_ports(src, dst),
+                    _ => self.stated_direction.unwrap_or(Direction::Unknown),
+                }
+            }
+
+            /// False when the capture names no process (another tool's file).
+            pub fn process_known(&self) -> bool {
+                self.pid != 0 || !self.comm.is_empty()
+            }
+
+            pub fn is_multicast(&self) -> bool {
+                self.dst_group != 0
+            }
+
+            /// True when only the first part of the buffer was captured (the
+            /// message is cut).
+            pub fn is_truncated(&self) -> bool {
+                self.captured_len() < u64::from(self.len)
+            }
+
+            /// `64 of 216 bytes captured` when the message is cut (see
+            /// [`cut_text`]).
+            pub fn cut_text(&self) -> Option<String> {
+                self.is_truncated()
+                    .then(|| cut_text(self.captured_len() as usize, u64::from(self.len)))
+            }
+        }
+    };
+}
+
+answers_from_fields!(CapturedMessage);
+answers_from_fields!(MessageMeta);
+
 impl CapturedMessage {
-    /// Which way the message went; a multicast goes to user listeners. From
-    /// the ports when they are known, else what the file stated.
-    pub fn direction(&self) -> Direction {
-        match (self.src_port, self.dst_port) {
-            (Some(0), _) if self.dst_group != 0 => Direction::KernelToUser,
-            (Some(_), _) if self.dst_group != 0 => Direction::UserToUser,
-            (Some(src), Some(dst)) => Direction::from_ports(src, dst),
-            _ => self.stated_direction.unwrap_or(Direction::Unknown),
+    fn captured_len(&self) -> u64 {
+        self.payload.len() as u64
+    }
+}
+
+/// A captured message without its bytes: every field of
+/// [`CapturedMessage`] but `payload` (`captured` says how long it is) and
+/// `deliveries`. What the store keeps of each message, so that memory
+/// holds a capture's metadata, not its bytes; the names are
+/// [`Name`]s, 4 bytes each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageMeta {
+    pub ts_mono_ns: u64,
+    pub ts_wall_ns: u64,
+    pub pid: u32,
+    pub tid: u32,
+    pub comm: Name,
+    pub netns: u32,
+    pub protocol: u32,
+    pub src_port: Option<u32>,
+    pub dst_port: Option<u32>,
+    pub stated_direction: Option<Direction>,
+    pub dst_group: u32,
+    pub len: u32,
+    pub hook: Name,
+    pub result: Option<i64>,
+    /// How many bytes were captured (the payload's length).
+    pub captured: u32,
+}
+
+impl MessageMeta {
+    pub fn of(message: &CapturedMessage) -> MessageMeta {
+        MessageMeta {
+            ts_mono_ns: message.ts_mono_ns,
+            ts_wall_ns: message.ts_wall_ns,
+            pid: message.pid,
+            tid: message.tid,
+            comm: Name::new(&message.comm),
+            netns: message.netns,
+            protocol: message.protocol,
+            src_port: message.src_port,
+            dst_port: message.dst_port,
+            stated_direction: message.stated_direction,
+            dst_group: message.dst_group,
+            len: message.len,
+            hook: Name::new(&message.hook),
+            result: message.result,
+            captured: u32::try_from(message.payload.len()).unwrap_or(u32::MAX),
         }
     }
 
-    /// False when the capture names no process (another tool's file).
-    pub fn process_known(&self) -> bool {
-        self.pid != 0 || !self.comm.is_empty()
+    /// The whole message again, with its bytes and deliveries.
+    pub fn with_body(&self, payload: Vec<u8>, deliveries: Vec<Delivery>) -> CapturedMessage {
+        CapturedMessage {
+            ts_mono_ns: self.ts_mono_ns,
+            ts_wall_ns: self.ts_wall_ns,
+            pid: self.pid,
+            tid: self.tid,
+            comm: self.comm.to_string(),
+            netns: self.netns,
+            protocol: self.protocol,
+            src_port: self.src_port,
+            dst_port: self.dst_port,
+            stated_direction: self.stated_direction,
+            dst_group: self.dst_group,
+            len: self.len,
+            hook: self.hook.to_string(),
+            result: self.result,
+            payload,
+            deliveries,
+        }
     }
 
-    pub fn is_multicast(&self) -> bool {
-        self.dst_group != 0
+    fn captured_len(&self) -> u64 {
+        u64::from(self.captured)
+    }
+}
+
+/// A short text many messages share (a process name, a kernel function),
+/// kept once for the whole program: 4 bytes in each message instead of a
+/// string. Names are never freed: a capture has few distinct ones, and
+/// past [`Name::MAX`] of them a new one reads as [`Name::TOO_MANY`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Name(u32);
+
+#[derive(Default)]
+struct Names {
+    texts: Vec<&'static str>,
+    ids: std::collections::HashMap<&'static str, u32, foldhash::fast::RandomState>,
+}
+
+static NAMES: std::sync::RwLock<Option<Names>> = std::sync::RwLock::new(None);
+
+impl Name {
+    /// Distinct names kept at most.
+    pub const MAX: usize = 1 << 20;
+    /// What a name past [`Name::MAX`] reads as.
+    pub const TOO_MANY: &'static str = "(too many names)";
+
+    pub fn new(text: &str) -> Name {
+        let known = |names: &Option<Names>| names.as_ref()?.ids.get(text).copied();
+        if let Some(id) = known(&NAMES.read().unwrap_or_else(|e| e.into_inner())) {
+            return Name(id);
+        }
+        let mut names = NAMES.write().unwrap_or_else(|e| e.into_inner());
+        let names = names.get_or_insert_with(Names::default);
+        if let Some(&id) = names.ids.get(text) {
+            return Name(id);
+        }
+        let text: &'static str = if names.texts.len() < Name::MAX {
+            Box::leak(text.into())
+        } else {
+            Name::TOO_MANY
+        };
+        let id = *names.ids.entry(text).or_insert(names.texts.len() as u32);
+        if id as usize == names.texts.len() {
+            names.texts.push(text);
+        }
+        Name(id)
     }
 
-    /// True when only the first part of the buffer was captured (the message
-    /// is cut).
-    pub fn is_truncated(&self) -> bool {
-        (self.payload.len() as u64) < u64::from(self.len)
+    pub fn as_str(&self) -> &'static str {
+        let names = NAMES.read().unwrap_or_else(|e| e.into_inner());
+        names
+            .as_ref()
+            .and_then(|names| names.texts.get(self.0 as usize).copied())
+            .unwrap_or_default()
     }
+}
 
-    /// `64 of 216 bytes captured` when the message is cut (see [`cut_text`]).
-    pub fn cut_text(&self) -> Option<String> {
-        self.is_truncated()
-            .then(|| cut_text(self.payload.len(), u64::from(self.len)))
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 

@@ -10,7 +10,7 @@
 //! drains what it already captured and ends, and the pump hands that over
 //! too: nothing captured is dropped on the way out.
 
-use crate::capture::{self, CaptureSource, CaptureSummary, SourceEvent, StopSignal};
+use crate::capture::{self, CaptureSource, CaptureSummary, IndexedBatch, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
@@ -32,6 +32,11 @@ pub enum Flow {
 pub trait Consumer {
     /// A batch of messages, oldest first.
     fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow;
+    /// A batch of a file's messages with where their records are; only
+    /// the messages, unless the consumer keeps the places.
+    fn indexed(&mut self, batch: IndexedBatch) -> Flow {
+        self.messages(batch.messages.into_iter().map(|(m, _)| m).collect())
+    }
     /// The source's running total of events it lost.
     fn lost(&mut self, _total: u64) -> Flow {
         Flow::Continue
@@ -83,6 +88,7 @@ pub fn pump(
     while let Some(event) = events.blocking_recv() {
         let flow = match event {
             SourceEvent::Messages(batch) => consumer.messages(batch),
+            SourceEvent::Indexed(batch) => consumer.indexed(batch),
             SourceEvent::Lost { total } => consumer.lost(total),
             SourceEvent::Ports(table) => consumer.ports(table),
             SourceEvent::Families(families) => consumer.families(families),

@@ -96,6 +96,9 @@ fn receive_all(address: &Address, count: usize) -> Received {
     while received.messages.len() + (received.lost as usize) < count && Instant::now() < deadline {
         match events.try_recv() {
             Ok(SourceEvent::Messages(batch)) => received.messages.extend(batch),
+            Ok(SourceEvent::Indexed(batch)) => received
+                .messages
+                .extend(batch.messages.into_iter().map(|(m, _)| m)),
             Ok(SourceEvent::Lost { total }) => received.lost = total,
             Ok(SourceEvent::Families(families)) => received.families.extend(families),
             Ok(SourceEvent::Ports(_)) => {}

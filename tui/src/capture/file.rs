@@ -3,12 +3,43 @@
 //! streams through the format reader ([`crate::format::read`]): a file of any
 //! size is replayed with a block and a batch in memory.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{CaptureSource, CaptureSummary, EventSink, SourceEvent, SourceInfo, StopSignal};
-use crate::format::read::read_capture_file_streaming;
+use crate::event::CapturedMessage;
+use crate::format::read::{read_capture_file_indexed, read_capture_file_streaming, RecordAt};
+use crate::format::record::RecordFile;
 use crate::netlink::nlctrl::Family;
+
+/// See [`SourceEvent::Indexed`].
+#[derive(Clone, Debug)]
+pub struct IndexedBatch {
+    /// The file, open to read the messages' bytes back.
+    pub file: Arc<RecordFile>,
+    pub messages: Vec<(CapturedMessage, RecordAt)>,
+    pub progress: IndexProgress,
+}
+
+/// The same batch: the same messages of the same open file.
+impl PartialEq for IndexedBatch {
+    fn eq(&self, other: &IndexedBatch) -> bool {
+        Arc::ptr_eq(&self.file, &other.file)
+            && self.messages == other.messages
+            && self.progress == other.progress
+    }
+}
+
+/// How far through a capture file its source is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexProgress {
+    /// Bytes of the file read, up to the end of the batch's last record.
+    pub bytes_read: u64,
+    pub file_size: u64,
+    /// Messages read so far.
+    pub messages: u64,
+}
 
 /// Messages per batch sent downstream (as the live source).
 pub const BATCH: usize = 1024;
@@ -17,6 +48,7 @@ pub const BATCH: usize = 1024;
 pub struct FileSource {
     path: PathBuf,
     batch: usize,
+    indexed: bool,
 }
 
 impl FileSource {
@@ -24,7 +56,17 @@ impl FileSource {
         FileSource {
             path: path.as_ref().to_path_buf(),
             batch: BATCH,
+            indexed: false,
         }
+    }
+
+    /// The same source sending [`SourceEvent::Indexed`] batches: each
+    /// message with where its record is, the file open to read it back, and
+    /// how far through the file the source is (what the dashboard keeps of
+    /// a file instead of its bytes).
+    pub fn indexed(mut self) -> FileSource {
+        self.indexed = true;
+        self
     }
 
     /// Messages per batch (at least 1).
@@ -52,6 +94,9 @@ impl CaptureSource for FileSource {
     /// nothing more is sent (the reader still runs to the end of the file,
     /// which it does at hundreds of MB/s).
     fn run(self: Box<Self>, sink: EventSink, stop: StopSignal) -> anyhow::Result<CaptureSummary> {
+        if self.indexed {
+            return self.run_indexed(sink, stop);
+        }
         let mut summary = CaptureSummary::default();
         let mut batch = Vec::with_capacity(self.batch);
         let mut announced: BTreeSet<u16> = BTreeSet::new();
@@ -68,15 +113,7 @@ impl CaptureSource for FileSource {
                 return;
             }
             if families.len() > announced.len() {
-                let new: Vec<Family> = families
-                    .iter()
-                    .filter(|(id, _)| announced.insert(**id))
-                    .map(|(id, name)| Family {
-                        id: *id,
-                        name: name.clone(),
-                        ..Family::default()
-                    })
-                    .collect();
+                let new = new_families(families, &mut announced);
                 if !batch.is_empty() {
                     summary.messages += batch.len() as u64;
                     send(
@@ -99,7 +136,18 @@ impl CaptureSource for FileSource {
             summary.messages += batch.len() as u64;
             send(SourceEvent::Messages(batch), &mut sending);
         }
-        match read.error {
+        self.ended(read.error, summary)
+    }
+}
+
+impl FileSource {
+    /// How the run ends: with the read error, if reading stopped at one.
+    fn ended(
+        &self,
+        error: Option<crate::format::ReadError>,
+        summary: CaptureSummary,
+    ) -> anyhow::Result<CaptureSummary> {
+        match error {
             Some(error) => Err(anyhow::anyhow!(
                 "{}: {error} ({} messages read before it)",
                 self.path.display(),
@@ -108,6 +156,78 @@ impl CaptureSource for FileSource {
             None => Ok(summary),
         }
     }
+
+    /// [`CaptureSource::run`] sending [`SourceEvent::Indexed`] batches.
+    fn run_indexed(self, sink: EventSink, stop: StopSignal) -> anyhow::Result<CaptureSummary> {
+        let file = Arc::new(
+            RecordFile::open(&self.path)
+                .map_err(|e| anyhow::anyhow!("cannot read the file: {e}"))?,
+        );
+        let file_size = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        let mut summary = CaptureSummary::default();
+        let mut batch = Vec::with_capacity(self.batch);
+        let mut announced: BTreeSet<u16> = BTreeSet::new();
+        let mut sending = true;
+        let mut progress = IndexProgress {
+            bytes_read: 0,
+            file_size,
+            messages: 0,
+        };
+        let send_batch = |batch: &mut Vec<(CapturedMessage, RecordAt)>,
+                          progress: IndexProgress,
+                          sending: &mut bool| {
+            let event = SourceEvent::Indexed(IndexedBatch {
+                file: file.clone(),
+                messages: std::mem::take(batch),
+                progress,
+            });
+            if *sending && sink.blocking_send(event).is_err() {
+                *sending = false;
+            }
+        };
+        let (read, _) = read_capture_file_indexed(&self.path, |message, at, families| {
+            if !sending || stop.is_stopped() {
+                sending = false;
+                return;
+            }
+            let new = new_families(families, &mut announced);
+            if !new.is_empty() {
+                if !batch.is_empty() {
+                    send_batch(&mut batch, progress, &mut sending);
+                }
+                if sending && sink.blocking_send(SourceEvent::Families(new)).is_err() {
+                    sending = false;
+                }
+            }
+            summary.messages += 1;
+            progress.messages += 1;
+            progress.bytes_read = at.offset + u64::from(at.len);
+            batch.push((message, at));
+            if batch.len() >= self.batch {
+                send_batch(&mut batch, progress, &mut sending);
+            }
+        });
+        if !batch.is_empty() && sending && !stop.is_stopped() {
+            send_batch(&mut batch, progress, &mut sending);
+        }
+        self.ended(read.error, summary)
+    }
+}
+
+/// The families of `families` not in `announced` yet, now added to it.
+fn new_families(families: &BTreeMap<u16, String>, announced: &mut BTreeSet<u16>) -> Vec<Family> {
+    if families.len() == announced.len() {
+        return Vec::new();
+    }
+    families
+        .iter()
+        .filter(|(id, _)| announced.insert(**id))
+        .map(|(id, name)| Family {
+            id: *id,
+            name: name.clone(),
+            ..Family::default()
+        })
+        .collect()
 }
 
 #[cfg(test)]

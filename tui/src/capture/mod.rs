@@ -13,6 +13,8 @@ pub mod privileges;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+pub use file::{IndexProgress, IndexedBatch};
+
 use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 
@@ -21,6 +23,10 @@ use crate::netlink::nlctrl::Family;
 pub enum SourceEvent {
     /// A batch of messages, oldest first.
     Messages(Vec<CapturedMessage>),
+    /// A batch of a capture file's messages, oldest first, each with where
+    /// its record is, so that the receiver may keep only that (sent by a
+    /// [`file::FileSource`] made [`file::FileSource::indexed`]).
+    Indexed(IndexedBatch),
     /// The source's running total of events it knows it lost (for example
     /// ring-buffer reservations that failed). Sent whenever it changes.
     Lost { total: u64 },

@@ -9,6 +9,7 @@
 pub mod jsonl;
 pub mod pcapng;
 pub mod read;
+pub mod record;
 
 pub use read::{read_capture, CaptureRead, ReadError, ReadErrorKind};
 

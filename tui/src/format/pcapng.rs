@@ -60,7 +60,7 @@ const LIBUDEV_MAGIC: &[u8] = b"libudev\0";
 /// pcapng block type of an Enhanced Packet Block.
 const ENHANCED_PACKET_BLOCK: u32 = 6;
 /// pcapng option code `opt_comment`.
-const OPT_COMMENT: u16 = 1;
+pub(crate) const OPT_COMMENT: u16 = 1;
 /// Prefix of the per-packet comment.
 pub const COMMENT_PREFIX: &str = "nlscope:";
 /// Prefix of the comments listing a multicast's deliveries
@@ -546,6 +546,11 @@ impl<W: Write> PcapngWriter<W> {
     /// Messages written (synthesized records not counted).
     pub fn messages_written(&self) -> u64 {
         self.written
+    }
+
+    /// What it writes to.
+    pub fn get_ref(&self) -> &W {
+        &self.out
     }
 
     pub fn into_inner(self) -> W {

@@ -61,6 +61,26 @@ impl CaptureFormat {
     }
 }
 
+/// Where one message's record is in a capture file: the pcapng block, the
+/// pcap record (header included) or the JSON line (newline included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordAt {
+    pub offset: u64,
+    pub len: u32,
+}
+
+impl RecordAt {
+    fn new(offset: usize, len: usize) -> RecordAt {
+        RecordAt {
+            offset: offset as u64,
+            // Records are at most a block (u32 length) or a pcap record
+            // (capped at PCAP_MAX_RECORD); a longer JSON line is saturated
+            // and then fails to read back, with a clear error.
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// Where a file stops making sense, and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("at byte offset {offset}: {kind}")]
@@ -113,7 +133,17 @@ pub fn read_capture(path: impl AsRef<Path>) -> CaptureRead {
 /// the size of the file, and no page of it is touched twice.
 pub fn read_capture_file_streaming(
     path: impl AsRef<Path>,
-    each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
+    mut each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
+) -> (CaptureRead, usize) {
+    read_capture_file_indexed(path, |message, _, families| each(message, families))
+}
+
+/// [`read_capture_file_streaming`] also handing out where each message's
+/// record is in the file, to read it back later with
+/// a `RecordFile` (see the `record` module).
+pub fn read_capture_file_indexed(
+    path: impl AsRef<Path>,
+    each: impl FnMut(CapturedMessage, RecordAt, &BTreeMap<u16, String>),
 ) -> (CaptureRead, usize) {
     Streaming::run(each, |sink| read_file_into(path.as_ref(), sink))
 }
@@ -308,8 +338,9 @@ pub fn read_capture_bytes(bytes: &[u8]) -> CaptureRead {
 /// messages, and how many there were.
 pub fn read_capture_streaming(
     bytes: &[u8],
-    each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
+    mut each: impl FnMut(CapturedMessage, &BTreeMap<u16, String>),
 ) -> (CaptureRead, usize) {
+    let each = |message, _: RecordAt, families: &BTreeMap<u16, String>| each(message, families);
     Streaming::run(each, |sink| {
         read_from(&mut SliceSource { bytes, at: 0 }, sink)
     })
@@ -318,8 +349,9 @@ pub fn read_capture_streaming(
 /// Where the format readers put what they find.
 trait ReadSink {
     fn set_format(&mut self, format: Option<CaptureFormat>);
-    /// One message (or a synthesized family announcement).
-    fn push(&mut self, message: CapturedMessage);
+    /// One message (or a synthesized family announcement), and where its
+    /// record is in the input.
+    fn push(&mut self, message: CapturedMessage, at: RecordAt);
     /// Why reading stopped.
     fn fail(&mut self, error: ReadError);
 }
@@ -328,7 +360,7 @@ impl ReadSink for CaptureRead {
     fn set_format(&mut self, format: Option<CaptureFormat>) {
         self.format = format;
     }
-    fn push(&mut self, message: CapturedMessage) {
+    fn push(&mut self, message: CapturedMessage, _at: RecordAt) {
         if let Some((id, name)) = family_announcement(&message) {
             self.genl_families.insert(id, name);
             return;
@@ -346,7 +378,7 @@ struct Streaming<F> {
     count: usize,
 }
 
-impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> Streaming<F> {
+impl<F: FnMut(CapturedMessage, RecordAt, &BTreeMap<u16, String>)> Streaming<F> {
     /// Lets `read` fill a streaming sink that hands each message to `each`;
     /// returns what the read held but the messages, and how many there were.
     fn run(each: F, read: impl FnOnce(&mut Self)) -> (CaptureRead, usize) {
@@ -360,17 +392,17 @@ impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> Streaming<F> {
     }
 }
 
-impl<F: FnMut(CapturedMessage, &BTreeMap<u16, String>)> ReadSink for Streaming<F> {
+impl<F: FnMut(CapturedMessage, RecordAt, &BTreeMap<u16, String>)> ReadSink for Streaming<F> {
     fn set_format(&mut self, format: Option<CaptureFormat>) {
         self.read.format = format;
     }
-    fn push(&mut self, message: CapturedMessage) {
+    fn push(&mut self, message: CapturedMessage, at: RecordAt) {
         if let Some((id, name)) = family_announcement(&message) {
             self.read.genl_families.insert(id, name);
             return;
         }
         self.count += 1;
-        (self.each)(message, &self.read.genl_families);
+        (self.each)(message, at, &self.read.genl_families);
     }
     fn fail(&mut self, error: ReadError) {
         self.read.error = Some(error);
@@ -428,7 +460,7 @@ fn read_jsonl(source: &mut impl Source, read: &mut impl ReadSink) {
         };
         line_number += 1;
         match read_jsonl_line(&source.rest()[..len]) {
-            Ok(Some(message)) => read.push(message),
+            Ok(Some(message)) => read.push(message, RecordAt::new(source.offset(), len)),
             Ok(None) => {}
             Err(detail) => {
                 read.fail(ReadError::new(
@@ -523,19 +555,19 @@ fn message_from_record(
 fn push_record(
     read: &mut impl ReadSink,
     record: Result<CapturedMessage, String>,
-    offset: usize,
+    at: RecordAt,
     what: &'static str,
 ) -> bool {
     match record {
         Ok(message) => {
-            read.push(message);
+            read.push(message, at);
             true
         }
         Err(detail) => {
-            read.fail(ReadError::new(
-                offset,
-                ReadErrorKind::Malformed { what, detail },
-            ));
+            read.fail(ReadError {
+                offset: at.offset,
+                kind: ReadErrorKind::Malformed { what, detail },
+            });
             false
         }
     }
@@ -741,7 +773,8 @@ fn read_pcapng(source: &mut impl Source, read: &mut impl ReadSink) {
                         comment,
                         deliveries,
                     );
-                    if !push_record(read, record, offset, "enhanced packet block") {
+                    let at = RecordAt::new(offset, consumed);
+                    if !push_record(read, record, at, "enhanced packet block") {
                         return;
                     }
                 }
@@ -854,7 +887,7 @@ fn read_pcap(source: &mut impl Source, read: &mut impl ReadSink) {
             .saturating_mul(1_000_000_000)
             .saturating_add(if nano { ts_frac } else { ts_frac * 1000 });
         let record = message_from_record(data, orig_len, ts, None, Vec::new());
-        if !push_record(read, record, at, "pcap record") {
+        if !push_record(read, record, RecordAt::new(at, len), "pcap record") {
             return;
         }
         source.consume(len);

@@ -533,7 +533,10 @@ fn an_nlmon_dump_reads_as_a_request_to_the_kernel_and_replies_to_a_user() {
             format!(
                 "{} -> {}",
                 endpoint(m.src_port),
-                destination(m, &crate::decode::DecodeContext::new())
+                destination(
+                    &crate::event::MessageMeta::of(m),
+                    &crate::decode::DecodeContext::new()
+                )
             )
         })
         .collect();

@@ -14,10 +14,13 @@
 //! they test, so they cost more than the others.
 //! [`parse`] is a pure function; its errors carry the column of the bad term.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
-use crate::decode::{decode, DecodeContext, DecodedMessage, Field};
-use crate::event::Direction;
+use crate::decode::{decode, summarize, DecodeContext, DecodedMessage, Field};
+use crate::event::{CapturedMessage, Direction};
+use crate::format::record::RecordError;
 use crate::netlink::names::protocol_name;
 use crate::netlink::NETLINK_GENERIC;
 use crate::store::names;
@@ -103,30 +106,70 @@ impl Filter {
         self.terms.is_empty()
     }
 
-    /// True when every term matches `event`. Terms on decoded fields decode
-    /// it with `context` (once, whatever their number).
-    pub fn matches(&self, event: &Stored, context: &DecodeContext) -> bool {
-        let decoded = std::cell::OnceCell::new();
-        let tree = || decoded.get_or_init(|| decode(&event.message, context));
-        self.terms.iter().all(|term| term.matches(event, tree))
+    /// True when every term matches `event`. Terms on decoded fields and
+    /// the summary ask `whole` for the whole message (once, whatever their
+    /// number) and decode it with `context`; a message whose bytes cannot
+    /// be read matches none of them.
+    pub fn matches<'m>(
+        &self,
+        event: &Stored,
+        whole: &dyn Fn() -> Result<Cow<'m, CapturedMessage>, RecordError>,
+        context: &DecodeContext,
+    ) -> bool {
+        let message = OnceCell::new();
+        let message = || message.get_or_init(|| whole().ok()).as_deref();
+        let decoded = OnceCell::new();
+        let summary = OnceCell::new();
+        let read = Decoded {
+            tree: &|| {
+                decoded
+                    .get_or_init(|| message().map(|m| decode(m, context)))
+                    .as_ref()
+            },
+            summary: &|| {
+                summary
+                    .get_or_init(|| message().map(|m| summarize(m, context)))
+                    .as_deref()
+            },
+        };
+        self.terms.iter().all(|term| term.matches(event, &read))
+    }
+
+    /// True when a term needs the message's bytes (decoded fields, the
+    /// summary): on a file, testing it reads the file.
+    pub fn reads_bytes(&self) -> bool {
+        self.terms.iter().any(Term::reads_bytes)
     }
 }
 
+/// A message's decoded forms, worked out when a term first asks; `None`
+/// when its bytes could not be read.
+pub struct Decoded<'a> {
+    pub tree: &'a dyn Fn() -> Option<&'a DecodedMessage>,
+    pub summary: &'a dyn Fn() -> Option<&'a str>,
+}
+
 impl Term {
-    /// True when the term matches `event`; `tree` gives its decoded form
-    /// (asked for only by the terms on decoded fields).
-    pub fn matches<'a>(&self, event: &Stored, tree: impl FnOnce() -> &'a DecodedMessage) -> bool {
+    /// See [`Filter::reads_bytes`].
+    pub fn reads_bytes(&self) -> bool {
+        matches!(
+            self,
+            Term::Family(_) | Term::Op(_) | Term::Attr { .. } | Term::Text(_)
+        )
+    }
+
+    /// True when the term matches `event`, whose decoded forms `decoded`
+    /// gives (asked for only by the terms on decoded fields and the summary).
+    pub fn matches(&self, event: &Stored, decoded: &Decoded<'_>) -> bool {
         let m = &event.message;
+        let tree = || (decoded.tree)().map_or(&[][..], |tree| &tree.messages[..]);
         match self {
             Term::Family(family) => {
                 normalize(&protocol_name(m.protocol)) == *family
                     || (m.protocol == NETLINK_GENERIC
-                        && tree()
-                            .messages
-                            .iter()
-                            .any(|t| normalize(&t.name) == *family))
+                        && tree().iter().any(|t| normalize(&t.name) == *family))
             }
-            Term::Op(op) => tree().messages.iter().any(|t| {
+            Term::Op(op) => tree().iter().any(|t| {
                 normalize(&t.name) == *op
                     || t.children.iter().any(|c| {
                         c.name == "genlmsghdr"
@@ -135,10 +178,9 @@ impl Term {
                                 .any(|f| f.name == "cmd" && names_op(&f.value.text(), op))
                     })
             }),
-            Term::Attr { name, value } => tree()
-                .messages
-                .iter()
-                .any(|t| has_field(t, name, value.as_deref())),
+            Term::Attr { name, value } => {
+                tree().iter().any(|t| has_field(t, name, value.as_deref()))
+            }
             Term::Proto(p) => m.protocol == *p,
             Term::Type { kind, protocol } => {
                 protocol.is_none_or(|p| p == m.protocol) && event.kinds.contains(kind)
@@ -154,7 +196,9 @@ impl Term {
             Term::Result(ResultTerm::Code(code)) => {
                 m.result == Some(*code) || event.errno.is_some_and(|e| e == *code || -e == *code)
             }
-            Term::Text(text) => contains_ignore_case(&event.summary, text),
+            Term::Text(text) => {
+                (decoded.summary)().is_some_and(|summary| contains_ignore_case(summary, text))
+            }
         }
     }
 }
@@ -448,7 +492,7 @@ mod tests {
         let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         store
             .iter()
-            .filter(|e| filter.matches(e, store.context()))
+            .filter(|e| filter.matches(e, &|| store.message(e).map(Cow::Owned), store.context()))
             .count()
     }
 
@@ -538,15 +582,10 @@ mod tests {
         let store = corpus_store();
         assert_eq!(count(&store, "proto:route dir:u2k"), 1);
         assert_eq!(count(&store, "proto:route pid:4242"), 0);
-        let first = store.iter().next().unwrap();
-        let word = first
-            .summary
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_uppercase();
+        let summary = store.summary(store.iter().next().unwrap());
+        let word = summary.split_whitespace().next().unwrap().to_uppercase();
         assert!(count(&store, &word) >= 1);
-        assert!(count(&store, &quote(&first.summary)) >= 1);
+        assert!(count(&store, &quote(&summary)) >= 1);
         assert_eq!(count(&store, "\"no such text anywhere\""), 0);
     }
 

@@ -1,5 +1,12 @@
-//! The event store: the newest N captured messages, each with its decoded
-//! summary, the current filter's matches, and running statistics.
+//! The event store: the newest N captured messages, the current filter's
+//! matches, and running statistics.
+//!
+//! Each message keeps its metadata ([`MessageMeta`]) and where its bytes
+//! are: in memory (a live capture), or in a file by the offset of its record
+//! (a file the dashboard opened, or where a live capture spilled past its
+//! memory budget, [`spill`]). [`Store::message`], [`Store::payload`] and
+//! [`Store::summary`] read them back when a pane, an export or a filter
+//! needs them.
 //!
 //! Bounded: at most `capacity` messages are kept; older ones are evicted and
 //! counted. Statistics tables are capped too (see [`stats`]). Each message
@@ -7,23 +14,31 @@
 //! transactions whose request it still holds ([`transactions`]) and each
 //! message's [`Role`] in them.
 
+pub mod chunked;
 #[cfg(test)]
 #[path = "../../tests/support/messages.rs"]
 pub mod corpus;
 pub mod filter;
 pub mod latency;
 pub mod names;
+pub mod spill;
 pub mod stats;
 pub mod transactions;
 
-use std::collections::VecDeque;
+use chunked::Chunked;
 
 use crate::decode::{self, DecodeContext};
-use crate::event::CapturedMessage;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::event::{CapturedMessage, MessageMeta};
+use crate::format::read::RecordAt;
+use crate::format::record::{RecordError, RecordFile};
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
 use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
 use crate::pairing::{PairingConfig, Role, Transaction};
+use spill::Spill;
 
 pub use filter::{Filter, FilterError};
 pub use stats::Stats;
@@ -32,30 +47,55 @@ pub use transactions::Transactions;
 /// Default for `--max-events`.
 pub const DEFAULT_MAX_EVENTS: usize = 200_000;
 
-/// One stored message and what the store learned from it at ingest.
+/// One stored message and what the store learned from it at ingest: its
+/// metadata and where its bytes are, not the bytes of a file's message
+/// ([`Store::message`] reads them back).
 #[derive(Clone, Debug)]
 pub struct Stored {
     /// Position in the stream since the store was created (never reused).
     pub seq: u64,
-    pub message: CapturedMessage,
-    /// The decoder's one-line summary.
-    pub summary: String,
+    pub message: MessageMeta,
     /// Types of the netlink messages in the buffer, in order.
-    pub kinds: Box<[u16]>,
+    pub kinds: Kinds,
     /// The errno (positive) of the first NLMSG_ERROR carrying an error code.
     pub errno: Option<i64>,
     /// What it is to pairing: a request, a reply (of which transaction),
     /// an orphan, a notification.
     pub pairing: Role,
+    body: Body,
+}
+
+/// Where a stored message's bytes (and deliveries) are.
+#[derive(Clone, Debug)]
+enum Body {
+    /// In memory (a live or remote capture).
+    Held(Box<HeldBody>),
+    /// In the store's file, in the record at this byte offset.
+    InFile(u64),
+    /// Lost: to be spilled, and the spill file could not be written.
+    Dropped,
+}
+
+#[derive(Clone, Debug)]
+struct HeldBody {
+    payload: Vec<u8>,
+    deliveries: Vec<crate::event::Delivery>,
+}
+
+/// What a held message's bytes cost in memory.
+fn held_size(held: &HeldBody) -> u64 {
+    (std::mem::size_of::<HeldBody>()
+        + held.payload.len()
+        + held.deliveries.len() * std::mem::size_of::<crate::event::Delivery>()) as u64
 }
 
 impl Stored {
-    /// Builds the stored form: learns from and decodes `message` once.
-    pub fn new(seq: u64, message: CapturedMessage, context: &mut DecodeContext) -> Stored {
-        context.learn(&message);
-        let summary = decode::summarize(&message, context);
+    /// Builds the stored form of `message`, whose bytes are `body`: learns
+    /// from it once, and works out its kinds and errno.
+    fn new(seq: u64, message: &CapturedMessage, body: Body, context: &mut DecodeContext) -> Stored {
+        context.learn(message);
         let parts = split_messages(&message.payload);
-        let kinds: Box<[u16]> = parts.iter().map(|(_, h)| h.kind).collect();
+        let kinds = Kinds::new(parts.iter().map(|(_, h)| h.kind));
         let errno = parts
             .iter()
             .filter(|(_, h)| h.kind == NLMSG_ERROR)
@@ -68,11 +108,11 @@ impl Stored {
             .next();
         Stored {
             seq,
-            message,
-            summary,
+            message: MessageMeta::of(message),
             kinds,
             errno,
             pairing: Role::Other,
+            body,
         }
     }
 
@@ -97,9 +137,47 @@ impl Stored {
     }
 }
 
+/// The netlink message types of a buffer, in order: up to three without an
+/// allocation (most buffers hold one; a dump's hold many).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kinds {
+    Few { len: u8, kinds: [u16; 3] },
+    Many(Box<[u16]>),
+}
+
+impl Kinds {
+    pub fn new(kinds: impl IntoIterator<Item = u16>) -> Kinds {
+        let mut kinds = kinds.into_iter();
+        let mut few = [0; 3];
+        let mut len = 0;
+        for kind in kinds.by_ref() {
+            if len == few.len() {
+                let many: Vec<u16> = few.into_iter().chain([kind]).chain(kinds).collect();
+                return Kinds::Many(many.into_boxed_slice());
+            }
+            few[len] = kind;
+            len += 1;
+        }
+        Kinds::Few {
+            len: len as u8,
+            kinds: few,
+        }
+    }
+}
+
+impl std::ops::Deref for Kinds {
+    type Target = [u16];
+    fn deref(&self) -> &[u16] {
+        match self {
+            Kinds::Few { len, kinds } => &kinds[..usize::from(*len)],
+            Kinds::Many(kinds) => kinds,
+        }
+    }
+}
+
 /// The newest `capacity` messages, the filter's matches among them, and stats.
 pub struct Store {
-    events: VecDeque<Stored>,
+    events: Chunked<Stored>,
     capacity: usize,
     next_seq: u64,
     evicted: u64,
@@ -107,10 +185,21 @@ pub struct Store {
     context: DecodeContext,
     filter: Filter,
     /// Sequence numbers of stored events the filter matches, ascending.
-    matching: VecDeque<u64>,
+    matching: Chunked<u64>,
+    /// While the filter is tested against the stored messages a slice at a
+    /// time ([`Store::start_filter`]): the next message to test.
+    scanning: Option<u64>,
     stats: Stats,
     /// `None` when pairing is off ([`Store::without_pairing`]).
     transactions: Option<Transactions>,
+    /// The file whose messages are stored by offset ([`Store::ingest_indexed`]).
+    file: Option<Arc<RecordFile>>,
+    /// Where messages held in memory go past the budget ([`Store::with_spill`]).
+    spill: Option<Spill>,
+    /// Bytes of the messages held in memory (payloads and deliveries).
+    held_bytes: u64,
+    /// The oldest message that may still be held in memory.
+    spill_next: u64,
 }
 
 impl Store {
@@ -122,17 +211,42 @@ impl Store {
     pub fn with_context(capacity: usize, context: DecodeContext) -> Store {
         let capacity = capacity.max(1);
         Store {
-            events: VecDeque::with_capacity(capacity.min(65_536)),
+            events: Chunked::default(),
             capacity,
             next_seq: 0,
             evicted: 0,
             lost: 0,
             context,
             filter: Filter::default(),
-            matching: VecDeque::new(),
+            matching: Chunked::default(),
+            scanning: None,
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
+            file: None,
+            spill: None,
+            held_bytes: 0,
+            spill_next: 0,
         }
+    }
+
+    /// The same store spilling what it holds in memory past the spill's
+    /// budget to the spill's file (see [`spill`]). A store that spills
+    /// indexes no other file.
+    pub fn with_spill(mut self, spill: Spill) -> Store {
+        self.file = Some(spill.file().clone());
+        self.spill = Some(spill);
+        self
+    }
+
+    /// Bytes of the messages held in memory (payloads and deliveries).
+    pub fn held_bytes(&self) -> u64 {
+        self.held_bytes
+    }
+
+    /// Why spilling stopped (the disk is full), once it did: the messages
+    /// past the budget since then lost their bytes and count as evicted.
+    pub fn spill_error(&self) -> Option<&str> {
+        self.spill.as_ref()?.error.as_deref()
     }
 
     /// The same store pairing with `config`.
@@ -155,15 +269,89 @@ impl Store {
     }
 
     pub fn ingest_one(&mut self, message: CapturedMessage) {
-        let mut stored = Stored::new(self.next_seq, message, &mut self.context);
+        let body = Body::Held(Box::new(HeldBody {
+            payload: Vec::new(),
+            deliveries: Vec::new(),
+        }));
+        let held = self.add(&message, body);
+        if let Some(Body::Held(held)) = held.map(|stored| &mut stored.body) {
+            held.payload = message.payload;
+            held.deliveries = message.deliveries;
+            self.held_bytes += held_size(held);
+        }
+        self.spill_over_budget();
+    }
+
+    /// Past the spill's budget, writes the oldest messages held in memory
+    /// to the spill file until a quarter of the budget is free again, each
+    /// then kept by where its record is. When the file cannot be written,
+    /// their bytes are dropped and they count as evicted.
+    fn spill_over_budget(&mut self) {
+        let Some(spill) = &mut self.spill else {
+            return;
+        };
+        if self.held_bytes <= spill.budget {
+            return;
+        }
+        let target = spill.budget / 4 * 3;
+        let first = self.events.front().map_or(self.next_seq, |e| e.seq);
+        let mut seq = self.spill_next.max(first);
+        while self.held_bytes > target && seq < self.next_seq {
+            let Some(event) = self.events.get_mut((seq - first) as usize) else {
+                break;
+            };
+            seq += 1;
+            let Body::Held(held) = std::mem::replace(&mut event.body, Body::Dropped) else {
+                continue;
+            };
+            self.held_bytes -= held_size(&held);
+            let whole = event.message.with_body(held.payload, held.deliveries);
+            match spill.write(&whole) {
+                Ok(offset) => event.body = Body::InFile(offset),
+                Err(_) => self.evicted += 1,
+            }
+        }
+        self.spill_next = seq;
+        spill.flush();
+    }
+
+    /// Adds a batch of messages read from `file`, oldest first, each with
+    /// where its record is: only their metadata is kept, and their bytes
+    /// are read back from the file when asked for ([`Store::message`]).
+    /// A store indexes one file: messages of the one before can no longer
+    /// be read back.
+    pub fn ingest_indexed(
+        &mut self,
+        file: &Arc<RecordFile>,
+        batch: impl IntoIterator<Item = (CapturedMessage, RecordAt)>,
+    ) {
+        if !self
+            .file
+            .as_ref()
+            .is_some_and(|held| Arc::ptr_eq(held, file))
+        {
+            self.file = Some(file.clone());
+        }
+        for (message, at) in batch {
+            self.add(&message, Body::InFile(at.offset));
+        }
+    }
+
+    /// Stores `message`, whose bytes are `body`; the stored message, if it
+    /// was not evicted at once.
+    fn add(&mut self, message: &CapturedMessage, body: Body) -> Option<&mut Stored> {
+        let mut stored = Stored::new(self.next_seq, message, body, &mut self.context);
         self.next_seq += 1;
         self.stats.record(&stored);
         if let Some(transactions) = &mut self.transactions {
-            stored.pairing = transactions.ingest(stored.seq, &stored.message, &self.context);
+            stored.pairing = transactions.ingest(stored.seq, message, &self.context);
         }
         if self.events.len() == self.capacity {
             if let Some(old) = self.events.pop_front() {
                 self.evicted += 1;
+                if let Body::Held(held) = &old.body {
+                    self.held_bytes -= held_size(held);
+                }
                 if self.matching.front() == Some(&old.seq) {
                     self.matching.pop_front();
                 }
@@ -172,10 +360,69 @@ impl Store {
                 }
             }
         }
-        if self.filter.matches(&stored, &self.context) {
+        // While a scan runs, it reaches this message in its turn.
+        if self.scanning.is_none()
+            && self
+                .filter
+                .matches(&stored, &|| Ok(Cow::Borrowed(message)), &self.context)
+        {
             self.matching.push_back(stored.seq);
         }
         self.events.push_back(stored);
+        self.events.back_mut()
+    }
+
+    /// The whole message `event` is, its bytes read back from the file when
+    /// the store holds only where they are.
+    pub fn message(&self, event: &Stored) -> Result<CapturedMessage, RecordError> {
+        match &event.body {
+            Body::Held(held) => Ok(event
+                .message
+                .with_body(held.payload.clone(), held.deliveries.clone())),
+            Body::InFile(offset) => {
+                let body = self
+                    .record_file()?
+                    .body_at(*offset, event.message.captured as usize)?;
+                Ok(event.message.with_body(body.payload, body.deliveries))
+            }
+            Body::Dropped => Err(self.dropped()),
+        }
+    }
+
+    /// The captured bytes of `event` (see [`Store::message`]).
+    pub fn payload<'a>(&self, event: &'a Stored) -> Result<Cow<'a, [u8]>, RecordError> {
+        match &event.body {
+            Body::Held(held) => Ok(Cow::Borrowed(&held.payload)),
+            Body::InFile(offset) => {
+                let body = self
+                    .record_file()?
+                    .body_at(*offset, event.message.captured as usize)?;
+                Ok(Cow::Owned(body.payload))
+            }
+            Body::Dropped => Err(self.dropped()),
+        }
+    }
+
+    /// The decoder's one-line summary of `event`, or why its bytes could not
+    /// be read.
+    pub fn summary(&self, event: &Stored) -> String {
+        match self.message(event) {
+            Ok(message) => decode::summarize(&message, &self.context),
+            Err(error) => format!("(unreadable: {error})"),
+        }
+    }
+
+    fn dropped(&self) -> RecordError {
+        spill::dropped(
+            self.spill_error()
+                .unwrap_or("the spill file could not be written"),
+        )
+    }
+
+    fn record_file(&self) -> Result<&RecordFile, RecordError> {
+        self.file.as_deref().ok_or_else(|| RecordError::Gone {
+            path: "(no file)".into(),
+        })
     }
 
     /// Takes generic netlink families a source named, for the messages that
@@ -184,15 +431,64 @@ impl Store {
         self.context.learn_families(families);
     }
 
-    /// Replaces the filter and recomputes its matches.
+    /// Replaces the filter and recomputes its matches (at once).
     pub fn set_filter(&mut self, filter: Filter) {
+        self.scanning = None;
         self.matching = self
             .events
             .iter()
-            .filter(|e| filter.matches(e, &self.context))
+            .filter(|e| filter.matches(e, &|| self.message(e).map(Cow::Owned), &self.context))
             .map(|e| e.seq)
             .collect();
         self.filter = filter;
+    }
+
+    /// Replaces the filter; when testing it reads the bytes of a file's
+    /// messages (decoded fields, the summary), its matches are found a slice
+    /// at a time ([`Store::advance_filter`], with progress) instead of at
+    /// once, so that a filter over a large file does not stop the dashboard.
+    pub fn start_filter(&mut self, filter: Filter) {
+        if !(filter.reads_bytes() && self.file.is_some()) {
+            self.scanning = None;
+            return self.set_filter(filter);
+        }
+        self.filter = filter;
+        self.matching = Chunked::default();
+        self.scanning = Some(self.events.front().map_or(self.next_seq, |e| e.seq));
+    }
+
+    /// Tests the filter against up to `budget` more stored messages of a
+    /// scan [`Store::start_filter`] began; true once it is done.
+    pub fn advance_filter(&mut self, budget: usize) -> bool {
+        let Some(mut next) = self.scanning else {
+            return true;
+        };
+        if let Some(first) = self.events.front() {
+            next = next.max(first.seq);
+        }
+        for _ in 0..budget {
+            let Some(event) = self.get(next) else {
+                break;
+            };
+            if self.filter.matches(
+                event,
+                &|| self.message(event).map(Cow::Owned),
+                &self.context,
+            ) {
+                self.matching.push_back(event.seq);
+            }
+            next += 1;
+        }
+        let done = next >= self.next_seq;
+        self.scanning = (!done).then_some(next);
+        done
+    }
+
+    /// How far a scan of the filter is: (messages tested, messages stored).
+    pub fn filter_progress(&self) -> Option<(u64, u64)> {
+        let next = self.scanning?;
+        let first = self.events.front().map_or(next, |e| e.seq);
+        Some((next.saturating_sub(first), self.events.len() as u64))
     }
 
     pub fn filter(&self) -> &Filter {
@@ -246,7 +542,7 @@ impl Store {
     }
 
     /// All stored events, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Stored> + ExactSizeIterator {
+    pub fn iter(&self) -> chunked::Iter<'_, Stored> {
         self.events.iter()
     }
 
@@ -305,7 +601,7 @@ impl Store {
     }
 
     /// Sequence numbers of the matching events, oldest first.
-    pub fn matching_seqs(&self) -> &VecDeque<u64> {
+    pub fn matching_seqs(&self) -> &Chunked<u64> {
         &self.matching
     }
 
@@ -359,7 +655,7 @@ mod tests {
         assert_eq!(&*dump.kinds, &[16, 16]);
         assert!(!dump.is_error());
         assert!(store.get(8).unwrap().is_error());
-        assert!(!store.get(0).unwrap().summary.is_empty());
+        assert!(!store.summary(store.get(0).unwrap()).is_empty());
         let uevent = store.get(9).unwrap();
         assert!(uevent.kinds.len() <= 1);
     }
@@ -379,6 +675,95 @@ mod tests {
             .iter()
             .all(|tx| store.get(tx.request).is_some()));
         assert_eq!(transactions.counts().opened, 6_000);
+    }
+
+    /// The corpus written to a pcapng, read back indexed into a store.
+    fn indexed_store(path: &std::path::Path) -> Store {
+        let mut writer = crate::format::pcapng::PcapngWriter::new(Vec::new()).unwrap();
+        for message in corpus::messages() {
+            writer.write(&message).unwrap();
+        }
+        std::fs::write(path, writer.into_inner()).unwrap();
+        let file = Arc::new(RecordFile::open(path).unwrap());
+        let mut records = Vec::new();
+        crate::format::read::read_capture_file_indexed(path, |message, at, _| {
+            records.push((message, at))
+        });
+        let mut store = Store::new(100);
+        store.ingest_indexed(&file, records);
+        store
+    }
+
+    #[test]
+    fn a_file_is_stored_by_offset_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.pcapng");
+        let indexed = indexed_store(&path);
+        let mut held = Store::new(100);
+        held.ingest(corpus::messages());
+        assert_eq!(indexed.len(), held.len());
+        for (file, memory) in indexed.iter().zip(held.iter()) {
+            assert!(matches!(file.body, Body::InFile(_)));
+            assert_eq!(file.message, memory.message);
+            assert_eq!((&file.kinds, file.errno), (&memory.kinds, memory.errno));
+            assert_eq!(file.pairing, memory.pairing);
+            assert_eq!(
+                indexed.message(file).unwrap(),
+                held.message(memory).unwrap()
+            );
+            assert_eq!(
+                indexed.payload(file).unwrap(),
+                held.payload(memory).unwrap()
+            );
+            assert_eq!(indexed.summary(file), held.summary(memory));
+        }
+        // Filters on the summary and on decoded fields read the file.
+        for text in ["family:route", "op:getfamily", "lo", "proto:route dir:k2u"] {
+            let mut indexed_matches = Vec::new();
+            let mut held_matches = Vec::new();
+            for (store, matches) in [(&indexed, &mut indexed_matches), (&held, &mut held_matches)] {
+                let filter = filter::parse(text).unwrap();
+                matches.extend(
+                    store
+                        .iter()
+                        .filter(|e| {
+                            filter.matches(e, &|| store.message(e).map(Cow::Owned), store.context())
+                        })
+                        .map(|e| e.seq),
+                );
+            }
+            assert_eq!(indexed_matches, held_matches, "{text}");
+            assert!(!indexed_matches.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_file_gone_while_open_leaves_its_messages_unreadable_not_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("corpus.pcapng");
+        let mut store = indexed_store(&path);
+        std::fs::remove_file(&path).unwrap();
+        let first = store.get(0).unwrap();
+        let error = store.message(first).unwrap_err();
+        assert!(error.to_string().contains("removed or replaced"), "{error}");
+        assert!(store.summary(first).starts_with("(unreadable: "));
+        // Metadata still filters; a term on the bytes matches nothing.
+        store.set_filter(filter::parse("proto:route").unwrap());
+        assert_eq!(store.matching_len(), 5);
+        store.set_filter(filter::parse("attr:ifname").unwrap());
+        assert_eq!(store.matching_len(), 0);
+    }
+
+    #[test]
+    fn a_stored_message_is_small() {
+        // What a file's message costs in memory (its bytes stay in the file):
+        // the open benchmark's figures follow from it.
+        assert!(
+            std::mem::size_of::<Stored>() <= 176,
+            "{}",
+            std::mem::size_of::<Stored>()
+        );
+        assert_eq!(std::mem::size_of::<Kinds>(), 16);
     }
 
     #[test]

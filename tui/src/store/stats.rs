@@ -148,7 +148,7 @@ impl Stats {
             }
         }
 
-        let key = (m.pid, m.comm.clone());
+        let key = (m.pid, m.comm.to_string());
         if let Some(n) = self.senders.get_mut(&key) {
             *n += 1;
         } else if self.senders.len() < MAX_SENDERS {
@@ -165,7 +165,7 @@ impl Stats {
                 port.last_wall_ns = m.ts_wall_ns;
                 if src_port != 0 {
                     port.pid = m.pid;
-                    port.comm.clone_from(&m.comm);
+                    m.comm.as_str().clone_into(&mut port.comm);
                 }
             }
         }
@@ -184,7 +184,7 @@ impl Stats {
                 group.messages += 1;
                 group.bytes += u64::from(m.len);
                 group.last_pid = m.pid;
-                group.last_comm.clone_from(&m.comm);
+                m.comm.as_str().clone_into(&mut group.last_comm);
                 group.last_wall_ns = m.ts_wall_ns;
             }
         }

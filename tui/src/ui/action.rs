@@ -46,14 +46,6 @@ impl View {
             View::Transactions => "Transactions",
         }
     }
-
-    /// The title where room is short (the header of a narrow terminal).
-    pub fn short_title(self) -> &'static str {
-        match self {
-            View::Transactions => "Txns",
-            other => other.title(),
-        }
-    }
 }
 
 /// The focused pane of the traffic view.
@@ -176,6 +168,8 @@ pub enum Action {
 
     /// A batch from the capture source, oldest first.
     Ingest(Vec<CapturedMessage>),
+    /// A batch of a capture file's messages with where they are in it.
+    IngestIndexed(crate::capture::IndexedBatch),
     /// The source's count of messages it lost.
     Lost(u64),
     /// The socket table the source sent (a remote agent's, of its machine).

@@ -17,7 +17,9 @@ use std::time::Instant;
 
 use ratatui::layout::{Position, Rect};
 
+use crate::capture::{IndexProgress, IndexedBatch};
 use crate::event::CapturedMessage;
+use crate::format::read::RecordAt;
 use crate::pairing::text::answered_text;
 use crate::pairing::Role;
 use crate::store::filter::{self, FilterError};
@@ -31,6 +33,7 @@ use crate::ui::components::transactions::{self, TransactionList};
 use crate::ui::components::Banner;
 use crate::ui::data::{GroupRow, PortRow};
 use crate::ui::export::ExportJob;
+use crate::ui::format;
 use crate::ui::inject::{self, DialogDone, InjectDialog, InjectState, Injection};
 use crate::ui::layout::{self, Areas};
 use crate::ui::sockets::Sockets;
@@ -71,6 +74,10 @@ pub struct TrafficView {
     pub hex: HexPane,
 }
 
+/// Messages a filter that reads a file's bytes is tested against per frame
+/// (a few milliseconds' work), so that the dashboard answers meanwhile.
+pub const FILTER_STEP: usize = 4096;
+
 pub struct App {
     pub store: Store,
     pub view: View,
@@ -101,6 +108,11 @@ pub struct App {
     pub areas: Areas,
     size: Rect,
     tasks: Tasks,
+    /// The selected message read back whole (its bytes for the hex pane),
+    /// or why it could not be.
+    selected: Result<CapturedMessage, String>,
+    /// How far the file being opened is indexed, while it is.
+    pub indexing: Option<IndexProgress>,
 }
 
 impl App {
@@ -133,6 +145,8 @@ impl App {
             areas: Areas::default(),
             size: Rect::default(),
             tasks: Tasks::default(),
+            selected: Err(String::new()),
+            indexing: None,
         }
     }
 
@@ -144,6 +158,11 @@ impl App {
                     job.step(&self.store);
                 }
                 self.expire_transactions();
+                if self.store.filter_progress().is_some() {
+                    self.store.advance_filter(FILTER_STEP);
+                    self.traffic.list.sync(&self.store);
+                    self.transactions.sync(&self.store);
+                }
                 self.prepare();
             }
             Action::Resize { width, height } => {
@@ -152,6 +171,7 @@ impl App {
                 self.prepare();
             }
             Action::Ingest(batch) => self.ingest_batch(batch),
+            Action::IngestIndexed(batch) => self.ingest_indexed(batch),
             Action::Lost(total) => self.store.set_lost(total),
             Action::SourcePorts(table) => self.update_ports(PortsUpdate {
                 table: Ok(*table),
@@ -216,6 +236,42 @@ impl App {
         }
     }
 
+    /// Stores a batch of a file's messages by where they are in it, and
+    /// shows how far the file is indexed. Never held while paused: the file
+    /// keeps them, and holding them would hold their bytes.
+    fn ingest_indexed(&mut self, batch: IndexedBatch) {
+        let (messages, records): (Vec<CapturedMessage>, Vec<RecordAt>) =
+            batch.messages.into_iter().unzip();
+        self.sockets.observe(&messages);
+        self.store
+            .ingest_indexed(&batch.file, messages.into_iter().zip(records));
+        self.traffic.list.sync(&self.store);
+        self.indexing = Some(batch.progress);
+    }
+
+    /// What the header shows of work under way over the whole capture:
+    /// `indexing [###   ] 52%` (the header counts the messages), `filtering
+    /// [#     ] 20% Esc stops`.
+    pub fn progress_text(&self) -> Option<String> {
+        if let Some((done, total)) = self.store.filter_progress() {
+            return Some(format!(
+                "filtering {} Esc stops",
+                format::progress_bar(done, total)
+            ));
+        }
+        let progress = self.indexing?;
+        Some(format!(
+            "indexing {}",
+            format::progress_bar(progress.bytes_read, progress.file_size)
+        ))
+    }
+
+    /// The selected message's captured bytes, as read back when it was
+    /// selected (none when they could not be read).
+    pub fn selected_payload(&self) -> &[u8] {
+        self.selected.as_ref().map_or(&[], |m| &m.payload)
+    }
+
     /// Counts multicasts in the group model, then stores the batch.
     fn store_batch(&mut self, batch: Vec<CapturedMessage>) {
         self.sockets.observe(&batch);
@@ -225,6 +281,12 @@ impl App {
         }
         self.traffic.list.sync(&self.store);
         self.transactions.sync(&self.store);
+        if let (Some(why), None) = (self.store.spill_error(), &self.banner) {
+            self.banner = Some(format!(
+                "Spilling to disk stopped: {why}. From now on the messages past the memory \
+                 budget lose their bytes (counted as evicted)."
+            ));
+        }
     }
 
     /// Closes the requests of a live or remote capture that have had no
@@ -261,6 +323,7 @@ impl App {
     }
 
     fn source_ended(&mut self, end: SourceEnd) {
+        self.indexing = None;
         let ended = match end {
             SourceEnd::Finished { lost } => {
                 self.store.set_lost(lost);
@@ -308,11 +371,15 @@ impl App {
         self.transactions.fit(transactions::split(areas.table)[0]);
         let event = traffic.list.selected_event(&self.store);
         if event.map(|e| e.seq) != traffic.detail.seq {
-            traffic.detail.show(event, &self.store);
+            self.selected = match event {
+                Some(event) => self.store.message(event).map_err(|e| e.to_string()),
+                None => Err(String::new()),
+            };
+            traffic.detail.show(event, &self.selected, &self.store);
             traffic.hex.reset();
         }
         traffic.detail.fit(areas.detail);
-        let len = event.map_or(0, |e| e.message.payload.len());
+        let len = self.selected.as_ref().map_or(0, |m| m.payload.len());
         let highlight = traffic.detail.highlighted().unwrap_or(0..0);
         traffic.hex.fit(areas.hex, len, &highlight);
         self.ports_table.fit(areas.table);
@@ -382,10 +449,18 @@ impl App {
                 self.mode = Mode::Filter;
                 self.filter.open(&self.store.filter().source);
             }
-            Action::ClearFilter => {
-                let _ = self.apply_filter("");
-                self.status = Some("filter cleared".into());
-            }
+            // Esc stops what runs over the whole capture, an export first;
+            // else (a filter's scan included) it clears the filter.
+            Action::ClearFilter => match self.export.as_mut() {
+                Some(job) if job.is_handing_over() => {
+                    job.stop();
+                    self.status = Some("stopping the export".into());
+                }
+                _ => {
+                    let _ = self.apply_filter("");
+                    self.status = Some("filter cleared".into());
+                }
+            },
             Action::OpenExport => {
                 if self.export.is_some() {
                     self.status = Some("an export is already running".into());
@@ -482,7 +557,7 @@ impl App {
         self.filter.input = text.to_string();
         let parsed = filter::parse(text)?;
         self.filter.error = None;
-        self.store.set_filter(parsed);
+        self.store.start_filter(parsed);
         self.traffic.list.sync(&self.store);
         self.transactions.sync(&self.store);
         Ok(())

@@ -4,6 +4,7 @@
 //! sockets, or from what the traffic implies (a capture file, an agent).
 
 use crate::decode::{self, DecodeContext};
+use crate::event::MessageMeta;
 use crate::ports::{GroupModel, PortTable};
 use crate::store::names;
 use crate::store::stats::Stats;
@@ -139,7 +140,7 @@ impl GroupRow {
                     .collect::<Vec<_>>();
                 let (last_sender, last_seen, last_summary) = match &entry.last {
                     Some(m) => (
-                        format::process(m),
+                        format::process(&MessageMeta::of(m)),
                         format::clock(m.ts_wall_ns),
                         decode::summarize(m, context),
                     ),

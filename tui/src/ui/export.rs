@@ -52,11 +52,16 @@ pub struct ExportJob {
     handed: usize,
     /// Messages evicted from the store before their turn came.
     skipped: u64,
+    /// Messages whose bytes could not be read back (their file changed),
+    /// and the first reason.
+    unreadable: (u64, Option<String>),
     /// A chunk the writer had no room for yet (and how many sequence
     /// numbers it covers).
     held: Option<(usize, Vec<CapturedMessage>)>,
     /// To the writer; `None` once everything is handed over (or it stopped).
     chunks: Option<SyncSender<Vec<CapturedMessage>>>,
+    /// Stopped by the user before every message was handed over.
+    stopped: bool,
 }
 
 impl ExportJob {
@@ -96,9 +101,24 @@ impl ExportJob {
             next: 0,
             handed: 0,
             skipped: 0,
+            unreadable: (0, None),
             held: None,
             chunks: Some(sender),
+            stopped: false,
         })
+    }
+
+    /// True while messages are still being handed to the writer.
+    pub fn is_handing_over(&self) -> bool {
+        self.chunks.is_some()
+    }
+
+    /// Stops handing messages over (Esc): the writer writes what it was
+    /// handed, closes the file and reports, so the file holds whole records.
+    pub fn stop(&mut self) {
+        self.held = None;
+        self.chunks = None;
+        self.stopped = true;
     }
 
     /// Hands the writer the next chunk, unless it has no room for it yet.
@@ -152,7 +172,13 @@ impl ExportJob {
         let mut chunk = Vec::with_capacity(end - self.next);
         for &seq in &self.seqs[self.next..end] {
             match store.get(seq) {
-                Some(event) => chunk.push(event.message.clone()),
+                Some(event) => match store.message(event) {
+                    Ok(message) => chunk.push(message),
+                    Err(error) => {
+                        self.unreadable.0 += 1;
+                        self.unreadable.1.get_or_insert(error.to_string());
+                    }
+                },
                 None => self.skipped += 1,
             }
         }
@@ -174,11 +200,20 @@ impl ExportJob {
         if let Some(error) = &report.error {
             return format!("export to {} failed: {error}", self.path.display());
         }
-        let skipped = if self.skipped > 0 {
+        let mut skipped = if self.skipped > 0 {
             format!(" ({} evicted before they were written)", self.skipped)
         } else {
             String::new()
         };
+        if let (count @ 1.., Some(why)) = &self.unreadable {
+            skipped.push_str(&format!(" ({count} unreadable: {why})"));
+        }
+        if self.stopped {
+            skipped.push_str(&format!(
+                " (stopped: {} not written)",
+                self.seqs.len() - self.handed
+            ));
+        }
         format!(
             "exported {} messages to {} ({}){skipped}",
             report.written,

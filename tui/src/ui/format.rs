@@ -4,9 +4,9 @@
 //! nothing here knows a netlink number.
 
 use crate::decode::{self, DecodeContext, Field};
-use crate::event::CapturedMessage;
+use crate::event::MessageMeta;
 use crate::store::stats::no_listener;
-use crate::store::{names, Stored};
+use crate::store::{names, Store, Stored};
 
 /// `HH:MM:SS.mmm` (UTC) of a wall-clock time in nanoseconds.
 pub fn clock(wall_ns: u64) -> String {
@@ -35,7 +35,7 @@ pub fn endpoint(port: Option<u32>) -> String {
 }
 
 /// The destination: a group (`@link`, `@nlscope_demo/events`) or a port.
-pub fn destination(m: &CapturedMessage, context: &DecodeContext) -> String {
+pub fn destination(m: &MessageMeta, context: &DecodeContext) -> String {
     if m.dst_group != 0 {
         format!("@{}", names::group_label(m.protocol, m.dst_group, context))
     } else {
@@ -44,7 +44,7 @@ pub fn destination(m: &CapturedMessage, context: &DecodeContext) -> String {
 }
 
 /// `comm[pid]`, or `?` when the capture names no process.
-pub fn process(m: &CapturedMessage) -> String {
+pub fn process(m: &MessageMeta) -> String {
     if m.process_known() {
         format!("{}[{}]", m.comm, m.pid)
     } else {
@@ -71,13 +71,13 @@ pub fn result(event: &Stored) -> String {
 /// `NLMSG_ERROR`), else what the decoder calls the message: the family and
 /// command of a generic netlink message (`nlctrl GETFAMILY`), a uevent and
 /// its action (`uevent add`), another family's type name; else the number.
-pub fn kind(event: &Stored, context: &DecodeContext) -> String {
+pub fn kind(event: &Stored, store: &Store) -> String {
     let protocol = event.message.protocol;
     let first = event.kinds.first().copied();
     let name = first
         .and_then(|k| crate::netlink::names::type_name(protocol, k))
         .map(str::to_string)
-        .or_else(|| decoded_kind(event, context))
+        .or_else(|| decoded_kind(event, store))
         .or_else(|| first.map(|k| k.to_string()));
     let Some(name) = name else {
         return "-".into();
@@ -91,13 +91,14 @@ pub fn kind(event: &Stored, context: &DecodeContext) -> String {
 
 /// The decoder's name for the first message of the buffer, with the command
 /// (or action) its summary starts with when the name is a family's.
-fn decoded_kind(event: &Stored, context: &DecodeContext) -> Option<String> {
-    let decoded = decode::decode(&event.message, context);
+fn decoded_kind(event: &Stored, store: &Store) -> Option<String> {
+    let message = store.message(event).ok()?;
+    let decoded = decode::decode(&message, store.context());
     let root = decoded.messages.first()?;
     let has = |name: &str| root.children.iter().any(|c: &Field| c.name == name);
     let name = root.name.to_string();
-    let rest = event
-        .summary
+    let summary = decode::summarize(&message, store.context());
+    let rest = summary
         .strip_prefix(name.as_str())
         .map(str::trim_start)
         .unwrap_or_default();
@@ -126,6 +127,19 @@ fn decoded_kind(event: &Stored, context: &DecodeContext) -> Option<String> {
     // A name of the decoder's own, unless it is only the number again.
     let number = event.kinds.first().map(|k| format!("type {k}"));
     (Some(&name) != number.as_ref()).then_some(name)
+}
+
+/// `[###   ] 52%`: how much of `total` is `done` (narrow enough to fit
+/// the header's first line at 80 columns).
+pub fn progress_bar(done: u64, total: u64) -> String {
+    const WIDTH: u64 = 6;
+    let percent = (done.min(total) * 100).checked_div(total).unwrap_or(100);
+    let filled = (percent * WIDTH / 100) as usize;
+    format!(
+        "[{}{}] {percent}%",
+        "#".repeat(filled),
+        " ".repeat(WIDTH as usize - filled)
+    )
 }
 
 /// Thousands separators: `1,234,567`.

@@ -230,7 +230,7 @@ pub static KEYMAP: &[Binding] = &[
     Binding {
         context: Context::Normal,
         keys: "Esc",
-        help: "clear the filter",
+        help: "clear the filter; stop an export or a filter under way",
         hint: None,
         triggers: &[key(Key::Esc, Action::ClearFilter)],
     },

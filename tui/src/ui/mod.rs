@@ -46,4 +46,6 @@ pub use source::open_source;
 pub use tasks::spawn_ports_reader;
 
 #[cfg(test)]
+mod index_tests;
+#[cfg(test)]
 mod tests;

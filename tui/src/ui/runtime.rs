@@ -14,11 +14,12 @@ use ratatui::crossterm::event::{self as ct_event};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
-use crate::capture::{CaptureSource, SourceEvent, StopSignal};
+use crate::capture::{CaptureSource, IndexedBatch, SourceEvent, StopSignal};
 use crate::event::CapturedMessage;
 use crate::netlink::nlctrl::Family;
 use crate::ports::PortTable;
 use crate::runtime::{pump, Consumer, Flow, SourceOutcome};
+use crate::store::spill::Spill;
 use crate::store::Store;
 use crate::ui::action::{Action, SourceEnd};
 use crate::ui::app::{App, Config, SourceStatus};
@@ -27,6 +28,10 @@ use crate::ui::keys;
 use crate::ui::sockets::PortsOrigin;
 use crate::ui::tasks::spawn_ports_reader;
 use crate::ui::terminal::{DashboardTerminal, TerminalGuard};
+
+/// Bytes of messages a live or remote capture holds in memory before it
+/// spills the oldest to disk.
+pub const MEMORY_BUDGET: u64 = 512 * 1024 * 1024;
 
 /// Frames per second.
 pub const FPS: u64 = 30;
@@ -75,6 +80,7 @@ const BATCHES_PER_FRAME: usize = 32;
 pub fn source_action(event: SourceEvent) -> Action {
     match event {
         SourceEvent::Messages(batch) => Action::Ingest(batch),
+        SourceEvent::Indexed(batch) => Action::IngestIndexed(batch),
         SourceEvent::Lost { total } => Action::Lost(total),
         SourceEvent::Ports(table) => Action::SourcePorts(table),
         SourceEvent::Families(families) => Action::Families(families),
@@ -103,6 +109,9 @@ impl ForwardActions {
 impl Consumer for ForwardActions {
     fn messages(&mut self, batch: Vec<CapturedMessage>) -> Flow {
         self.forward(Action::Ingest(batch))
+    }
+    fn indexed(&mut self, batch: IndexedBatch) -> Flow {
+        self.forward(Action::IngestIndexed(batch))
     }
     fn lost(&mut self, total: u64) -> Flow {
         self.forward(Action::Lost(total))
@@ -219,14 +228,35 @@ pub async fn event_loop(
         injection: dashboard.injection,
         ports: dashboard.ports,
     };
+    // A file's messages are kept by where they are in it, metadata only:
+    // all of them, whatever --max-events says (which bounds a live capture).
+    let max_events = if status.kind == "file" {
+        usize::MAX
+    } else {
+        dashboard.max_events
+    };
     let store = Store::with_context(
-        dashboard.max_events,
+        max_events,
         crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
     )
     .with_pairing(crate::pairing::PairingConfig {
         timeout_ns: dashboard.reply_timeout_ns,
         ..Default::default()
     });
+    // A live or remote capture's bytes go to a temporary pcapng past the
+    // memory budget, read back from there as a file's are.
+    let (store, banner) = match (status.kind == "file", banner) {
+        (false, banner) => match Spill::temporary(MEMORY_BUDGET) {
+            Ok(spill) => (store.with_spill(spill), banner),
+            Err(why) => (
+                store,
+                banner.or(Some(format!(
+                    "Cannot spill to disk ({why}): messages past --max-events are evicted."
+                ))),
+            ),
+        },
+        (true, banner) => (store, banner),
+    };
     let mut app = App::with_config(store, status, config);
     app.banner = banner;
 

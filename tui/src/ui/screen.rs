@@ -33,6 +33,7 @@ impl App {
                 follow: self.traffic.list.follow,
                 source: &self.source,
                 store: &self.store,
+                progress: self.progress_text().as_deref(),
             },
         );
         if let Some(text) = &self.banner {
@@ -53,6 +54,7 @@ impl App {
                     fit(areas.hex),
                     HexProps {
                         event: self.selected_event(),
+                        payload: self.selected_payload(),
                         highlight: &highlight,
                         focused: self.focused(Pane::Hex),
                     },

@@ -22,7 +22,7 @@ pub fn open_source(path: &Path) -> anyhow::Result<Box<dyn CaptureSource>> {
             path.display()
         );
     }
-    Ok(Box::new(FileSource::new(path)))
+    Ok(Box::new(FileSource::new(path).indexed()))
 }
 
 #[cfg(test)]

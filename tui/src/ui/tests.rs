@@ -611,7 +611,7 @@ fn export_writes_the_filtered_view_with_progress() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 0)
-        .map(|e| e.message.clone())
+        .map(|e| app.store.message(e).unwrap())
         .collect();
     assert_eq!(expected.len(), 6_000);
 
@@ -853,7 +853,7 @@ fn export_to_pcapng_by_extension_keeps_the_guest_messages() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 0)
-        .map(|e| e.message.clone())
+        .map(|e| app.store.message(e).unwrap())
         .collect();
     assert!(expected.len() > 100, "{}", expected.len());
 
@@ -923,7 +923,7 @@ fn a_pcapng_export_names_the_generic_netlink_families_it_uses() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 16)
-        .map(|e| e.message.clone())
+        .map(|e| app.store.message(e).unwrap())
         .collect();
     export_via_prompt(&mut app, &path);
     app.finish_export();
@@ -959,7 +959,11 @@ fn long_exports_show_progress_in_both_formats() {
         let read = crate::format::read_capture(&path);
         assert!(read.error.is_none(), "{name}: {:?}", read.error);
         assert_eq!(read.messages.len(), 12_000, "{name}");
-        let expected: Vec<_> = app.store.iter().map(|e| e.message.clone()).collect();
+        let expected: Vec<_> = app
+            .store
+            .iter()
+            .map(|e| app.store.message(e).unwrap())
+            .collect();
         if name.ends_with(".jsonl") {
             assert_eq!(read.messages, expected);
         } else {

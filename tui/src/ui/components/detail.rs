@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::decode::{self, Field};
-use crate::event::CUT_LABEL;
+use crate::event::{CapturedMessage, CUT_LABEL};
 use crate::pairing::text::{answered_text, offending_text, outcome_text, replies_text};
 use crate::pairing::Role;
 use crate::store::{names, Store, Stored};
@@ -48,9 +48,17 @@ impl DetailPane {
     /// Shows `event` (or nothing), open but for its transaction, the cursor
     /// on the first row; on a request the kernel rejected, the transaction
     /// is open and the cursor on the rejected attribute, so that the hex
-    /// pane highlights its bytes.
-    pub fn show(&mut self, event: Option<&Stored>, store: &Store) {
-        let roots = event.map(|e| detail_tree(e, store)).unwrap_or_default();
+    /// pane highlights its bytes. `whole` is the whole message read back,
+    /// or why it could not be.
+    pub fn show(
+        &mut self,
+        event: Option<&Stored>,
+        whole: &Result<CapturedMessage, String>,
+        store: &Store,
+    ) {
+        let roots = event
+            .map(|e| detail_tree(e, whole, store))
+            .unwrap_or_default();
         *self = DetailPane {
             seq: event.map(|e| e.seq),
             roots,
@@ -245,8 +253,13 @@ const TRANSACTION: &str = "transaction";
 const REJECTED: &str = "rejected attribute";
 
 /// The detail tree of a stored message: capture metadata, its transaction
-/// (if it is a request or a reply), then the decoder's trees.
-pub fn detail_tree(event: &Stored, store: &Store) -> Vec<Field> {
+/// (if it is a request or a reply), then the decoder's trees of `whole`,
+/// the message read back (or why it could not be).
+pub fn detail_tree(
+    event: &Stored,
+    whole: &Result<CapturedMessage, String>,
+    store: &Store,
+) -> Vec<Field> {
     let context = store.context();
     let m = &event.message;
     let result = match m.result {
@@ -290,7 +303,10 @@ pub fn detail_tree(event: &Stored, store: &Store) -> Vec<Field> {
     capture.children.push(Field::new("result", result));
     let mut roots = vec![capture];
     roots.extend(transaction_field(event, store));
-    roots.extend(decode::decode(m, context).messages);
+    match whole {
+        Ok(whole) => roots.extend(decode::decode(whole, context).messages),
+        Err(why) => roots.push(Field::new("bytes", format!("unreadable: {why}"))),
+    }
     roots
 }
 

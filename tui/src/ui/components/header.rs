@@ -35,10 +35,14 @@ pub struct HeaderProps<'a> {
     pub follow: bool,
     pub source: &'a SourceStatus,
     pub store: &'a Store,
+    /// What is under way over the whole capture (indexing a file), with a
+    /// progress bar.
+    pub progress: Option<&'a str>,
 }
 
-/// Narrower terminals get the views' short titles, so that the pause and
-/// follow marks still fit.
+/// Narrower terminals name only the view shown (the others by their
+/// number key), so that the pause and follow marks and a progress bar
+/// still fit.
 const WIDE_TABS_FROM: u16 = 100;
 
 /// The header's two lines.
@@ -57,12 +61,11 @@ impl Component for Header {
                 .add_modifier(Modifier::BOLD),
         )];
         for (i, view) in View::ALL.iter().enumerate() {
-            let title = if area.width < WIDE_TABS_FROM {
-                view.short_title()
+            let label = if area.width >= WIDE_TABS_FROM || *view == props.view {
+                format!(" {} {} ", i + 1, view.title())
             } else {
-                view.title()
+                format!(" {} ", i + 1)
             };
-            let label = format!(" {} {title} ", i + 1);
             tabs.push(if *view == props.view {
                 Span::styled(
                     label,
@@ -79,6 +82,12 @@ impl Component for Header {
             ));
         } else if props.follow {
             tabs.push(Span::styled(" FOLLOW ", Style::new().fg(Color::Green)));
+        }
+        if let Some(progress) = props.progress {
+            tabs.push(Span::styled(
+                format!(" {progress} "),
+                Style::new().fg(Color::Cyan),
+            ));
         }
 
         let store = props.store;

@@ -33,6 +33,8 @@ pub struct HexPane {
 #[derive(Clone, Copy, Debug)]
 pub struct HexProps<'a> {
     pub event: Option<&'a Stored>,
+    /// Its captured bytes (read back by the App when it was selected).
+    pub payload: &'a [u8],
     /// Bytes to highlight (the detail cursor's field).
     pub highlight: &'a Range<usize>,
     pub focused: bool,
@@ -99,7 +101,7 @@ impl Component for HexPane {
             frame.render_widget(pane_block(" Hex ", props.focused), area);
             return;
         };
-        let payload = &event.message.payload;
+        let payload = props.payload;
         let highlight = props.highlight;
         let title = match event.message.cut_text() {
             Some(cut) => format!(" Hex {CUT_LABEL}: {cut} "),

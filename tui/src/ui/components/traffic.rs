@@ -296,14 +296,14 @@ fn list_row(event: &Stored, store: &Store, wide: bool) -> ListRow {
             format::destination(m, store.context())
         ));
     }
-    cells.push(format::kind(event, store.context()));
+    cells.push(format::kind(event, store));
     if wide {
         cells.push(m.len.to_string());
     }
     cells.push(format::result(event));
     ListRow {
         cells,
-        summary: event.summary.clone(),
+        summary: store.summary(event),
         cut: m.is_truncated(),
         error: event.is_error() && !no_listener(event),
     }

@@ -81,6 +81,8 @@ pub struct TransactionList {
     seen: u64,
     /// Open transactions not listed (yet): a reply may still match.
     undecided: Vec<u64>,
+    /// The filter's scan was running at the last sync.
+    scanning: bool,
     /// The filter the ids were chosen by.
     filter: String,
     prepared: Prepared,
@@ -96,6 +98,7 @@ impl Default for TransactionList {
             ids: VecDeque::new(),
             seen: 0,
             undecided: Vec::new(),
+            scanning: false,
             filter: String::new(),
             prepared: Prepared::default(),
         }
@@ -120,12 +123,17 @@ impl TransactionList {
         let Some(transactions) = store.transactions() else {
             return;
         };
-        if store.filter().source != self.filter {
+        // A filter that reads the messages' bytes finds its matches a slice
+        // per frame: until its scan ends (and once more then), the list is
+        // made again.
+        let scanning = store.filter_progress().is_some();
+        if store.filter().source != self.filter || scanning || self.scanning {
             self.filter = store.filter().source.clone();
             self.ids.clear();
             self.undecided.clear();
             self.seen = 0;
         }
+        self.scanning = scanning;
         while self
             .ids
             .front()
@@ -278,10 +286,15 @@ impl TransactionList {
 /// matches (so `result:err` lists the failed requests, `proto:route` the
 /// requests on rtnetlink).
 fn matches(tx: &Transaction, store: &Store) -> bool {
-    let matching = store.matching_seqs();
     let in_run = |run: std::ops::Range<u64>| {
-        let at = matching.partition_point(|seq| *seq < run.start);
-        matching.get(at).is_some_and(|seq| *seq < run.end)
+        let at = match store.matching_position(run.start) {
+            Ok(_) => return true,
+            Err(at) => at,
+        };
+        store
+            .matching_seqs()
+            .get(at)
+            .is_some_and(|seq| *seq < run.end)
     };
     in_run(tx.request..tx.request + 1) || tx.replies.runs().any(in_run)
 }

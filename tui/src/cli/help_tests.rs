@@ -15,6 +15,7 @@ use super::{Cli, BUILD_VERSION};
 const OPTION_COMMANDS: &[(&str, &[&str])] = &[
     // The dashboard's, on live capture, an agent's stream or a file.
     ("max-events", &["nlscope", "open"]),
+    ("memory", &["nlscope"]),
     ("read-only", &["nlscope", "open", "send"]),
     // Where a stream comes from or goes to.
     ("connect", &["nlscope", "record", "send"]),
@@ -217,4 +218,17 @@ fn the_dashboards_reply_timeout_is_an_option_of_the_dashboard_and_open() {
     };
     assert_eq!(open.dashboard.reply_timeout_ms, 5000);
     assert!(Cli::parse_args(["nlscope", "--reply-timeout-ms", "0"]).is_err());
+}
+
+#[test]
+fn the_dashboards_memory_budget_is_a_size() {
+    let cli = Cli::parse_args(["nlscope"]).unwrap();
+    assert_eq!(cli.memory, 512 << 20);
+    let cli = Cli::parse_args(["nlscope", "--memory", "256M"]).unwrap();
+    assert_eq!(cli.memory, 256 << 20);
+    let error = Cli::parse_args(["nlscope", "--memory", "lots"]).unwrap_err();
+    assert!(
+        error.to_string().contains("the unit is K, M or G"),
+        "{error}"
+    );
 }

@@ -67,6 +67,13 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
           conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
     pub connect: Option<crate::agent::Address>,
+    /// Bytes of messages a live or remote capture holds in memory (a size:
+    /// 256M, 1.5G); past it, the oldest messages' bytes go to a temporary
+    /// pcapng (removed on exit) and are read back from there, so they stay
+    /// browsable.
+    #[arg(long, value_name = "SIZE", default_value = "512M",
+          value_parser = crate::store::spill::parse_size)]
+    pub memory: u64,
     /// Live capture options of the dashboard (as `nlscope record`'s).
     #[command(flatten)]
     pub live: LiveArgs,
@@ -290,8 +297,8 @@ pub fn main() -> ExitCode {
         Some(Command::Completions(args)) => install::completions(&args),
         Some(Command::ManPages(args)) => install::man_pages(&args),
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, &cli.dashboard, &cli.specs),
-            None => live_dashboard(&cli.live, &cli.dashboard, &cli.specs),
+            Some(address) => remote_dashboard(&address, &cli.dashboard, cli.memory, &cli.specs),
+            None => live_dashboard(&cli.live, &cli.dashboard, cli.memory, &cli.specs),
         },
     };
     match result {
@@ -321,6 +328,7 @@ fn open(args: &OpenArgs) -> anyhow::Result<()> {
         source: Ok(source),
         max_events: args.dashboard.max_events(),
         reply_timeout_ns: args.dashboard.reply_timeout_ns(),
+        memory: crate::ui::MEMORY_BUDGET,
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
         injection: local_injection(args.dashboard.read_only),
@@ -341,6 +349,7 @@ fn local_injection(read_only: bool) -> crate::ui::Injection {
 fn remote_dashboard(
     address: &crate::agent::Address,
     dashboard: &DashboardArgs,
+    memory: u64,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
@@ -362,6 +371,7 @@ fn remote_dashboard(
         source: Ok(Box::new(source)),
         max_events: dashboard.max_events(),
         reply_timeout_ns: dashboard.reply_timeout_ns(),
+        memory,
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
         injection,
@@ -374,6 +384,7 @@ fn remote_dashboard(
 fn live_dashboard(
     live: &LiveArgs,
     dashboard: &DashboardArgs,
+    memory: u64,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
@@ -384,6 +395,7 @@ fn live_dashboard(
         source,
         max_events: dashboard.max_events(),
         reply_timeout_ns: dashboard.reply_timeout_ns(),
+        memory,
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
         injection: local_injection(dashboard.read_only),

@@ -40,7 +40,9 @@ pub mod terminal;
 pub use action::{Action, Mode, Pane, PortsUpdate, View};
 pub use app::{App, Config, SourceStatus};
 pub use inject::Injection;
-pub use runtime::{handle_source_event, run, Dashboard, FPS, LIVE_HINT, PORTS_REFRESH};
+pub use runtime::{
+    handle_source_event, run, Dashboard, FPS, LIVE_HINT, MEMORY_BUDGET, PORTS_REFRESH,
+};
 pub use sockets::PortsOrigin;
 pub use source::open_source;
 pub use tasks::spawn_ports_reader;

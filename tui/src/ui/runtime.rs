@@ -30,7 +30,7 @@ use crate::ui::tasks::spawn_ports_reader;
 use crate::ui::terminal::{DashboardTerminal, TerminalGuard};
 
 /// Bytes of messages a live or remote capture holds in memory before it
-/// spills the oldest to disk.
+/// spills the oldest to disk, unless `--memory` says otherwise.
 pub const MEMORY_BUDGET: u64 = 512 * 1024 * 1024;
 
 /// Frames per second.
@@ -45,6 +45,9 @@ pub struct Dashboard {
     pub max_events: usize,
     /// Capture time after which a request with no reply is closed as such.
     pub reply_timeout_ns: u64,
+    /// Bytes of messages held in memory before the oldest are spilled to
+    /// disk (live and remote captures; a file's are read from it).
+    pub memory: u64,
     /// What the banner adds after the error: how to get traffic anyway.
     pub hint: &'static str,
     /// Where the Ports and Groups views get their sockets.
@@ -246,7 +249,7 @@ pub async fn event_loop(
     // A live or remote capture's bytes go to a temporary pcapng past the
     // memory budget, read back from there as a file's are.
     let (store, banner) = match (status.kind == "file", banner) {
-        (false, banner) => match Spill::temporary(MEMORY_BUDGET) {
+        (false, banner) => match Spill::temporary(dashboard.memory) {
             Ok(spill) => (store.with_spill(spill), banner),
             Err(why) => (
                 store,

@@ -12,9 +12,12 @@
 //! each one's peak RSS (wait4's ru_maxrss) and their ratio. At the end the
 //! first message is selected and its bytes read back from the file.
 //!
-//! `-- no-pairing` runs the dashboard's store without pairing too, to show
-//! what pairing's transactions add. `-- child FILE [no-pairing]` is the
-//! measured process itself.
+//! The store keeps its index within `nlscope open`'s default memory
+//! budget ([`nlscope::ui::OPEN_MEMORY_BUDGET`]), the rest of it on disk;
+//! `-- memory=SIZE` sets another (`memory=4G`: all of it in memory, as a
+//! baseline). `-- no-pairing` runs the dashboard's store without pairing
+//! too, to show what pairing's transactions add. `-- child FILE [no-pairing]
+//! [memory=SIZE]` is the measured process itself.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,10 +41,15 @@ const BATCHES_PER_FRAME: usize = 32;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let memory = args
+        .iter()
+        .find_map(|arg| arg.strip_prefix("memory="))
+        .map(|size| nlscope::store::spill::parse_size(size).expect("memory=SIZE"))
+        .unwrap_or(nlscope::ui::OPEN_MEMORY_BUDGET);
     if let Some(at) = args.iter().position(|arg| arg == "child") {
         let path = args.get(at + 1).expect("child FILE");
         let pairing = !args.iter().any(|arg| arg == "no-pairing");
-        return child(Path::new(path), pairing);
+        return child(Path::new(path), pairing, memory);
     }
     let without_pairing = args.iter().any(|arg| arg == "no-pairing");
     let mut sizes: Vec<usize> = args.iter().filter_map(|arg| arg.parse().ok()).collect();
@@ -49,7 +57,7 @@ fn main() {
         sizes = vec![1_000_000, 10_000_000];
     }
     for total in sizes {
-        compare(total, without_pairing);
+        compare(total, without_pairing, memory);
     }
 }
 
@@ -118,7 +126,7 @@ fn measure(command: &mut Command) -> (f64, f64, String) {
     (seconds, usage.ru_maxrss as f64 / 1024.0, output)
 }
 
-fn compare(total: usize, without_pairing: bool) {
+fn compare(total: usize, without_pairing: bool, memory: u64) {
     let path = capture_of(total);
     let exe = std::env::current_exe().expect("the bench's own path");
     println!(
@@ -126,12 +134,22 @@ fn compare(total: usize, without_pairing: bool) {
         path.display(),
         size_mb(&path)
     );
-    let (seconds, nlscope_mib, output) = measure(Command::new(&exe).arg("child").arg(&path));
+    let memory_arg = format!("memory={memory}");
+    let (seconds, nlscope_mib, output) =
+        measure(Command::new(&exe).arg("child").arg(&path).arg(&memory_arg));
     print!("{output}");
-    println!("nlscope open (indexing, headless): {seconds:.2} s, peak RSS {nlscope_mib:.1} MiB");
+    println!(
+        "nlscope open (indexing, headless, index budget {} MiB): {seconds:.2} s, peak RSS {nlscope_mib:.1} MiB",
+        memory >> 20
+    );
     if without_pairing {
-        let (seconds, peak, output) =
-            measure(Command::new(&exe).arg("child").arg(&path).arg("no-pairing"));
+        let (seconds, peak, output) = measure(
+            Command::new(&exe)
+                .arg("child")
+                .arg(&path)
+                .arg("no-pairing")
+                .arg(&memory_arg),
+        );
         print!("{output}");
         println!("nlscope open without pairing: {seconds:.2} s, peak RSS {peak:.1} MiB");
     }
@@ -182,7 +200,7 @@ impl Consumer for Dashboard {
     }
 }
 
-fn child(path: &Path, pairing: bool) {
+fn child(path: &Path, pairing: bool, memory: u64) {
     let status = SourceStatus {
         kind: "file".into(),
         detail: path.display().to_string(),
@@ -191,9 +209,11 @@ fn child(path: &Path, pairing: bool) {
     let mut dashboard = Dashboard {
         app: App::new(
             if pairing {
-                Store::new(usize::MAX)
+                Store::new(usize::MAX).with_index_budget(memory)
             } else {
-                Store::new(usize::MAX).without_pairing()
+                Store::new(usize::MAX)
+                    .without_pairing()
+                    .with_index_budget(memory)
             },
             status,
         ),
@@ -220,8 +240,13 @@ fn child(path: &Path, pairing: bool) {
         store.len() as f64 / elapsed,
         dashboard.first_screen.unwrap_or(f64::NAN)
     );
+    println!(
+        "index pages on disk: {} of about {}",
+        store.index_pages_on_disk(),
+        store.len().div_ceil(nlscope::store::paged::PAGE)
+    );
     let first = store.iter().next().expect("a message");
-    let bytes = store.payload(first).expect("the first message's bytes");
+    let bytes = store.payload(&first).expect("the first message's bytes");
     println!(
         "first message: {} bytes read back from the file ({} in the index)",
         bytes.len(),

@@ -1,10 +1,12 @@
 //! A live capture through the dashboard with a memory budget: 5,000,000
 //! synthetic messages (the test corpus repeated) go through the App in
 //! source-sized batches, a 160x48 frame drawn every 32 batches, the store
-//! spilling past a 256 MiB budget to a pcapng under the target directory.
-//! Prints, every 500,000 messages, the bytes held in memory (the budget
-//! bounds them) and the process's RSS (the index of every message is on
-//! top), and at the end selects the first message and reads its bytes back.
+//! within a 256 MiB budget as the dashboard's `--memory 256M` shares it
+//! (half for the bytes held, which spill to a pcapng under the target
+//! directory; half for the index, whose oldest pages go to a temporary
+//! file). Prints, every 500,000 messages, the bytes held, the index pages
+//! on disk and the process's RSS, and at the end selects the first message
+//! and reads its bytes back.
 //!
 //! `cargo bench -p nlscope --bench spill [-- N [BUDGET_MIB]]`
 
@@ -48,13 +50,17 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let path = target.join("bench-spill.pcapng");
-    let spill = Spill::to_file(&path, budget).expect("creating the spill file");
+    let (bytes, index) = nlscope::store::spill::split_budget(budget);
+    let spill = Spill::to_file(&path, bytes).expect("creating the spill file");
     let status = SourceStatus {
         kind: "live".into(),
         detail: "synthetic corpus".into(),
         ended: None,
     };
-    let mut app = App::new(Store::new(usize::MAX).with_spill(spill), status);
+    let store = Store::new(usize::MAX)
+        .with_index_budget(index)
+        .with_spill(spill);
+    let mut app = App::new(store, status);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test backend");
     app.update(Action::Resize {
         width: 160,
@@ -80,9 +86,10 @@ fn main() {
         }
         if ingested % 500_000 < BATCH {
             println!(
-                "{ingested:>9} messages: {:.1} MiB held (budget {:.0} MiB), RSS {:.1} MiB, {} evicted",
+                "{ingested:>9} messages: {:.1} MiB held (budget {:.0} MiB), {} index pages on disk, RSS {:.1} MiB, {} evicted",
                 mib(app.store.held_bytes()),
-                mib(budget),
+                mib(bytes),
+                app.store.index_pages_on_disk(),
                 status_kib("VmRSS:") as f64 / 1024.0,
                 app.store.evicted()
             );

@@ -190,7 +190,7 @@ impl CapturedMessage {
 /// `deliveries`. What the store keeps of each message, so that memory
 /// holds a capture's metadata, not its bytes; the names are
 /// [`Name`]s, 4 bytes each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageMeta {
     pub ts_mono_ns: u64,
     pub ts_wall_ns: u64,
@@ -262,7 +262,10 @@ impl MessageMeta {
 /// kept once for the whole program: 4 bytes in each message instead of a
 /// string. Names are never freed: a capture has few distinct ones, and
 /// past [`Name::MAX`] of them a new one reads as [`Name::TOO_MANY`].
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Serialized as its id, which means something only in this process: for
+/// the store's pages on disk, never for a file another process reads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Name(u32);
 
 #[derive(Default)]

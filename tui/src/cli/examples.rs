@@ -9,7 +9,7 @@
 pub const DASHBOARD: &str = "\
 Examples:
   nlscope                                   # live capture (as root)
-  nlscope --protocol route --read-only      # rtnetlink only, no inject dialog
+  nlscope --protocol route -w route.pcapng  # rtnetlink only, all kept in a file
   nlscope --connect unix:/run/nlscope.sock  # an agent's stream";
 
 pub const RECORD: &str = "\
@@ -26,7 +26,8 @@ Examples:
 pub const OPEN: &str = "\
 Examples:
   nlscope open capture.pcapng                    # a file in the dashboard
-  nlscope open capture.jsonl --max-events 50000  # keep 50,000 at most";
+  nlscope open capture.jsonl --max-events 50000  # keep 50,000 at most
+  nlscope open huge.pcapng --memory 256M         # more of the index in memory";
 
 pub const AGENT: &str = "\
 Examples:

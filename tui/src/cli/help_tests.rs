@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use clap::CommandFactory;
 
-use super::{Cli, BUILD_VERSION};
+use super::{Cli, Command, BUILD_VERSION};
 
 /// Every long option, and the commands it affects: exactly the commands
 /// whose `--help` lists it. "nlscope" is the top level (the dashboard).
@@ -15,7 +15,7 @@ use super::{Cli, BUILD_VERSION};
 const OPTION_COMMANDS: &[(&str, &[&str])] = &[
     // The dashboard's, on live capture, an agent's stream or a file.
     ("max-events", &["nlscope", "open"]),
-    ("memory", &["nlscope"]),
+    ("memory", &["nlscope", "open"]),
     ("read-only", &["nlscope", "open", "send"]),
     // Where a stream comes from or goes to.
     ("connect", &["nlscope", "record", "send"]),
@@ -36,7 +36,7 @@ const OPTION_COMMANDS: &[(&str, &[&str])] = &[
     // record's output.
     ("format", &["record"]),
     ("output", &["record"]),
-    ("write", &["record"]),
+    ("write", &["nlscope", "record"]),
     ("count", &["record"]),
     ("duration", &["record"]),
     // The agent's.
@@ -230,5 +230,16 @@ fn the_dashboards_memory_budget_is_a_size() {
     assert!(
         error.to_string().contains("the unit is K, M or G"),
         "{error}"
+    );
+    // A file's index has a budget of its own, smaller by default.
+    let cli = Cli::parse_args(["nlscope", "open", "f.pcapng"]).unwrap();
+    match cli.command {
+        Some(Command::Open(args)) => assert_eq!(args.memory, crate::ui::OPEN_MEMORY_BUDGET),
+        other => panic!("{other:?}"),
+    }
+    let cli = Cli::parse_args(["nlscope", "-w", "all.pcapng"]).unwrap();
+    assert_eq!(
+        cli.write.as_deref(),
+        Some(std::path::Path::new("all.pcapng"))
     );
 }

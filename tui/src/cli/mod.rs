@@ -67,13 +67,19 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR", value_parser = crate::agent::Address::parse,
           conflicts_with_all = ["attach", "protocol", "pid", "netns", "port", "snaplen", "ring_size"])]
     pub connect: Option<crate::agent::Address>,
-    /// Bytes of messages a live or remote capture holds in memory (a size:
-    /// 256M, 1.5G); past it, the oldest messages' bytes go to a temporary
-    /// pcapng (removed on exit) and are read back from there, so they stay
-    /// browsable.
+    /// Memory for a live or remote capture's messages (a size: 256M, 1.5G):
+    /// half for their bytes, half for the index (metadata, transactions).
+    /// Past it, the oldest messages' bytes go to a temporary pcapng and the
+    /// oldest pages of the index to a temporary file (both removed on exit),
+    /// read back from there: every message stays browsable.
     #[arg(long, value_name = "SIZE", default_value = "512M",
           value_parser = crate::store::spill::parse_size)]
     pub memory: u64,
+    /// Keep the whole capture in FILE (pcapng, as `nlscope record -w`
+    /// writes): the dashboard spills to it instead of a temporary file, and
+    /// on exit writes to it every message still in memory.
+    #[arg(short = 'w', long = "write", value_name = "FILE.pcapng")]
+    pub write: Option<PathBuf>,
     /// Live capture options of the dashboard (as `nlscope record`'s).
     #[command(flatten)]
     pub live: LiveArgs,
@@ -86,10 +92,12 @@ pub struct Cli {
 /// (`nlscope`, `nlscope open`).
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
-    /// Messages the dashboard keeps in memory (the newest; older ones are evicted and counted).
-    #[arg(long, default_value_t = crate::store::DEFAULT_MAX_EVENTS as u64,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_events: u64,
+    /// Messages the dashboard keeps at most (the newest; older ones are
+    /// evicted and counted). Unset, a file's are all kept, and so are a
+    /// live capture's, on disk past --memory (200,000 when nothing can be
+    /// written to disk).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_events: Option<u64>,
     /// Observe only: the dashboard has no inject dialog.
     #[arg(long)]
     pub read_only: bool,
@@ -158,6 +166,13 @@ pub enum Command {
 pub struct OpenArgs {
     /// The capture file.
     pub file: PathBuf,
+    /// Memory for the file's index (each message's metadata and the
+    /// transactions; the bytes stay in the file): past it, the oldest pages
+    /// of the index go to a temporary file (removed on exit) and are read
+    /// back when shown.
+    #[arg(long, value_name = "SIZE", default_value = "64M",
+          value_parser = crate::store::spill::parse_size)]
+    pub memory: u64,
     #[command(flatten)]
     pub dashboard: DashboardArgs,
     #[command(flatten)]
@@ -297,8 +312,16 @@ pub fn main() -> ExitCode {
         Some(Command::Completions(args)) => install::completions(&args),
         Some(Command::ManPages(args)) => install::man_pages(&args),
         None => match cli.connect {
-            Some(address) => remote_dashboard(&address, &cli.dashboard, cli.memory, &cli.specs),
-            None => live_dashboard(&cli.live, &cli.dashboard, cli.memory, &cli.specs),
+            Some(address) => {
+                remote_dashboard(&address, &cli.dashboard, cli.memory, &cli.write, &cli.specs)
+            }
+            None => live_dashboard(
+                &cli.live,
+                &cli.dashboard,
+                cli.memory,
+                &cli.write,
+                &cli.specs,
+            ),
         },
     };
     match result {
@@ -312,8 +335,9 @@ pub fn main() -> ExitCode {
 }
 
 impl DashboardArgs {
-    fn max_events(&self) -> usize {
-        usize::try_from(self.max_events).unwrap_or(usize::MAX)
+    fn max_events(&self) -> Option<usize> {
+        self.max_events
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn reply_timeout_ns(&self) -> u64 {
@@ -328,7 +352,8 @@ fn open(args: &OpenArgs) -> anyhow::Result<()> {
         source: Ok(source),
         max_events: args.dashboard.max_events(),
         reply_timeout_ns: args.dashboard.reply_timeout_ns(),
-        memory: crate::ui::MEMORY_BUDGET,
+        memory: args.memory,
+        write: None,
         hint: "",
         ports: crate::ui::PortsOrigin::Traffic(format!("the file {}", args.file.display())),
         injection: local_injection(args.dashboard.read_only),
@@ -350,6 +375,7 @@ fn remote_dashboard(
     address: &crate::agent::Address,
     dashboard: &DashboardArgs,
     memory: u64,
+    write: &Option<PathBuf>,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     // An agent in a booting guest (the lab) greets only once it is attached.
@@ -372,6 +398,7 @@ fn remote_dashboard(
         max_events: dashboard.max_events(),
         reply_timeout_ns: dashboard.reply_timeout_ns(),
         memory,
+        write: write.clone(),
         hint: "",
         ports: crate::ui::PortsOrigin::Remote(format!("the agent at {address}")),
         injection,
@@ -385,6 +412,7 @@ fn live_dashboard(
     live: &LiveArgs,
     dashboard: &DashboardArgs,
     memory: u64,
+    write: &Option<PathBuf>,
     specs: &SpecArgs,
 ) -> anyhow::Result<()> {
     let source: Result<Box<dyn CaptureSource>, String> = match LiveSource::open(&live.options()) {
@@ -396,6 +424,7 @@ fn live_dashboard(
         max_events: dashboard.max_events(),
         reply_timeout_ns: dashboard.reply_timeout_ns(),
         memory,
+        write: write.clone(),
         hint: crate::ui::LIVE_HINT,
         ports: crate::ui::PortsOrigin::Machine,
         injection: local_injection(dashboard.read_only),

@@ -55,7 +55,7 @@ use std::ops::Range;
 
 use compact_str::CompactString;
 use foldhash::fast::RandomState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::decode::{decode, DecodeContext, DecodedMessage, Field};
 use crate::event::CapturedMessage;
@@ -103,7 +103,7 @@ impl Default for PairingConfig {
 }
 
 /// What a request and its replies have in common.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Key {
     pub netns: u32,
     pub protocol: u32,
@@ -114,7 +114,7 @@ pub struct Key {
 }
 
 /// How a transaction ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Still waiting (only for transactions not closed yet).
     Pending,
@@ -134,7 +134,7 @@ pub enum Outcome {
 }
 
 /// Why a transaction closed without its end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Why {
     /// Nothing (more) within this much capture time.
     Timeout { after_ns: u64 },
@@ -172,7 +172,7 @@ impl Outcome {
 
 /// The store seqs of a transaction's reply datagrams, ascending, kept as
 /// runs of consecutive seqs (a dump's datagrams mostly are).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Replies {
     runs: Vec<(u64, u64)>,
 }
@@ -220,7 +220,7 @@ impl Replies {
 }
 
 /// One request and what came back for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {
     /// Numbered from 1 in the order requests were seen.
     pub id: u64,
@@ -267,7 +267,7 @@ impl Transaction {
 }
 
 /// What a datagram is to pairing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     /// Neither a request nor a reply (a message to the kernel without
     /// NLM_F_REQUEST, kernel to kernel, no header).

@@ -5,12 +5,12 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::decode::{decode_bytes, DecodeContext, Field};
 
 /// The attribute an error points at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offending {
     /// NLMSGERR_ATTR_OFFS as the kernel sent it.
     pub offset: u32,

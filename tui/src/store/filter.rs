@@ -582,7 +582,7 @@ mod tests {
         let store = corpus_store();
         assert_eq!(count(&store, "proto:route dir:u2k"), 1);
         assert_eq!(count(&store, "proto:route pid:4242"), 0);
-        let summary = store.summary(store.iter().next().unwrap());
+        let summary = store.summary(&store.iter().next().unwrap());
         let word = summary.split_whitespace().next().unwrap().to_uppercase();
         assert!(count(&store, &word) >= 1);
         assert!(count(&store, &quote(&summary)) >= 1);

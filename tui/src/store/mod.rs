@@ -1,5 +1,5 @@
-//! The event store: the newest N captured messages, the current filter's
-//! matches, and running statistics.
+//! The event store: the captured messages (every one, or the newest N),
+//! the current filter's matches, and running statistics.
 //!
 //! Each message keeps its metadata ([`MessageMeta`]) and where its bytes
 //! are: in memory (a live capture), or in a file by the offset of its record
@@ -8,24 +8,31 @@
 //! [`Store::summary`] read them back when a pane, an export or a filter
 //! needs them.
 //!
-//! Bounded: at most `capacity` messages are kept; older ones are evicted and
-//! counted. Statistics tables are capped too (see [`stats`]). Each message
-//! is paired at ingest ([`crate::pairing`]): the store keeps the
-//! transactions whose request it still holds ([`transactions`]) and each
-//! message's [`Role`] in them.
+//! The index itself (the metadata, the transactions) is kept in memory up
+//! to a budget, its oldest pages on disk past it ([`paged`]); the filter's
+//! matches are kept as runs ([`matches`]). So memory stays flat however
+//! many messages there are.
+//!
+//! Bounded if asked: at most `capacity` messages are kept; older ones are
+//! evicted and counted. Statistics tables are capped too (see [`stats`]).
+//! Each message is paired at ingest ([`crate::pairing`]): the store keeps
+//! the transactions whose request it still holds ([`transactions`]) and
+//! each message's [`Role`] in them.
 
-pub mod chunked;
 #[cfg(test)]
 #[path = "../../tests/support/messages.rs"]
 pub mod corpus;
 pub mod filter;
 pub mod latency;
+pub mod matches;
 pub mod names;
+pub mod paged;
 pub mod spill;
 pub mod stats;
 pub mod transactions;
 
-use chunked::Chunked;
+use matches::Matches;
+use paged::{Item, Paged};
 
 use crate::decode::{self, DecodeContext};
 use std::borrow::Cow;
@@ -37,12 +44,17 @@ use crate::format::record::{RecordError, RecordFile};
 use crate::netlink::header::{split_messages, NLMSG_HDRLEN};
 use crate::netlink::nlctrl::Family;
 use crate::netlink::NLMSG_ERROR;
-use crate::pairing::{PairingConfig, Role, Transaction};
+use crate::pairing::{PairingConfig, Role};
+use serde::{Deserialize, Serialize};
 use spill::Spill;
 
 pub use filter::{Filter, FilterError};
 pub use stats::Stats;
-pub use transactions::Transactions;
+pub use transactions::{TransactionRef, Transactions};
+
+/// What a message's metadata costs in memory, for the index's budget: its
+/// [`Stored`] and a share of the page it is in.
+const STORED_COST: usize = std::mem::size_of::<Stored>() + 8;
 
 /// Default for `--max-events`.
 pub const DEFAULT_MAX_EVENTS: usize = 200_000;
@@ -50,7 +62,7 @@ pub const DEFAULT_MAX_EVENTS: usize = 200_000;
 /// One stored message and what the store learned from it at ingest: its
 /// metadata and where its bytes are, not the bytes of a file's message
 /// ([`Store::message`] reads them back).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Stored {
     /// Position in the stream since the store was created (never reused).
     pub seq: u64,
@@ -66,7 +78,7 @@ pub struct Stored {
 }
 
 /// Where a stored message's bytes (and deliveries) are.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Body {
     /// In memory (a live or remote capture).
     Held(Box<HeldBody>),
@@ -76,7 +88,7 @@ enum Body {
     Dropped,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct HeldBody {
     payload: Vec<u8>,
     deliveries: Vec<crate::event::Delivery>,
@@ -139,7 +151,7 @@ impl Stored {
 
 /// The netlink message types of a buffer, in order: up to three without an
 /// allocation (most buffers hold one; a dump's hold many).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kinds {
     Few { len: u8, kinds: [u16; 3] },
     Many(Box<[u16]>),
@@ -177,7 +189,7 @@ impl std::ops::Deref for Kinds {
 
 /// The newest `capacity` messages, the filter's matches among them, and stats.
 pub struct Store {
-    events: Chunked<Stored>,
+    events: Paged<Stored>,
     capacity: usize,
     next_seq: u64,
     evicted: u64,
@@ -185,7 +197,7 @@ pub struct Store {
     context: DecodeContext,
     filter: Filter,
     /// Sequence numbers of stored events the filter matches, ascending.
-    matching: Chunked<u64>,
+    matching: Matches,
     /// While the filter is tested against the stored messages a slice at a
     /// time ([`Store::start_filter`]): the next message to test.
     scanning: Option<u64>,
@@ -211,14 +223,14 @@ impl Store {
     pub fn with_context(capacity: usize, context: DecodeContext) -> Store {
         let capacity = capacity.max(1);
         Store {
-            events: Chunked::default(),
+            events: Paged::default(),
             capacity,
             next_seq: 0,
             evicted: 0,
             lost: 0,
             context,
             filter: Filter::default(),
-            matching: Chunked::default(),
+            matching: Matches::default(),
             scanning: None,
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
@@ -238,6 +250,33 @@ impl Store {
         self
     }
 
+    /// The same store keeping about `bytes` of its index in memory: the
+    /// metadata of its messages and its closed transactions. Past that, the
+    /// oldest pages of them are kept in a temporary file and read back when
+    /// asked for ([`paged`]); a message's page goes only once its bytes
+    /// are in a file, a transaction's once it is closed.
+    pub fn with_index_budget(mut self, bytes: u64) -> Store {
+        let (messages, transactions) = (bytes / 5 * 3, bytes / 5 * 2);
+        assert!(
+            self.events.is_empty(),
+            "an index budget is set before ingest"
+        );
+        self.events = Paged::with_resident_bytes(messages, STORED_COST);
+        if let Some(kept) = &mut self.transactions {
+            kept.set_resident_bytes(transactions);
+        }
+        self
+    }
+
+    /// Pages of the index kept on disk (see [`Store::with_index_budget`]).
+    pub fn index_pages_on_disk(&self) -> usize {
+        self.events.pages_on_disk()
+            + self
+                .transactions
+                .as_ref()
+                .map_or(0, |kept| kept.pages_on_disk())
+    }
+
     /// Bytes of the messages held in memory (payloads and deliveries).
     pub fn held_bytes(&self) -> u64 {
         self.held_bytes
@@ -246,12 +285,19 @@ impl Store {
     /// Why spilling stopped (the disk is full), once it did: the messages
     /// past the budget since then lost their bytes and count as evicted.
     pub fn spill_error(&self) -> Option<&str> {
-        self.spill.as_ref()?.error.as_deref()
+        self.spill
+            .as_ref()
+            .and_then(|spill| spill.error.as_deref())
+            .or_else(|| self.events.error())
     }
 
     /// The same store pairing with `config`.
     pub fn with_pairing(mut self, config: PairingConfig) -> Store {
-        self.transactions = Some(Transactions::new(config));
+        let mut transactions = Transactions::new(config);
+        if let Some(old) = &self.transactions {
+            transactions.set_resident_bytes(old.resident_bytes());
+        }
+        self.transactions = Some(transactions);
         self
     }
 
@@ -280,6 +326,7 @@ impl Store {
             self.held_bytes += held_size(held);
         }
         self.spill_over_budget();
+        self.page_out();
     }
 
     /// Past the spill's budget, writes the oldest messages held in memory
@@ -287,16 +334,23 @@ impl Store {
     /// then kept by where its record is. When the file cannot be written,
     /// their bytes are dropped and they count as evicted.
     fn spill_over_budget(&mut self) {
+        let Some(spill) = &self.spill else {
+            return;
+        };
+        if self.held_bytes > spill.budget {
+            self.spill_before(self.next_seq, spill.budget / 4 * 3);
+        }
+    }
+
+    /// Spills the messages held in memory from the oldest until `end` (a
+    /// seq), or until no more than `target` bytes are held.
+    fn spill_before(&mut self, end: u64, target: u64) {
+        let first = self.first_seq();
         let Some(spill) = &mut self.spill else {
             return;
         };
-        if self.held_bytes <= spill.budget {
-            return;
-        }
-        let target = spill.budget / 4 * 3;
-        let first = self.events.front().map_or(self.next_seq, |e| e.seq);
         let mut seq = self.spill_next.max(first);
-        while self.held_bytes > target && seq < self.next_seq {
+        while self.held_bytes > target && seq < end {
             let Some(event) = self.events.get_mut((seq - first) as usize) else {
                 break;
             };
@@ -313,6 +367,47 @@ impl Store {
         }
         self.spill_next = seq;
         spill.flush();
+    }
+
+    /// When the store spills to the user's file (`-w FILE`), writes to it
+    /// every message still held in memory, so that it holds the whole
+    /// capture: its path and the messages in it, or why it does not hold
+    /// them all. `None` when the spill file is a temporary one.
+    pub fn write_out(&mut self) -> Option<Result<(std::path::PathBuf, u64), String>> {
+        if !self.spill.as_ref()?.is_kept() {
+            return None;
+        }
+        self.spill_before(self.next_seq, 0);
+        let spill = self.spill.as_ref()?;
+        Some(match &spill.error {
+            Some(error) => Err(error.clone()),
+            None => Ok((spill.path().to_path_buf(), spill.written)),
+        })
+    }
+
+    /// Sends the index's oldest pages to disk past its budget. A message's
+    /// page goes once its bytes are in a file: those still held are spilled
+    /// first (when the store spills). A transaction's goes once it is
+    /// closed.
+    fn page_out(&mut self) {
+        while let Some(end) = self.events.over_limit_end() {
+            let on_disk = self.events.pages_on_disk();
+            self.spill_before(self.first_seq() + end as u64, 0);
+            self.events
+                .page_out(|event| !matches!(event.body, Body::Held(_)));
+            if self.events.pages_on_disk() == on_disk {
+                break;
+            }
+        }
+        if let Some(transactions) = &mut self.transactions {
+            transactions.page_out();
+        }
+    }
+
+    /// The sequence number of the oldest message stored (of the next one,
+    /// when none is).
+    fn first_seq(&self) -> u64 {
+        self.next_seq - self.events.len() as u64
     }
 
     /// Adds a batch of messages read from `file`, oldest first, each with
@@ -335,6 +430,7 @@ impl Store {
         for (message, at) in batch {
             self.add(&message, Body::InFile(at.offset));
         }
+        self.page_out();
     }
 
     /// Stores `message`, whose bytes are `body`; the stored message, if it
@@ -352,7 +448,7 @@ impl Store {
                 if let Body::Held(held) = &old.body {
                     self.held_bytes -= held_size(held);
                 }
-                if self.matching.front() == Some(&old.seq) {
+                if self.matching.front() == Some(old.seq) {
                     self.matching.pop_front();
                 }
                 if let Some(transactions) = &mut self.transactions {
@@ -448,36 +544,33 @@ impl Store {
     /// at a time ([`Store::advance_filter`], with progress) instead of at
     /// once, so that a filter over a large file does not stop the dashboard.
     pub fn start_filter(&mut self, filter: Filter) {
-        if !(filter.reads_bytes() && self.file.is_some()) {
+        let slow = (filter.reads_bytes() && self.file.is_some()) || self.events.pages_on_disk() > 0;
+        if !slow {
             self.scanning = None;
             return self.set_filter(filter);
         }
         self.filter = filter;
-        self.matching = Chunked::default();
-        self.scanning = Some(self.events.front().map_or(self.next_seq, |e| e.seq));
+        self.matching = Matches::default();
+        self.scanning = Some(self.first_seq());
     }
 
     /// Tests the filter against up to `budget` more stored messages of a
     /// scan [`Store::start_filter`] began; true once it is done.
     pub fn advance_filter(&mut self, budget: usize) -> bool {
-        let Some(mut next) = self.scanning else {
+        let Some(next) = self.scanning else {
             return true;
         };
-        if let Some(first) = self.events.front() {
-            next = next.max(first.seq);
-        }
-        for _ in 0..budget {
-            let Some(event) = self.get(next) else {
-                break;
-            };
+        let first = self.first_seq();
+        let mut next = next.max(first);
+        for event in self.events.iter_from((next - first) as usize).take(budget) {
             if self.filter.matches(
-                event,
-                &|| self.message(event).map(Cow::Owned),
+                &event,
+                &|| self.message(&event).map(Cow::Owned),
                 &self.context,
             ) {
                 self.matching.push_back(event.seq);
             }
-            next += 1;
+            next = event.seq + 1;
         }
         let done = next >= self.next_seq;
         self.scanning = (!done).then_some(next);
@@ -487,8 +580,10 @@ impl Store {
     /// How far a scan of the filter is: (messages tested, messages stored).
     pub fn filter_progress(&self) -> Option<(u64, u64)> {
         let next = self.scanning?;
-        let first = self.events.front().map_or(next, |e| e.seq);
-        Some((next.saturating_sub(first), self.events.len() as u64))
+        Some((
+            next.saturating_sub(self.first_seq()),
+            self.events.len() as u64,
+        ))
     }
 
     pub fn filter(&self) -> &Filter {
@@ -542,7 +637,7 @@ impl Store {
     }
 
     /// All stored events, oldest first.
-    pub fn iter(&self) -> chunked::Iter<'_, Stored> {
+    pub fn iter(&self) -> paged::Iter<'_, Stored> {
         self.events.iter()
     }
 
@@ -553,12 +648,12 @@ impl Store {
     }
 
     /// Transaction `id`, while its request is stored.
-    pub fn transaction(&self, id: u64) -> Option<&Transaction> {
+    pub fn transaction(&self, id: u64) -> Option<TransactionRef<'_>> {
         self.transactions.as_ref()?.get(id)
     }
 
     /// The transaction stored message `seq` opened or answers.
-    pub fn transaction_of(&self, seq: u64) -> Option<&Transaction> {
+    pub fn transaction_of(&self, seq: u64) -> Option<TransactionRef<'_>> {
         self.transaction(self.get(seq)?.transaction()?)
     }
 
@@ -584,9 +679,8 @@ impl Store {
     }
 
     /// The stored event with sequence number `seq`, if not evicted.
-    pub fn get(&self, seq: u64) -> Option<&Stored> {
-        let first = self.events.front()?.seq;
-        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+    pub fn get(&self, seq: u64) -> Option<Item<'_, Stored>> {
+        let index = usize::try_from(seq.checked_sub(self.first_seq())?).ok()?;
         self.events.get(index)
     }
 
@@ -596,18 +690,18 @@ impl Store {
     }
 
     /// The `index`th matching event, oldest first.
-    pub fn matching_at(&self, index: usize) -> Option<&Stored> {
-        self.get(*self.matching.get(index)?)
+    pub fn matching_at(&self, index: usize) -> Option<Item<'_, Stored>> {
+        self.get(self.matching.get(index)?)
     }
 
     /// Sequence numbers of the matching events, oldest first.
-    pub fn matching_seqs(&self) -> &Chunked<u64> {
+    pub fn matching_seqs(&self) -> &Matches {
         &self.matching
     }
 
     /// Index among the matches of `seq`, or of the first match after it.
     pub fn matching_position(&self, seq: u64) -> Result<usize, usize> {
-        self.matching.binary_search(&seq)
+        self.matching.binary_search(seq)
     }
 }
 
@@ -635,7 +729,7 @@ mod tests {
         store.set_filter(filter::parse("proto:route").unwrap());
         store.ingest(corpus::messages());
         // Messages 4..10 are kept; route ones among them: 4 (done), 5 (newlink), 6 (error).
-        let seqs: Vec<u64> = store.matching_seqs().iter().copied().collect();
+        let seqs: Vec<u64> = store.matching_seqs().iter().collect();
         assert_eq!(seqs, vec![4, 5, 6]);
         assert_eq!(store.matching_at(1).unwrap().seq, 5);
         assert_eq!(store.matching_position(5), Ok(1));
@@ -655,7 +749,7 @@ mod tests {
         assert_eq!(&*dump.kinds, &[16, 16]);
         assert!(!dump.is_error());
         assert!(store.get(8).unwrap().is_error());
-        assert!(!store.summary(store.get(0).unwrap()).is_empty());
+        assert!(!store.summary(&store.get(0).unwrap()).is_empty());
         let uevent = store.get(9).unwrap();
         assert!(uevent.kinds.len() <= 1);
     }
@@ -708,14 +802,14 @@ mod tests {
             assert_eq!((&file.kinds, file.errno), (&memory.kinds, memory.errno));
             assert_eq!(file.pairing, memory.pairing);
             assert_eq!(
-                indexed.message(file).unwrap(),
-                held.message(memory).unwrap()
+                indexed.message(&file).unwrap(),
+                held.message(&memory).unwrap()
             );
             assert_eq!(
-                indexed.payload(file).unwrap(),
-                held.payload(memory).unwrap()
+                indexed.payload(&file).unwrap(),
+                held.payload(&memory).unwrap()
             );
-            assert_eq!(indexed.summary(file), held.summary(memory));
+            assert_eq!(indexed.summary(&file), held.summary(&memory));
         }
         // Filters on the summary and on decoded fields read the file.
         for text in ["family:route", "op:getfamily", "lo", "proto:route dir:k2u"] {
@@ -744,14 +838,74 @@ mod tests {
         let mut store = indexed_store(&path);
         std::fs::remove_file(&path).unwrap();
         let first = store.get(0).unwrap();
-        let error = store.message(first).unwrap_err();
+        let error = store.message(&first).unwrap_err();
         assert!(error.to_string().contains("removed or replaced"), "{error}");
-        assert!(store.summary(first).starts_with("(unreadable: "));
+        assert!(store.summary(&first).starts_with("(unreadable: "));
+        drop(first);
         // Metadata still filters; a term on the bytes matches nothing.
         store.set_filter(filter::parse("proto:route").unwrap());
         assert_eq!(store.matching_len(), 5);
         store.set_filter(filter::parse("attr:ifname").unwrap());
         assert_eq!(store.matching_len(), 0);
+    }
+
+    /// Every message and transaction of `paged` read as those of `whole`.
+    fn assert_reads_as(paged: &Store, whole: &Store) {
+        assert_eq!(paged.len(), whole.len());
+        for (a, b) in paged.iter().zip(whole.iter()) {
+            assert_eq!(
+                (a.seq, &a.message, &a.pairing),
+                (b.seq, &b.message, &b.pairing)
+            );
+            assert_eq!(paged.payload(&a).unwrap(), whole.payload(&b).unwrap());
+        }
+        let (paged, whole) = (paged.transactions().unwrap(), whole.transactions().unwrap());
+        assert_eq!(paged.len(), whole.len());
+        for (a, b) in paged.iter().zip(whole.iter()) {
+            assert_eq!(*a, *b);
+        }
+    }
+
+    #[test]
+    fn an_index_past_its_budget_goes_to_disk_and_reads_back_the_same() {
+        // Enough for three pages of transactions (a request every 3 or 4
+        // messages), so that one of them goes too.
+        let total = 11 * paged::PAGE + 123;
+        let mut whole = Store::new(usize::MAX);
+        whole.ingest(corpus::stream(total));
+        whole.finish_transactions();
+        // A live capture: bytes held, spilled so that the index's pages
+        // can go (a budget of one byte keeps one page of each in memory).
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::to_file(&dir.path().join("spill.pcapng"), u64::MAX).unwrap();
+        let mut live = Store::new(usize::MAX)
+            .with_index_budget(1)
+            .with_spill(spill);
+        live.ingest(corpus::stream(total));
+        live.finish_transactions();
+        // Twelve pages of messages: the last being filled and one full stay.
+        assert_eq!(live.events.pages_on_disk(), 10);
+        assert!(live.transactions().unwrap().pages_on_disk() >= 1);
+        assert_reads_as(&live, &whole);
+        assert_eq!(live.get(7).unwrap().seq, 7);
+        assert_eq!(
+            live.transaction(2).map(|tx| tx.request),
+            whole.transaction(2).map(|tx| tx.request)
+        );
+        // Filters over the paged index scan it a slice at a time.
+        let filter = filter::parse("proto:route").unwrap();
+        whole.set_filter(filter.clone());
+        live.start_filter(filter);
+        assert!(live.filter_progress().is_some());
+        while !live.advance_filter(5000) {}
+        assert_eq!(
+            live.matching_seqs().iter().collect::<Vec<_>>(),
+            whole.matching_seqs().iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            live.matching_at(3).unwrap().seq,
+            whole.matching_at(3).unwrap().seq
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! saw disappears. Only when the file cannot be written (the disk is full)
 //! do messages lose their bytes, and the store counts them as evicted.
 //!
-//! The budget bounds the bytes held (payloads, deliveries), not the index:
-//! each message's metadata stays in memory whatever the budget.
+//! The budget bounds the bytes held (payloads, deliveries); the index has
+//! a budget of its own ([`super::paged`], [`split_budget`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -23,6 +23,8 @@ pub struct Spill {
     path: PathBuf,
     /// Removed when the store goes, unless kept.
     remove: bool,
+    /// Messages written.
+    pub written: u64,
     /// Bytes held in memory past which the store spills.
     pub budget: u64,
     /// Why writing stopped, once it did: nothing more is spilled.
@@ -67,6 +69,7 @@ impl Spill {
             file: Arc::new(file),
             path: path.to_path_buf(),
             remove: false,
+            written: 0,
             budget,
             error: None,
         })
@@ -81,7 +84,10 @@ impl Spill {
         }
         let offset = self.writer.counted();
         match self.writer.write(message) {
-            Ok(()) => Ok(offset),
+            Ok(()) => {
+                self.written += 1;
+                Ok(offset)
+            }
             Err(error) => {
                 let error = format!("cannot write {}: {error}", self.path.display());
                 self.error = Some(error.clone());
@@ -105,6 +111,11 @@ impl Spill {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the file stays when the store goes (the user's `-w FILE`).
+    pub fn is_kept(&self) -> bool {
+        !self.remove
     }
 }
 
@@ -137,6 +148,13 @@ impl PcapngWriter<Counting<Box<dyn Write + Send>>> {
     fn counted(&self) -> u64 {
         self.get_ref().written
     }
+}
+
+/// How a live or remote capture's `--memory` is shared: the bytes held in
+/// memory (past which they spill) and the index (past which its oldest
+/// pages go to disk), half each.
+pub fn split_budget(memory: u64) -> (u64, u64) {
+    (memory / 2, memory - memory / 2)
 }
 
 /// A memory budget as the user writes it: bytes, or a number with `K`, `M`
@@ -214,13 +232,39 @@ mod tests {
         }
         assert_eq!((store.len(), store.evicted()), (5_000, 0));
         for (event, message) in store.iter().zip(&expected) {
-            assert_eq!(&store.message(event).unwrap(), message);
+            assert_eq!(&store.message(&event).unwrap(), message);
         }
         // The spill file is a capture of its own: the oldest messages.
         let spilled = read_capture(&path);
         assert_eq!(spilled.error, None);
         assert!(spilled.messages.len() > 4_000, "{}", spilled.messages.len());
         assert_eq!(spilled.messages[..], expected[..spilled.messages.len()]);
+    }
+
+    #[test]
+    fn the_users_file_holds_the_whole_capture_once_written_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kept.pcapng");
+        let spill = Spill::to_file(&path, BUDGET).unwrap();
+        let mut store = Store::new(usize::MAX).with_spill(spill);
+        let expected: Vec<_> = corpus::stream(5_000).collect();
+        store.ingest(expected.clone());
+        assert!(
+            read_capture(&path).messages.len() < 5_000,
+            "only the oldest spilled"
+        );
+        assert_eq!(store.write_out(), Some(Ok((path.clone(), 5_000))));
+        let kept = read_capture(&path);
+        assert_eq!(kept.error, None);
+        assert_eq!(kept.messages, expected);
+        // Still browsable, and a temporary spill file is not written out.
+        assert_eq!(
+            store.message(&store.get(4_999).unwrap()).unwrap(),
+            expected[4_999]
+        );
+        let mut temporary = Store::new(usize::MAX).with_spill(Spill::temporary(BUDGET).unwrap());
+        temporary.ingest(corpus::stream(10));
+        assert_eq!(temporary.write_out(), None);
     }
 
     #[test]
@@ -264,7 +308,7 @@ mod tests {
         assert!(why.contains("No space left on device"), "{why}");
         let mut readable = 0;
         for (event, message) in store.iter().zip(&expected) {
-            match store.message(event) {
+            match store.message(&event) {
                 Ok(whole) => {
                     assert_eq!(&whole, message);
                     readable += 1;

@@ -302,7 +302,7 @@ mod tests {
         assert_eq!(stats.errnos.get(&3), Some(&1), "only the unicast");
         let route = &stats.per_protocol[&0];
         assert_eq!((route.no_listener, route.errors), (1, 1));
-        let kinds: Vec<bool> = store.iter().map(super::no_listener).collect();
+        let kinds: Vec<bool> = store.iter().map(|e| super::no_listener(&e)).collect();
         assert_eq!(kinds, [true, false, false]);
     }
 

@@ -1,17 +1,24 @@
 //! The store's transactions: the pairer run on every ingested message, and
 //! the transactions whose request is still stored, by id. Bounded by the
 //! store: a transaction goes when its request's message is evicted, and
-//! the pairer bounds what is pending ([`crate::pairing`]).
+//! the pairer bounds what is pending ([`crate::pairing`]). Closed ones
+//! past the index's budget are kept on disk ([`super::paged`]).
 
-use std::collections::VecDeque;
+use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeContext;
 use crate::event::CapturedMessage;
 use crate::pairing::{Counts, Event, Key, Pairer, PairingConfig, Role, Transaction};
 use crate::store::latency::TransactionStats;
+use crate::store::paged::{Item, Paged};
+
+/// What a closed transaction costs in memory, for the index's budget: its
+/// slot, its box and what its strings and runs hold on the heap.
+const CLOSED_COST: usize = std::mem::size_of::<Slot>() + std::mem::size_of::<Transaction>() + 96;
 
 /// A kept transaction: open (the pairer has it) or closed.
-enum Slot {
+#[derive(Clone, Serialize, Deserialize)]
+pub enum Slot {
     Open { key: Key, request: u64 },
     Closed(Box<Transaction>),
 }
@@ -29,7 +36,8 @@ impl Slot {
 pub struct Transactions {
     pairer: Pairer,
     /// By id: `slots[i]` is transaction `first + i`.
-    slots: VecDeque<Slot>,
+    slots: Paged<Slot>,
+    resident_bytes: u64,
     first: u64,
     events: Vec<Event>,
     /// Of every transaction closed, kept or not.
@@ -40,11 +48,34 @@ impl Transactions {
     pub fn new(config: PairingConfig) -> Transactions {
         Transactions {
             pairer: Pairer::new(config),
-            slots: VecDeque::new(),
+            slots: Paged::default(),
+            resident_bytes: u64::MAX,
             first: 1,
             events: Vec::new(),
             stats: TransactionStats::default(),
         }
+    }
+
+    /// Keeps about `bytes` of closed transactions in memory, the oldest
+    /// pages of them on disk past that. Set before any is kept.
+    pub fn set_resident_bytes(&mut self, bytes: u64) {
+        self.resident_bytes = bytes;
+        if self.slots.is_empty() {
+            self.slots = Paged::with_resident_bytes(bytes, CLOSED_COST);
+        }
+    }
+
+    pub fn resident_bytes(&self) -> u64 {
+        self.resident_bytes
+    }
+
+    /// Sends the oldest pages of closed transactions to disk past the budget.
+    pub fn page_out(&mut self) {
+        self.slots.page_out(|slot| matches!(slot, Slot::Closed(_)));
+    }
+
+    pub fn pages_on_disk(&self) -> usize {
+        self.slots.pages_on_disk()
     }
 
     /// Pairs stored message `seq`: what it is to pairing.
@@ -101,36 +132,37 @@ impl Transactions {
     }
 
     /// Transaction `id`, open or closed, while its request is stored.
-    pub fn get(&self, id: u64) -> Option<&Transaction> {
+    pub fn get(&self, id: u64) -> Option<TransactionRef<'_>> {
         let slot = self
             .slots
             .get(usize::try_from(id.checked_sub(self.first)?).ok()?)?;
         self.resolve(id, slot)
     }
 
-    fn resolve<'a>(&'a self, id: u64, slot: &'a Slot) -> Option<&'a Transaction> {
-        match slot {
-            Slot::Closed(tx) => Some(tx),
-            Slot::Open { key, .. } => self.pairer.pending(key).filter(|tx| tx.id == id),
+    fn resolve<'a>(&'a self, id: u64, slot: Item<'a, Slot>) -> Option<TransactionRef<'a>> {
+        match &*slot {
+            Slot::Closed(_) => Some(TransactionRef::Closed(slot)),
+            Slot::Open { key, .. } => self
+                .pairer
+                .pending(key)
+                .filter(|tx| tx.id == id)
+                .map(TransactionRef::Open),
         }
     }
 
     /// The kept transactions by id (ascending), open ones included.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Transaction> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| self.resolve(self.first + i as u64, slot))
+    pub fn iter(&self) -> impl Iterator<Item = TransactionRef<'_>> {
+        self.iter_from(self.first)
     }
 
     /// The kept transactions from id `from` on (ascending).
-    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = &Transaction> {
+    pub fn iter_from(&self, from: u64) -> impl Iterator<Item = TransactionRef<'_>> {
         let skip = usize::try_from(from.saturating_sub(self.first)).unwrap_or(usize::MAX);
+        let first = self.first.saturating_add(skip as u64);
         self.slots
-            .iter()
+            .iter_from(skip)
             .enumerate()
-            .skip(skip)
-            .filter_map(|(i, slot)| self.resolve(self.first + i as u64, slot))
+            .filter_map(move |(i, slot)| self.resolve(first + i as u64, slot))
     }
 
     /// Latency and errors of every transaction closed so far.
@@ -154,5 +186,33 @@ impl Transactions {
 
     pub fn counts(&self) -> Counts {
         self.pairer.counts()
+    }
+}
+
+/// A kept transaction: one the pairer still has open, or a closed one (in
+/// memory or read back from disk).
+pub enum TransactionRef<'a> {
+    Open(&'a Transaction),
+    /// Always of a [`Slot::Closed`]: [`Transactions::resolve`] makes it
+    /// only of one.
+    Closed(Item<'a, Slot>),
+}
+
+impl std::ops::Deref for TransactionRef<'_> {
+    type Target = Transaction;
+    fn deref(&self) -> &Transaction {
+        match self {
+            TransactionRef::Open(tx) => tx,
+            TransactionRef::Closed(slot) => match &**slot {
+                Slot::Closed(tx) => tx,
+                Slot::Open { .. } => unreachable!("made only of closed slots"),
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for TransactionRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
     }
 }

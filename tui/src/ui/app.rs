@@ -23,6 +23,7 @@ use crate::format::read::RecordAt;
 use crate::pairing::text::answered_text;
 use crate::pairing::Role;
 use crate::store::filter::{self, FilterError};
+use crate::store::paged::Item;
 use crate::store::{Store, Stored};
 use crate::ui::components::detail::DetailPane;
 use crate::ui::components::hex::HexPane;
@@ -77,6 +78,11 @@ pub struct TrafficView {
 /// Messages a filter that reads a file's bytes is tested against per frame
 /// (a few milliseconds' work), so that the dashboard answers meanwhile.
 pub const FILTER_STEP: usize = 4096;
+
+/// Messages a filter on metadata alone is tested against per frame, when
+/// it is tested a slice at a time because the index is partly on disk:
+/// four pages read back, a few milliseconds.
+pub const METADATA_FILTER_STEP: usize = 4 * crate::store::paged::PAGE;
 
 pub struct App {
     pub store: Store,
@@ -159,7 +165,12 @@ impl App {
                 }
                 self.expire_transactions();
                 if self.store.filter_progress().is_some() {
-                    self.store.advance_filter(FILTER_STEP);
+                    let step = if self.store.filter().reads_bytes() {
+                        FILTER_STEP
+                    } else {
+                        METADATA_FILTER_STEP
+                    };
+                    self.store.advance_filter(step);
                     self.traffic.list.sync(&self.store);
                     self.transactions.sync(&self.store);
                 }
@@ -346,7 +357,7 @@ impl App {
     }
 
     /// The selected message, if any.
-    pub fn selected_event(&self) -> Option<&Stored> {
+    pub fn selected_event(&self) -> Option<Item<'_, Stored>> {
         self.traffic.list.selected_event(&self.store)
     }
 
@@ -370,12 +381,14 @@ impl App {
         traffic.list.fit(areas.list, &self.store);
         self.transactions.fit(transactions::split(areas.table)[0]);
         let event = traffic.list.selected_event(&self.store);
-        if event.map(|e| e.seq) != traffic.detail.seq {
-            self.selected = match event {
+        if event.as_ref().map(|e| e.seq) != traffic.detail.seq {
+            self.selected = match &event {
                 Some(event) => self.store.message(event).map_err(|e| e.to_string()),
                 None => Err(String::new()),
             };
-            traffic.detail.show(event, &self.selected, &self.store);
+            traffic
+                .detail
+                .show(event.as_deref(), &self.selected, &self.store);
             traffic.hex.reset();
         }
         traffic.detail.fit(areas.detail);
@@ -575,7 +588,7 @@ impl App {
             Role::Request { first, .. } => match self.store.transaction(first) {
                 Some(tx) => match tx.replies.first() {
                     Some(reply) => Ok((reply, format!("the first reply of #{seq}"))),
-                    None => Err(format!("#{seq} has no reply: {}", answered_text(tx))),
+                    None => Err(format!("#{seq} has no reply: {}", answered_text(&tx))),
                 },
                 None => Err(format!("#{seq}'s transaction is no longer kept")),
             },
@@ -635,7 +648,7 @@ impl App {
     fn quick_filter(&mut self, action: &Action) {
         let term = match self.selected_event() {
             None => Err("no message selected".to_string()),
-            Some(event) => quick_term(action, event),
+            Some(event) => quick_term(action, &event),
         };
         match term {
             Err(why) => self.status = Some(why),
@@ -685,7 +698,7 @@ impl App {
             self.status = Some("export: no file name".into());
             return;
         }
-        let seqs = self.store.matching_seqs().iter().copied().collect();
+        let seqs = self.store.matching_seqs().clone();
         let families = self.sockets.export_families(&self.store);
         match ExportJob::start(PathBuf::from(name), seqs, families, &mut self.tasks) {
             Ok(job) => {

@@ -16,6 +16,7 @@ use crate::event::CapturedMessage;
 use crate::format::jsonl::JsonlWriter;
 use crate::format::pcapng::PcapngWriter;
 use crate::format::CaptureWriter;
+use crate::store::matches::Matches;
 use crate::store::Store;
 use crate::ui::action::{Action, ExportReport};
 use crate::ui::tasks::Tasks;
@@ -45,7 +46,7 @@ pub struct ExportProgress {
 pub struct ExportJob {
     path: PathBuf,
     format: &'static str,
-    seqs: Vec<u64>,
+    seqs: Matches,
     /// Index in `seqs` of the next message to take from the store.
     next: usize,
     /// Messages the writer has been handed.
@@ -69,7 +70,7 @@ impl ExportJob {
     /// `families` names generic netlink families in a pcapng file.
     pub fn start(
         path: PathBuf,
-        seqs: Vec<u64>,
+        seqs: Matches,
         families: BTreeMap<u16, String>,
         tasks: &mut Tasks,
     ) -> Result<ExportJob, String> {
@@ -170,9 +171,9 @@ impl ExportJob {
     fn take_chunk(&mut self, store: &Store) -> (usize, Vec<CapturedMessage>) {
         let end = (self.next + EXPORT_CHUNK).min(self.seqs.len());
         let mut chunk = Vec::with_capacity(end - self.next);
-        for &seq in &self.seqs[self.next..end] {
+        for seq in (self.next..end).filter_map(|index| self.seqs.get(index)) {
             match store.get(seq) {
-                Some(event) => match store.message(event) {
+                Some(event) => match store.message(&event) {
                     Ok(message) => chunk.push(message),
                     Err(error) => {
                         self.unreadable.0 += 1;

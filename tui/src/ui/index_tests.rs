@@ -130,8 +130,8 @@ fn snapshot_a_filter_streaming_over_a_large_file() {
     let mut held = Store::new(usize::MAX);
     held.ingest(corpus::stream(20_000));
     held.set_filter(crate::store::filter::parse("attr:ifname").unwrap());
-    let found: Vec<u64> = app.store.matching_seqs().iter().copied().collect();
-    let expected: Vec<u64> = held.matching_seqs().iter().copied().collect();
+    let found: Vec<u64> = app.store.matching_seqs().iter().collect();
+    let expected: Vec<u64> = held.matching_seqs().iter().collect();
     assert_eq!(found, expected);
     assert!(!found.is_empty());
 

@@ -41,7 +41,8 @@ pub use action::{Action, Mode, Pane, PortsUpdate, View};
 pub use app::{App, Config, SourceStatus};
 pub use inject::Injection;
 pub use runtime::{
-    handle_source_event, run, Dashboard, FPS, LIVE_HINT, MEMORY_BUDGET, PORTS_REFRESH,
+    handle_source_event, run, Dashboard, FPS, LIVE_HINT, MEMORY_BUDGET, OPEN_MEMORY_BUDGET,
+    PORTS_REFRESH,
 };
 pub use sockets::PortsOrigin;
 pub use source::open_source;

@@ -29,9 +29,15 @@ use crate::ui::sockets::PortsOrigin;
 use crate::ui::tasks::spawn_ports_reader;
 use crate::ui::terminal::{DashboardTerminal, TerminalGuard};
 
-/// Bytes of messages a live or remote capture holds in memory before it
-/// spills the oldest to disk, unless `--memory` says otherwise.
+/// Memory for a live or remote capture's messages (half their bytes, half
+/// the index) before the oldest go to disk, unless `--memory` says
+/// otherwise.
 pub const MEMORY_BUDGET: u64 = 512 * 1024 * 1024;
+
+/// Memory for a file's index before its oldest pages go to disk (`nlscope
+/// open --memory`): small, as the pages read back at disk speed, and a
+/// file's bytes take none.
+pub const OPEN_MEMORY_BUDGET: u64 = 64 * 1024 * 1024;
 
 /// Frames per second.
 pub const FPS: u64 = 30;
@@ -42,12 +48,16 @@ pub const PORTS_REFRESH: Duration = Duration::from_secs(2);
 pub struct Dashboard {
     /// The source, or why there is none (shown in a banner).
     pub source: Result<Box<dyn CaptureSource>, String>,
-    pub max_events: usize,
+    /// Messages kept at most; `None`: all of them (on disk past `memory`).
+    pub max_events: Option<usize>,
     /// Capture time after which a request with no reply is closed as such.
     pub reply_timeout_ns: u64,
-    /// Bytes of messages held in memory before the oldest are spilled to
-    /// disk (live and remote captures; a file's are read from it).
+    /// Memory for the messages before the oldest go to disk: their bytes
+    /// and index for a live or remote capture, the index for a file.
     pub memory: u64,
+    /// The user's file (`-w FILE`) to spill to and keep, instead of a
+    /// temporary one.
+    pub write: Option<std::path::PathBuf>,
     /// What the banner adds after the error: how to get traffic anyway.
     pub hint: &'static str,
     /// Where the Ports and Groups views get their sockets.
@@ -63,16 +73,77 @@ pub const LIVE_HINT: &str = "Live capture needs root (or CAP_BPF + CAP_PERFMON),
 /sys/kernel/btf/vmlinux and BPF trampolines (fentry). Meanwhile: record elsewhere with \
 `nlscope record -o FILE` and open it with `nlscope open FILE`.";
 
+/// The store of a dashboard on a file (`is_file`) or a live or remote
+/// capture, and the banner to show (`banner`, or why nothing can spill).
+///
+/// A file's messages are kept by where they are in it, metadata only: all
+/// of them unless --max-events says otherwise, the index within `memory`.
+/// A live or remote capture's bytes go to a temporary pcapng past half of
+/// `memory`, and its index to disk past the other half; then all of its
+/// messages are kept too. When nothing can be written to disk, a live
+/// capture keeps the newest [`crate::store::DEFAULT_MAX_EVENTS`] instead.
+pub fn dashboard_store(
+    dashboard: &Dashboard,
+    is_file: bool,
+    banner: Option<String>,
+) -> (Store, Option<String>) {
+    let store = |max_events: usize| {
+        Store::with_context(
+            max_events,
+            crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
+        )
+        .with_pairing(crate::pairing::PairingConfig {
+            timeout_ns: dashboard.reply_timeout_ns,
+            ..Default::default()
+        })
+    };
+    let all = dashboard.max_events.unwrap_or(usize::MAX);
+    if is_file {
+        return (store(all).with_index_budget(dashboard.memory), banner);
+    }
+    let (bytes, index) = crate::store::spill::split_budget(dashboard.memory);
+    let spill = match &dashboard.write {
+        Some(path) => Spill::to_file(path, bytes),
+        None => Spill::temporary(bytes),
+    };
+    match spill {
+        Ok(spill) => (
+            store(all).with_index_budget(index).with_spill(spill),
+            banner,
+        ),
+        Err(why) => {
+            let kept = dashboard
+                .max_events
+                .unwrap_or(crate::store::DEFAULT_MAX_EVENTS);
+            let why =
+                format!("Cannot spill to disk ({why}): only the newest {kept} messages are kept.");
+            (store(kept), banner.or(Some(why)))
+        }
+    }
+}
+
 /// Runs the dashboard until the user quits (or SIGTERM / SIGINT). An export
 /// still running then is finished, not cut off.
 pub fn run(dashboard: Dashboard) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    if let Some(path) = &dashboard.write {
+        // Said before the dashboard takes the terminal, not in a banner.
+        std::fs::File::create(path)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     let mut guard = TerminalGuard::enter()?;
     let mut app = runtime.block_on(event_loop(&mut guard.terminal, dashboard))?;
     drop(guard);
     app.finish_export();
+    match app.store.write_out() {
+        Some(Ok((path, messages))) => {
+            eprintln!("nlscope: wrote {messages} messages to {}", path.display())
+        }
+        Some(Err(why)) => eprintln!("nlscope: the capture file is incomplete: {why}"),
+        None => {}
+    }
     Ok(())
 }
 
@@ -200,10 +271,12 @@ fn fit_terminal(app: &mut App, terminal: &DashboardTerminal) -> anyhow::Result<(
 /// App (a running export is finished by the caller, outside the runtime).
 pub async fn event_loop(
     terminal: &mut DashboardTerminal,
-    dashboard: Dashboard,
+    mut dashboard: Dashboard,
 ) -> anyhow::Result<App> {
     let stop = StopSignal::new();
-    let (status, banner, mut events) = match dashboard.source {
+    // Taken out, so that the rest of `dashboard` is still whole for the store.
+    let source = std::mem::replace(&mut dashboard.source, Err(String::new()));
+    let (status, banner, mut events) = match source {
         Ok(source) => {
             let info = source.info();
             (
@@ -227,38 +300,10 @@ pub async fn event_loop(
         ),
     };
     let machine = dashboard.ports == PortsOrigin::Machine;
+    let (store, banner) = dashboard_store(&dashboard, status.kind == "file", banner);
     let config = Config {
         injection: dashboard.injection,
         ports: dashboard.ports,
-    };
-    // A file's messages are kept by where they are in it, metadata only:
-    // all of them, whatever --max-events says (which bounds a live capture).
-    let max_events = if status.kind == "file" {
-        usize::MAX
-    } else {
-        dashboard.max_events
-    };
-    let store = Store::with_context(
-        max_events,
-        crate::decode::DecodeContext::with_specs(dashboard.specs.clone()),
-    )
-    .with_pairing(crate::pairing::PairingConfig {
-        timeout_ns: dashboard.reply_timeout_ns,
-        ..Default::default()
-    });
-    // A live or remote capture's bytes go to a temporary pcapng past the
-    // memory budget, read back from there as a file's are.
-    let (store, banner) = match (status.kind == "file", banner) {
-        (false, banner) => match Spill::temporary(dashboard.memory) {
-            Ok(spill) => (store.with_spill(spill), banner),
-            Err(why) => (
-                store,
-                banner.or(Some(format!(
-                    "Cannot spill to disk ({why}): messages past --max-events are evicted."
-                ))),
-            ),
-        },
-        (true, banner) => (store, banner),
     };
     let mut app = App::with_config(store, status, config);
     app.banner = banner;

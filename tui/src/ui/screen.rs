@@ -53,7 +53,7 @@ impl App {
                     frame,
                     fit(areas.hex),
                     HexProps {
-                        event: self.selected_event(),
+                        event: self.selected_event().as_deref(),
                         payload: self.selected_payload(),
                         highlight: &highlight,
                         focused: self.focused(Pane::Hex),

@@ -611,7 +611,7 @@ fn export_writes_the_filtered_view_with_progress() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 0)
-        .map(|e| app.store.message(e).unwrap())
+        .map(|e| app.store.message(&e).unwrap())
         .collect();
     assert_eq!(expected.len(), 6_000);
 
@@ -715,12 +715,12 @@ fn the_command_line_opens_the_dashboard() {
     let cli = crate::cli::Cli::try_parse_from(["nlscope", "open", "f.jsonl", "--max-events", "5"])
         .unwrap();
     assert!(matches!(cli.command, Some(crate::cli::Command::Open(ref a))
-            if a.file.to_str() == Some("f.jsonl") && a.dashboard.max_events == 5));
+            if a.file.to_str() == Some("f.jsonl") && a.dashboard.max_events == Some(5)));
     let cli = crate::cli::Cli::try_parse_from(["nlscope"]).unwrap();
     assert!(cli.command.is_none(), "no subcommand: the live dashboard");
     assert_eq!(
-        cli.dashboard.max_events,
-        crate::store::DEFAULT_MAX_EVENTS as u64
+        cli.dashboard.max_events, None,
+        "unset: every message is kept"
     );
     assert!(crate::cli::Cli::try_parse_from(["nlscope", "--max-events", "0"]).is_err());
 }
@@ -853,7 +853,7 @@ fn export_to_pcapng_by_extension_keeps_the_guest_messages() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 0)
-        .map(|e| app.store.message(e).unwrap())
+        .map(|e| app.store.message(&e).unwrap())
         .collect();
     assert!(expected.len() > 100, "{}", expected.len());
 
@@ -923,7 +923,7 @@ fn a_pcapng_export_names_the_generic_netlink_families_it_uses() {
         .store
         .iter()
         .filter(|e| e.message.protocol == 16)
-        .map(|e| app.store.message(e).unwrap())
+        .map(|e| app.store.message(&e).unwrap())
         .collect();
     export_via_prompt(&mut app, &path);
     app.finish_export();
@@ -962,7 +962,7 @@ fn long_exports_show_progress_in_both_formats() {
         let expected: Vec<_> = app
             .store
             .iter()
-            .map(|e| app.store.message(e).unwrap())
+            .map(|e| app.store.message(&e).unwrap())
             .collect();
         if name.ends_with(".jsonl") {
             assert_eq!(read.messages, expected);
@@ -1023,7 +1023,7 @@ fn the_dashboard_takes_the_live_capture_options_of_record() {
     // --max-events is the dashboard's: after `open`, not before it.
     let cli = crate::cli::Cli::parse_args(["nlscope", "open", "f", "--max-events", "7"]).unwrap();
     match cli.command {
-        Some(crate::cli::Command::Open(args)) => assert_eq!(args.dashboard.max_events, 7),
+        Some(crate::cli::Command::Open(args)) => assert_eq!(args.dashboard.max_events, Some(7)),
         other => panic!("{other:?}"),
     }
     let error = crate::cli::Cli::parse_args(["nlscope", "--max-events", "7", "open", "f"])
@@ -1587,7 +1587,7 @@ fn a_rejected_requests_attribute_is_highlighted_in_its_hex() {
         .unwrap()
         .iter()
         .find(|tx| tx.extack.as_deref() == Some("Attribute failed policy validation"))
-        .cloned()
+        .map(|tx| (*tx).clone())
         .expect("the policy's rejection");
     let offending = tx.offending.clone().expect("an offset");
     assert_eq!(offending.field_text(), "attributes / IFLA_IFNAME");

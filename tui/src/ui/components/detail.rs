@@ -321,11 +321,13 @@ fn transaction_field(event: &Stored, store: &Store) -> Option<Field> {
                 1 => String::new(),
                 n => format!(" (1 of {n} requests in this datagram)"),
             };
-            (tx, format!("{}{more}", answered_text(tx)))
+            let text = format!("{}{more}", answered_text(&tx));
+            (tx, text)
         }
         Role::Reply { id } => {
             let tx = store.transaction(id)?;
-            (tx, format!("reply to #{} ({})", tx.request, tx.op))
+            let text = format!("reply to #{} ({})", tx.request, tx.op);
+            (tx, text)
         }
         Role::Orphan { after } => {
             let text = match after {
@@ -339,12 +341,12 @@ fn transaction_field(event: &Stored, store: &Store) -> Option<Field> {
     let mut children = vec![
         Field::new("id", tx.id.to_string()),
         Field::new("operation", tx.op.to_string()),
-        Field::new("outcome", outcome_text(tx)),
+        Field::new("outcome", outcome_text(&tx)),
         Field::new("request", format!("#{}", tx.request)),
     ];
     if !tx.replies.is_empty() {
         let parts = if tx.parts == 1 { "message" } else { "messages" };
-        children.push(Field::new("replies", replies_text(tx)));
+        children.push(Field::new("replies", replies_text(&tx)));
         children.push(Field::new(
             "parts",
             format!("{} {parts}, {} bytes", tx.parts, tx.bytes),

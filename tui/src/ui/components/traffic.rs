@@ -15,6 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 use crate::event::CUT_LABEL;
+use crate::store::paged::Item;
 use crate::store::stats::no_listener;
 use crate::store::{names, Store, Stored};
 use crate::ui::action::Action;
@@ -127,7 +128,7 @@ impl TrafficList {
         })
     }
 
-    pub fn selected_event<'a>(&self, store: &'a Store) -> Option<&'a Stored> {
+    pub fn selected_event<'a>(&self, store: &'a Store) -> Option<Item<'a, Stored>> {
         store.matching_at(self.selected_index(store)?)
     }
 
@@ -232,7 +233,7 @@ impl TrafficList {
             .map(|event| {
                 let row = match previous.iter().position(|(seq, _)| *seq == event.seq) {
                     Some(at) => previous.swap_remove(at).1,
-                    None => list_row(event, store, wide),
+                    None => list_row(&event, store, wide),
                 };
                 (event.seq, row)
             })

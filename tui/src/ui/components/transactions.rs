@@ -25,7 +25,7 @@ use crate::pairing::text::{
     answered_text, duration_text, offending_text, outcome_cell, outcome_text, replies_text,
 };
 use crate::pairing::{Outcome, Transaction};
-use crate::store::Store;
+use crate::store::{Store, TransactionRef};
 use crate::ui::action::Action;
 use crate::ui::components::{header_row, pane_block, scroll_delta, visible_rows, Component};
 use crate::ui::format;
@@ -145,7 +145,7 @@ impl TransactionList {
         // that still do not, never will.
         let mut undecided = std::mem::take(&mut self.undecided);
         undecided.retain(|id| match store.transaction(*id) {
-            Some(tx) if matches(tx, store) => {
+            Some(tx) if matches(&tx, store) => {
                 let at = self.ids.partition_point(|listed| listed < id);
                 self.ids.insert(at, *id);
                 false
@@ -156,7 +156,7 @@ impl TransactionList {
         self.undecided = undecided;
         for tx in transactions.iter_from(self.seen + 1) {
             self.seen = tx.id;
-            if matches(tx, store) {
+            if matches(&tx, store) {
                 self.ids.push_back(tx.id);
             } else if tx.is_open() {
                 self.undecided.push(tx.id);
@@ -179,7 +179,7 @@ impl TransactionList {
     }
 
     /// The selected transaction, if it is still kept.
-    pub fn selected_transaction<'a>(&self, store: &'a Store) -> Option<&'a Transaction> {
+    pub fn selected_transaction<'a>(&self, store: &'a Store) -> Option<TransactionRef<'a>> {
         store.transaction(*self.ids.get(self.selected_index()?)?)
     }
 
@@ -248,7 +248,7 @@ impl TransactionList {
             .skip(self.offset)
             .take(visible)
             .filter_map(|id| store.transaction(*id))
-            .map(|tx| (row_cells(tx, store, wide), failed(tx)))
+            .map(|tx| (row_cells(&tx, store, wide), failed(&tx)))
             .collect();
         let filter = &store.filter().source;
         let kept = store.transactions().map_or(0, |t| t.len());
@@ -276,7 +276,7 @@ impl TransactionList {
             highlight: self.selected_index().map(|i| i.saturating_sub(self.offset)),
             detail: self
                 .selected_transaction(store)
-                .map(|tx| detail_lines(tx, store))
+                .map(|tx| detail_lines(&tx, store))
                 .unwrap_or_default(),
         };
     }
@@ -294,7 +294,7 @@ fn matches(tx: &Transaction, store: &Store) -> bool {
         store
             .matching_seqs()
             .get(at)
-            .is_some_and(|seq| *seq < run.end)
+            .is_some_and(|seq| seq < run.end)
     };
     in_run(tx.request..tx.request + 1) || tx.replies.runs().any(in_run)
 }

@@ -123,15 +123,22 @@ fn every_delivery_path_is_captured_once_with_kprobe() {
 }
 
 /// What a host client receives from the agent in the guest equals what an
-/// in-guest `nlscope record` captured over the same interval.
+/// in-guest `nlscope record` captured over the same interval. The same
+/// stream goes through the dashboard's store as `nlscope --connect ADDR -w
+/// FILE` keeps it (a budget small enough that it spills as it goes, its
+/// index paged): on exit FILE holds every message streamed.
 #[test]
 fn the_guest_agent_streams_what_record_captures() {
     use nlscope::agent::remote::RemoteSource;
     use nlscope::agent::Address;
     use nlscope::capture::{CaptureSource, SourceEvent, StopSignal};
     use nlscope::event::CapturedMessage;
+    use nlscope::store::spill::Spill;
+    use nlscope::store::Store;
     use std::time::{Duration, Instant};
 
+    let kept = std::env::temp_dir().join(format!("nlscope-guest-w-{}.pcapng", std::process::id()));
+    let kept_path = kept.clone();
     let (sender, received) = std::sync::mpsc::channel();
     let run = nlscope_tests::boot_with_agent_socket(
         "agent-stream",
@@ -157,14 +164,22 @@ fn the_guest_agent_streams_what_record_captures() {
                     StopSignal::new(),
                     64,
                 );
+                // 4 KiB of bytes held and a 1-byte index budget: spilling
+                // and paging whenever they can.
+                let spill = Spill::to_file(&kept_path, 4096).expect("the -w file");
+                let mut store = Store::new(usize::MAX)
+                    .with_index_budget(1)
+                    .with_spill(spill);
                 let mut messages: Vec<CapturedMessage> = Vec::new();
                 while let Some(event) = events.blocking_recv() {
                     if let SourceEvent::Messages(batch) = event {
+                        store.ingest(batch.clone());
                         messages.extend(batch);
                     }
                 }
                 let _ = thread.join();
-                let _ = sender.send(messages);
+                let written = store.write_out();
+                let _ = sender.send((messages, written));
             })
         },
     )
@@ -175,9 +190,23 @@ fn the_guest_agent_streams_what_record_captures() {
         .check(&run)
         .unwrap_or_else(|e| panic!("{e:#}"));
 
-    let streamed = received
+    let (streamed, written) = received
         .recv_timeout(Duration::from_secs(60))
         .expect("the host client ended with the guest");
+    assert_eq!(
+        written,
+        Some(Ok((kept.clone(), streamed.len() as u64))),
+        "the dashboard's -w file"
+    );
+    let file = nlscope::format::read::read_capture(&kept);
+    assert_eq!(file.error, None, "the -w file reads whole");
+    assert!(
+        file.messages == streamed,
+        "the -w file holds {} messages, not the {} streamed",
+        file.messages.len(),
+        streamed.len()
+    );
+    let _ = std::fs::remove_file(&kept);
     eprintln!(
         "the host received {} messages from the guest's agent",
         streamed.len()

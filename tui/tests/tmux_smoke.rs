@@ -296,3 +296,42 @@ fn sigterm_restores_the_terminal_too() {
         "{stty}"
     );
 }
+
+/// A large file is indexed behind the screen: the header's progress moves
+/// while it is read (the frames are drawn meanwhile, not once at the end),
+/// and `q` quits before the end.
+#[test]
+fn a_large_file_shows_its_indexing_progress_and_quits_midway() {
+    let _one_at_a_time = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("large.pcapng")).unwrap();
+    let mut writer =
+        nlscope::format::pcapng::PcapngWriter::new(std::io::BufWriter::new(file)).unwrap();
+    for message in messages::stream(400_000) {
+        writer.write(&message).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    let bin = env!("CARGO_BIN_EXE_nlscope");
+    let command =
+        format!("sh -c '{bin} open large.pcapng 2> stderr.out; echo $? > done.out; sleep 60'");
+    let session = Session::start("large", dir.path(), &command);
+    let progress = |screen: &str| -> Option<String> {
+        let at = screen.find("indexing [")?;
+        let rest = &screen[at..];
+        Some(rest[..rest.find('%')? + 1].to_string())
+    };
+    let first = session.wait_for("indexing", |s| progress(s).is_some());
+    let first = progress(&first).unwrap();
+    let moved = session.wait_for("the progress to move", |s| {
+        s.contains("(end of file)") || progress(s).is_some_and(|p| p != first)
+    });
+    assert!(
+        !moved.contains("(end of file)"),
+        "the screen went from {first} to the end without a frame between:\n{moved}"
+    );
+    session.keys(&["q"]);
+    wait_for_file(&dir.path().join("done.out"));
+    let stderr = std::fs::read_to_string(dir.path().join("stderr.out")).unwrap();
+    assert!(stderr.is_empty(), "stderr: {stderr}");
+}

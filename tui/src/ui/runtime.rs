@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self as ct_event};
 use tokio::signal::unix::{signal, SignalKind};
@@ -267,6 +267,14 @@ fn fit_terminal(app: &mut App, terminal: &DashboardTerminal) -> anyhow::Result<(
     Ok(())
 }
 
+/// A frame: the terminal's size checked, a tick, the screen drawn.
+fn draw_frame(app: &mut App, terminal: &mut DashboardTerminal) -> anyhow::Result<()> {
+    fit_terminal(app, terminal)?;
+    app.update(Action::Tick);
+    terminal.draw(|frame| app.render(frame))?;
+    Ok(())
+}
+
 /// Runs the dashboard until the user quits or a signal comes; returns the
 /// App (a running export is finished by the caller, outside the runtime).
 pub async fn event_loop(
@@ -317,16 +325,15 @@ pub async fn event_loop(
     let mut frames = tokio::time::interval(Duration::from_millis(1000 / FPS));
     frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let frame_period = Duration::from_millis(1000 / FPS);
+    let mut last_frame = Instant::now();
     let result = loop {
         tokio::select! {
             _ = frames.tick() => {
-                if let Err(e) = fit_terminal(&mut app, terminal) {
+                if let Err(e) = draw_frame(&mut app, terminal) {
                     break Err(e);
                 }
-                app.update(Action::Tick);
-                if let Err(e) = terminal.draw(|frame| app.render(frame)) {
-                    break Err(e.into());
-                }
+                last_frame = Instant::now();
             }
             action = recv_or_pending(&mut events) => match action {
                 Some(action) => {
@@ -340,6 +347,17 @@ pub async fn event_loop(
                             }
                         }
                     }
+                    // While a source always has more (a large file being
+                    // indexed), this branch is always ready and the timers
+                    // and signals would wait for its end: draw when a frame
+                    // is due, and let the runtime poll its drivers.
+                    if last_frame.elapsed() >= frame_period {
+                        if let Err(e) = draw_frame(&mut app, terminal) {
+                            break Err(e);
+                        }
+                        last_frame = Instant::now();
+                    }
+                    tokio::task::yield_now().await;
                 }
                 // The pump sent how the source ended, then closed.
                 None => events = None,

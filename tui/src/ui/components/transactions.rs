@@ -123,9 +123,9 @@ impl TransactionList {
         let Some(transactions) = store.transactions() else {
             return;
         };
-        // A filter that reads the messages' bytes finds its matches a slice
-        // per frame: until its scan ends (and once more then), the list is
-        // made again.
+        // A filter tested a slice per frame (it reads the messages' bytes,
+        // or the index is partly on disk) lists nothing until its scan ends:
+        // listing again at each slice would read every transaction as often.
         let scanning = store.filter_progress().is_some();
         if store.filter().source != self.filter || scanning || self.scanning {
             self.filter = store.filter().source.clone();
@@ -134,6 +134,9 @@ impl TransactionList {
             self.seen = 0;
         }
         self.scanning = scanning;
+        if scanning {
+            return;
+        }
         while self
             .ids
             .front()
@@ -267,6 +270,9 @@ impl TransactionList {
             ),
             empty: match (self.ids.is_empty(), kept, store.transactions()) {
                 (_, _, None) => Some("pairing is off"),
+                (true, _, _) if self.scanning => {
+                    Some("testing the filter (see its progress above; Esc stops it)")
+                }
                 (true, 0, _) => Some("no request yet"),
                 (true, _, _) => Some("no request matches the filter (Esc clears it)"),
                 _ => None,

@@ -146,6 +146,42 @@ fn snapshot_a_filter_streaming_over_a_large_file() {
 }
 
 #[test]
+fn snapshot_a_filter_over_an_index_on_disk_and_the_transactions_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let total = 5 * crate::store::paged::PAGE + 17;
+    let batch = file_of(&dir.path().join("large.pcapng"), corpus::stream(total));
+    // A budget of one byte: all but a page of the index goes to disk.
+    let mut app = App::new(Store::new(usize::MAX).with_index_budget(1), opening());
+    app.update(Action::IngestIndexed(batch));
+    app.update(Action::SourceEnded(
+        crate::ui::action::SourceEnd::Finished { lost: 0 },
+    ));
+    assert!(app.store.index_pages_on_disk() >= 2);
+    // A term on metadata alone, yet tested a slice per frame: the index
+    // is read back from disk.
+    app.apply_filter("proto:route").unwrap();
+    assert_eq!(app.store.filter_progress(), Some((0, total as u64)));
+    app.update(Action::SwitchView(crate::ui::View::Transactions));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("testing the filter"), "{text}");
+    insta::assert_snapshot!("transactions_while_filtering_80x24", text);
+    while app.store.filter_progress().is_some() {
+        app.tick();
+    }
+    let mut held = Store::new(usize::MAX);
+    held.ingest(corpus::stream(total));
+    held.finish_transactions();
+    held.set_filter(crate::store::filter::parse("proto:route").unwrap());
+    let found: Vec<u64> = app.store.matching_seqs().iter().collect();
+    let expected: Vec<u64> = held.matching_seqs().iter().collect();
+    assert_eq!(found, expected);
+    // Once the scan is done, the view lists the route requests.
+    let text = screen(&mut app, 80, 24);
+    assert!(!text.contains("testing the filter"), "{text}");
+    assert!(text.contains("RTM_GETLINK"), "{text}");
+}
+
+#[test]
 fn an_export_of_a_large_file_reads_it_and_esc_stops_it() {
     let dir = tempfile::tempdir().unwrap();
     let batch = file_of(&dir.path().join("large.pcapng"), corpus::stream(20_000));

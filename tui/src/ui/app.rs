@@ -84,6 +84,9 @@ pub const FILTER_STEP: usize = 4096;
 /// four pages read back, a few milliseconds.
 pub const METADATA_FILTER_STEP: usize = 4 * crate::store::paged::PAGE;
 
+/// Messages that wait in memory at most while the dashboard is paused.
+pub const MAX_WAITING: usize = crate::store::DEFAULT_MAX_EVENTS;
+
 pub struct App {
     pub store: Store,
     pub view: View,
@@ -231,16 +234,23 @@ impl App {
         self.prepare();
     }
 
-    /// While paused, batches wait (bounded by the store's capacity; overflow
-    /// counts as evicted).
+    /// While paused, batches wait in memory, [`MAX_WAITING`] messages at
+    /// most (fewer if the store keeps fewer). Past that, the oldest waiting
+    /// go into the store when it keeps every message (it spills them to
+    /// disk; nothing is lost, the list grows below the selection), else
+    /// they are counted as evicted.
     fn ingest_batch(&mut self, batch: Vec<CapturedMessage>) {
         if self.paused {
             self.pending.extend(batch);
-            let capacity = self.store.capacity();
-            if self.pending.len() > capacity {
-                let extra = self.pending.len() - capacity;
-                self.pending.drain(..extra);
-                self.store.add_evicted(extra as u64);
+            let limit = self.store.capacity().min(MAX_WAITING);
+            if self.pending.len() > limit {
+                let extra = self.pending.len() - limit;
+                let oldest: Vec<_> = self.pending.drain(..extra).collect();
+                if self.store.capacity() == usize::MAX {
+                    self.store_batch(oldest);
+                } else {
+                    self.store.add_evicted(extra as u64);
+                }
             }
         } else {
             self.store_batch(batch);

@@ -384,6 +384,20 @@ fn pausing_stays_bounded() {
 }
 
 #[test]
+fn pausing_a_store_that_keeps_everything_loses_nothing() {
+    let mut app = App::new(Store::new(usize::MAX), file_status());
+    press(&mut app, KeyCode::Char(' '));
+    let total = crate::ui::app::MAX_WAITING + 1_000;
+    app.ingest(corpus::stream(total).collect::<Vec<_>>());
+    // The oldest past the limit went into the store; none is evicted.
+    assert_eq!(app.pending(), crate::ui::app::MAX_WAITING);
+    assert_eq!(app.store.len(), 1_000);
+    assert_eq!(app.store.evicted(), 0);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!((app.store.len(), app.pending()), (total, 0));
+}
+
+#[test]
 fn the_filter_prompt_validates_live_and_applies_on_enter() {
     let mut app = app();
     press(&mut app, KeyCode::Char('/'));

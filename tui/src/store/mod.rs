@@ -285,10 +285,17 @@ impl Store {
     /// Why spilling stopped (the disk is full), once it did: the messages
     /// past the budget since then lost their bytes and count as evicted.
     pub fn spill_error(&self) -> Option<&str> {
-        self.spill
-            .as_ref()
-            .and_then(|spill| spill.error.as_deref())
-            .or_else(|| self.events.error())
+        self.spill.as_ref()?.error.as_deref()
+    }
+
+    /// Why the index's pages could not go to disk, once they could not:
+    /// then they stay in memory, which grows with the capture.
+    pub fn index_error(&self) -> Option<&str> {
+        self.events.error().or_else(|| {
+            self.transactions
+                .as_ref()
+                .and_then(|kept| kept.page_error())
+        })
     }
 
     /// The same store pairing with `config`.

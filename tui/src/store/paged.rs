@@ -28,6 +28,9 @@ use serde::Serialize;
 /// Items a page holds.
 pub const PAGE: usize = 16 * 1024;
 
+/// Pushes after which a page found not pageable is tested again.
+const RETRY_AFTER: u64 = 1024;
+
 /// Pages read back and kept for the next reads: the list's rows, the
 /// selected message and a transaction's request are seldom further apart.
 const CACHED_PAGES: usize = 4;
@@ -54,6 +57,11 @@ pub struct Paged<T> {
     /// Full pages kept in memory at most; the oldest go to disk beyond.
     resident_limit: usize,
     resident: usize,
+    /// Items pushed since the deque was created, and how many there must
+    /// be before a page found not pageable is tested again (testing is a
+    /// pass over the page).
+    pushed: u64,
+    retry_at: u64,
     disk: Option<PageFile>,
     cache: Mutex<Vec<(u64, Arc<Vec<T>>)>>,
 }
@@ -105,6 +113,8 @@ impl<T> Paged<T> {
             len: 0,
             resident_limit: pages.max(1),
             resident: 0,
+            pushed: 0,
+            retry_at: 0,
             disk: None,
             cache: Mutex::new(Vec::new()),
         }
@@ -181,6 +191,7 @@ impl<T> Paged<T> {
             }
         }
         self.len += 1;
+        self.pushed += 1;
     }
 
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
@@ -270,10 +281,14 @@ impl<T: Serialize + DeserializeOwned + Clone> Paged<T> {
     /// Writes the oldest full pages held in memory to disk while more than
     /// the limit are, each only if every item of it is `pageable`; stops at
     /// the first that is not, or when the disk cannot be written (then the
-    /// pages stay in memory).
+    /// pages stay in memory). A page found not pageable is tested again
+    /// only after [`RETRY_AFTER`] more pushes.
     pub fn page_out(&mut self, pageable: impl Fn(&T) -> bool) {
+        if self.pushed < self.retry_at {
+            return;
+        }
         // The last page is the one being filled: it is never paged out.
-        while self.resident.saturating_sub(1) > self.resident_limit {
+        while self.resident.saturating_sub(1) > self.resident_limit && self.error().is_none() {
             let Some(index) = self
                 .pages
                 .iter()
@@ -284,7 +299,11 @@ impl<T: Serialize + DeserializeOwned + Clone> Paged<T> {
             let Page::Resident(items) = &self.pages[index] else {
                 return;
             };
-            if index + 1 == self.pages.len() || !items.iter().all(&pageable) {
+            if index + 1 == self.pages.len() {
+                return;
+            }
+            if !items.iter().all(&pageable) {
+                self.retry_at = self.pushed + RETRY_AFTER;
                 return;
             }
             let len = items.len() as u32;
@@ -454,10 +473,34 @@ mod tests {
         }
         paged.page_out(|n| *n != 5);
         assert_eq!(paged.pages_on_disk(), 0);
+        // Not tested again before more is pushed.
         paged.page_out(|_| true);
-        assert_eq!(paged.pages_on_disk(), 2);
+        assert_eq!(paged.pages_on_disk(), 0);
+        for n in 0..RETRY_AFTER {
+            paged.push_back(n);
+        }
+        paged.page_out(|_| true);
+        // Five pages now: the one being filled and one full stay.
+        assert_eq!(paged.pages_on_disk(), 3);
         assert!(paged.get_mut(0).is_none());
         assert!(paged.get_mut(3 * PAGE).is_some());
+    }
+
+    #[test]
+    fn pages_that_cannot_be_written_stay_in_memory_and_say_why() {
+        let mut paged = Paged::with_resident_pages(1);
+        paged.disk = Some(PageFile {
+            file: None,
+            len: 0,
+            error: Some("cannot create the index's page file: No space left on device".into()),
+        });
+        for n in 0..(4 * PAGE) as u64 {
+            paged.push_back(n);
+            paged.page_out(|_| true);
+        }
+        assert_eq!(paged.pages_on_disk(), 0);
+        assert!(paged.error().unwrap().contains("No space left"));
+        assert_eq!(values(&paged), (0..(4 * PAGE) as u64).collect::<Vec<_>>());
     }
 
     proptest! {

@@ -78,6 +78,12 @@ impl Transactions {
         self.slots.pages_on_disk()
     }
 
+    /// Why closed transactions' pages could not go to disk, once they could
+    /// not.
+    pub fn page_error(&self) -> Option<&str> {
+        self.slots.error()
+    }
+
     /// Pairs stored message `seq`: what it is to pairing.
     pub fn ingest(&mut self, seq: u64, message: &CapturedMessage, context: &DecodeContext) -> Role {
         let role = self.pairer.ingest(seq, message, context, &mut self.events);

@@ -268,6 +268,7 @@ impl App {
             .ingest_indexed(&batch.file, messages.into_iter().zip(records));
         self.traffic.list.sync(&self.store);
         self.indexing = Some(batch.progress);
+        self.show_disk_errors();
     }
 
     /// What the header shows of work under way over the whole capture:
@@ -302,10 +303,22 @@ impl App {
         }
         self.traffic.list.sync(&self.store);
         self.transactions.sync(&self.store);
+        self.show_disk_errors();
+    }
+
+    /// A banner, once writing to disk failed: the spill (messages lose
+    /// their bytes) or the index's pages (memory grows).
+    fn show_disk_errors(&mut self) {
         if let (Some(why), None) = (self.store.spill_error(), &self.banner) {
             self.banner = Some(format!(
                 "Spilling to disk stopped: {why}. From now on the messages past the memory \
                  budget lose their bytes (counted as evicted)."
+            ));
+        }
+        if let (Some(why), None) = (self.store.index_error(), &self.banner) {
+            self.banner = Some(format!(
+                "The index cannot go to disk: {why}. It stays in memory, which now grows \
+                 with the capture."
             ));
         }
     }

@@ -206,6 +206,8 @@ pub struct Store {
     transactions: Option<Transactions>,
     /// The file whose messages are stored by offset ([`Store::ingest_indexed`]).
     file: Option<Arc<RecordFile>>,
+    /// Bytes of the index kept in memory ([`Store::with_index_budget`]).
+    index_budget: u64,
     /// Where messages held in memory go past the budget ([`Store::with_spill`]).
     spill: Option<Spill>,
     /// Bytes of the messages held in memory (payloads and deliveries).
@@ -235,6 +237,7 @@ impl Store {
             stats: Stats::default(),
             transactions: Some(Transactions::new(PairingConfig::default())),
             file: None,
+            index_budget: u64::MAX,
             spill: None,
             held_bytes: 0,
             spill_next: 0,
@@ -256,16 +259,25 @@ impl Store {
     /// asked for ([`paged`]); a message's page goes only once its bytes
     /// are in a file, a transaction's once it is closed.
     pub fn with_index_budget(mut self, bytes: u64) -> Store {
-        let (messages, transactions) = (bytes / 5 * 3, bytes / 5 * 2);
         assert!(
             self.events.is_empty(),
             "an index budget is set before ingest"
         );
-        self.events = Paged::with_resident_bytes(messages, STORED_COST);
+        self.index_budget = bytes;
+        self.events = Paged::with_resident_bytes(bytes / 5 * 3, STORED_COST);
+        let transactions = self.transactions_budget();
         if let Some(kept) = &mut self.transactions {
             kept.set_resident_bytes(transactions);
         }
         self
+    }
+
+    /// The share of the index's budget for closed transactions.
+    fn transactions_budget(&self) -> u64 {
+        if self.index_budget == u64::MAX {
+            return u64::MAX;
+        }
+        self.index_budget / 5 * 2
     }
 
     /// Pages of the index kept on disk (see [`Store::with_index_budget`]).
@@ -301,9 +313,7 @@ impl Store {
     /// The same store pairing with `config`.
     pub fn with_pairing(mut self, config: PairingConfig) -> Store {
         let mut transactions = Transactions::new(config);
-        if let Some(old) = &self.transactions {
-            transactions.set_resident_bytes(old.resident_bytes());
-        }
+        transactions.set_resident_bytes(self.transactions_budget());
         self.transactions = Some(transactions);
         self
     }

@@ -289,19 +289,11 @@ impl<T: Serialize + DeserializeOwned + Clone> Paged<T> {
         }
         // The last page is the one being filled: it is never paged out.
         while self.resident.saturating_sub(1) > self.resident_limit && self.error().is_none() {
-            let Some(index) = self
-                .pages
-                .iter()
-                .position(|page| matches!(page, Page::Resident(_)))
-            else {
-                return;
-            };
+            // Pages go oldest first, so those on disk are the first ones.
+            let index = self.pages.len() - self.resident;
             let Page::Resident(items) = &self.pages[index] else {
                 return;
             };
-            if index + 1 == self.pages.len() {
-                return;
-            }
             if !items.iter().all(&pageable) {
                 self.retry_at = self.pushed + RETRY_AFTER;
                 return;

@@ -219,13 +219,18 @@ mod tests {
         }
     }
 
+    /// A store spilling past [`BUDGET`] to `path`, and 5,000 messages for it.
+    fn spilling_to(path: &Path) -> (Store, Vec<CapturedMessage>) {
+        let spill = Spill::to_file(path, BUDGET).unwrap();
+        let store = Store::new(usize::MAX).with_spill(spill);
+        (store, corpus::stream(5_000).collect())
+    }
+
     #[test]
     fn past_its_budget_a_store_spills_and_every_message_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spill.pcapng");
-        let spill = Spill::to_file(&path, BUDGET).unwrap();
-        let mut store = Store::new(usize::MAX).with_spill(spill);
-        let expected: Vec<_> = corpus::stream(5_000).collect();
+        let (mut store, expected) = spilling_to(&path);
         for batch in expected.chunks(1024) {
             store.ingest(batch.to_vec());
             assert!(store.held_bytes() <= BUDGET, "{}", store.held_bytes());
@@ -245,9 +250,7 @@ mod tests {
     fn the_users_file_holds_the_whole_capture_once_written_out() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kept.pcapng");
-        let spill = Spill::to_file(&path, BUDGET).unwrap();
-        let mut store = Store::new(usize::MAX).with_spill(spill);
-        let expected: Vec<_> = corpus::stream(5_000).collect();
+        let (mut store, expected) = spilling_to(&path);
         store.ingest(expected.clone());
         assert!(
             read_capture(&path).messages.len() < 5_000,

@@ -37,7 +37,6 @@ pub struct Transactions {
     pairer: Pairer,
     /// By id: `slots[i]` is transaction `first + i`.
     slots: Paged<Slot>,
-    resident_bytes: u64,
     first: u64,
     events: Vec<Event>,
     /// Of every transaction closed, kept or not.
@@ -49,7 +48,6 @@ impl Transactions {
         Transactions {
             pairer: Pairer::new(config),
             slots: Paged::default(),
-            resident_bytes: u64::MAX,
             first: 1,
             events: Vec::new(),
             stats: TransactionStats::default(),
@@ -59,14 +57,9 @@ impl Transactions {
     /// Keeps about `bytes` of closed transactions in memory, the oldest
     /// pages of them on disk past that. Set before any is kept.
     pub fn set_resident_bytes(&mut self, bytes: u64) {
-        self.resident_bytes = bytes;
         if self.slots.is_empty() {
             self.slots = Paged::with_resident_bytes(bytes, CLOSED_COST);
         }
-    }
-
-    pub fn resident_bytes(&self) -> u64 {
-        self.resident_bytes
     }
 
     /// Sends the oldest pages of closed transactions to disk past the budget.
